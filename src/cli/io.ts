@@ -1,0 +1,12 @@
+/** What a command gets from the process; tests pass their own. */
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  isTty: boolean;
+  isRoot: boolean;
+  /** Aborted on the first SIGINT/SIGTERM: stop gracefully. */
+  signal: AbortSignal;
+  /** Registers a synchronous cleanup run on the second signal, just before exit 1. */
+  onEmergency: (fn: () => void) => void;
+}

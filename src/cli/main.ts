@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { describeError } from '../errors.ts';
+import type { CommandIo } from './io.ts';
+
+const SVC_ALIASES = new Set(['svc', 'svcs', 'services']);
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usage(): string {
+  return `kubefwd ${packageVersion()}: forward Kubernetes services to loopback IPs under their in-cluster names
+
+Usage:
+  sudo -E kubefwd [svc] [flags]     forward services (no namespace: idle mode, REST API on)
+  kubefwd version [quiet]           print the version
+  kubefwd sim --kubeconfig FILE     run the simulated Kubernetes cluster
+  kubefwd demo                      the simulated cluster plus the daemon, with a temporary hosts file
+
+Run 'kubefwd svc --help' for the flags.
+`;
+}
+
+/** Dispatches argv (without node and script) to a command; returns the exit code. Never exits the process. */
+export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [first, ...rest] = argv;
+  try {
+    if (first === 'version') {
+      io.stdout.write(rest[0] === 'quiet' ? `${packageVersion()}\n` : `kubefwd version: ${packageVersion()}\n`);
+      return 0;
+    }
+    if (first === 'help' || (first === '--help' && argv.length === 1)) {
+      io.stdout.write(usage());
+      return 0;
+    }
+    if (first === 'sim') {
+      const { runSimCommand } = await import('../sim/cli.ts');
+      return await runSimCommand(rest, { stdout: io.stdout, stderr: io.stderr, signal: io.signal });
+    }
+    if (first === 'demo') {
+      const { runDemoCommand } = await import('./demo-command.ts');
+      return await runDemoCommand(rest, io);
+    }
+    const svcArgs = first !== undefined && SVC_ALIASES.has(first) ? rest : [...argv];
+    const { runSvcCommand } = await import('./svc-command.ts');
+    return await runSvcCommand(svcArgs, io);
+  } catch (err) {
+    io.stderr.write(`kubefwd: ${describeError(err)}\n`);
+    return 1;
+  }
+}
+
+/**
+ * The process wiring: first SIGINT/SIGTERM asks the running command to stop gracefully; a second one runs the
+ * emergency cleanup (hosts entries) synchronously and exits 1.
+ */
+export async function runFromProcess(): Promise<void> {
+  const controller = new AbortController();
+  const emergency: Array<() => void> = [];
+  let signals = 0;
+  const onSignal = (): void => {
+    signals++;
+    if (signals === 1) {
+      controller.abort();
+      return;
+    }
+    for (const fn of emergency) {
+      try {
+        fn();
+      } catch (err) {
+        process.stderr.write(`kubefwd: emergency cleanup failed: ${describeError(err)}\n`);
+      }
+    }
+    process.exit(1);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+
+  const code = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    isTty: Boolean(process.stdout.isTTY),
+    isRoot: typeof process.getuid === 'function' ? process.getuid() === 0 : false,
+    signal: controller.signal,
+    onEmergency: (fn) => emergency.push(fn),
+  });
+  process.exitCode = code;
+  // Let pending writes drain, but never hang on a stray handle.
+  setTimeout(() => process.exit(code), 2000).unref();
+}

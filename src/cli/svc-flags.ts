@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import {
+  API_HOSTNAME,
+  DEFAULT_API_ADDR,
+  defaultHostsPath,
+  invokingUserHome,
+  parseApiAddr,
+  parseMapping,
+  validateConfig,
+  type DaemonConfig,
+} from '../daemon/config.ts';
+import { KubefwdError } from '../errors.ts';
+import type { FlagSpec, ParsedFlags } from './flags.ts';
+
+export const SVC_FLAGS: readonly FlagSpec[] = [
+  { name: 'kubeconfig', short: 'c', kind: 'string', help: 'path to the kubeconfig file', defaultText: '$KUBECONFIG or ~/.kube/config' },
+  { name: 'context', short: 'x', kind: 'strings', help: 'contexts to forward from (repeat or comma-separate)', defaultText: 'current context' },
+  { name: 'namespace', short: 'n', kind: 'strings', help: 'namespaces to forward (repeat or comma-separate); none = idle mode' },
+  { name: 'all-namespaces', short: 'A', kind: 'bool', help: 'forward every namespace of each context' },
+  { name: 'selector', short: 'l', kind: 'string', help: 'label selector for services, e.g. app=api,tier!=db' },
+  { name: 'field-selector', short: 'f', kind: 'string', help: 'field selector for services, e.g. metadata.name=api' },
+  { name: 'domain', short: 'd', kind: 'string', help: 'extra domain appended to hostnames' },
+  { name: 'mapping', short: 'm', kind: 'strings', help: 'port mapping SERVICE_PORT:LOCAL_PORT (repeatable)' },
+  { name: 'reserve', short: 'r', kind: 'strings', help: 'IP reservation NAME:IP (repeatable)' },
+  { name: 'fwd-conf', short: 'z', kind: 'string', help: 'YAML file with baseUnreservedIP and serviceConfigurations' },
+  { name: 'timeout', short: 't', kind: 'int', help: 'seconds to wait for pending pods', defaultText: '300' },
+  { name: 'hosts-path', kind: 'string', help: 'hosts file to manage', defaultText: defaultHostsPath() },
+  { name: 'refresh-backup', short: 'b', kind: 'bool', help: 'replace the ~/hosts.original backup' },
+  { name: 'purge-stale-ips', short: 'p', kind: 'bool', help: 'remove hosts lines of 127.1.27.0/8-style kubefwd IPs before starting' },
+  { name: 'resync-interval', kind: 'duration', help: 'full resync of services and pods', defaultText: '5m' },
+  { name: 'retry-interval', kind: 'duration', help: 'retry for services without ready pods', defaultText: '10s' },
+  { name: 'auto-reconnect', short: 'a', kind: 'bool', help: 'reconnect forwards that fail (-a=false turns it off)', defaultText: 'true' },
+  { name: 'verbose', short: 'v', kind: 'bool', help: 'debug logging' },
+  { name: 'api', kind: 'bool', help: `REST API on --api-addr (${API_HOSTNAME}); on by default in idle mode` },
+  { name: 'api-addr', kind: 'string', help: 'REST API listen address', defaultText: `${DEFAULT_API_ADDR.host}:${DEFAULT_API_ADDR.port}` },
+  { name: 'log-format', kind: 'string', help: 'pretty or json', defaultText: 'pretty on a terminal, else json' },
+  { name: 'state-dir', kind: 'string', help: 'where stable IP assignments and the API key are kept', defaultText: '/var/lib/kubefwd (root) or ~/.kubefwd' },
+  { name: 'help', short: 'h', kind: 'bool', help: 'show this help' },
+];
+
+export interface ConfigEnv {
+  env: NodeJS.ProcessEnv;
+  isTty: boolean;
+  isRoot: boolean;
+}
+
+export function configFromFlags(parsed: ParsedFlags, { env, isTty, isRoot }: ConfigEnv): DaemonConfig {
+  const v = parsed.values;
+  const str = (name: string): string | undefined => {
+    const value = v.get(name) as string | undefined;
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const list = (name: string): string[] => (v.get(name) as string[] | undefined) ?? [];
+  const bool = (name: string): boolean | undefined => v.get(name) as boolean | undefined;
+  const num = (name: string): number | undefined => v.get(name) as number | undefined;
+
+  const namespaces = [...new Set(list('namespace'))];
+  const allNamespaces = bool('all-namespaces') ?? false;
+  const idle = namespaces.length === 0 && !allNamespaces;
+  const logFormat = str('log-format') ?? (isTty ? 'pretty' : 'json');
+  if (logFormat !== 'pretty' && logFormat !== 'json') {
+    throw new KubefwdError('CONFIG_INVALID', `invalid --log-format "${logFormat}": expected pretty or json`);
+  }
+  const home = invokingUserHome(env);
+  const stateDir = str('state-dir') ?? (isRoot ? '/var/lib/kubefwd' : join(home, '.kubefwd'));
+  const apiAddrText = str('api-addr');
+
+  return validateConfig({
+    kubeconfig: str('kubeconfig'),
+    contexts: [...new Set(list('context'))],
+    namespaces,
+    allNamespaces,
+    selector: str('selector'),
+    fieldSelector: str('field-selector'),
+    domain: str('domain'),
+    clusterDomain: 'cluster.local',
+    mappings: list('mapping').map(parseMapping),
+    reservations: list('reserve'),
+    fwdConf: str('fwd-conf'),
+    timeoutMs: (num('timeout') ?? 300) * 1000,
+    hostsPath: str('hosts-path') ?? defaultHostsPath(),
+    backupPath: join(home, 'hosts.original'),
+    refreshBackup: bool('refresh-backup') ?? false,
+    purgeStaleIps: bool('purge-stale-ips') ?? false,
+    resyncIntervalMs: num('resync-interval') ?? 300_000,
+    retryIntervalMs: num('retry-interval') ?? 10_000,
+    autoReconnect: bool('auto-reconnect') ?? true,
+    verbose: bool('verbose') ?? false,
+    api: bool('api') ?? idle,
+    apiAddr: apiAddrText ? parseApiAddr(apiAddrText) : DEFAULT_API_ADDR,
+    apiKey: env.KUBEFWD_API_KEY || undefined,
+    logFormat,
+    stateDir,
+    idle,
+  });
+}

@@ -1,0 +1,102 @@
+import { homedir } from 'node:os';
+import { KubefwdError } from '../errors.ts';
+import type { LogFormat } from '../log/logger.ts';
+
+export interface PortMapping {
+  servicePort: number;
+  localPort: number;
+}
+
+export interface ApiAddress {
+  host: string;
+  port: number;
+}
+
+/** Everything the daemon needs to know, typed and validated; built from argv by the CLI or directly by tests. */
+export interface DaemonConfig {
+  kubeconfig: string | undefined;
+  contexts: string[];
+  namespaces: string[];
+  allNamespaces: boolean;
+  selector: string | undefined;
+  fieldSelector: string | undefined;
+  domain: string | undefined;
+  clusterDomain: string;
+  mappings: PortMapping[];
+  reservations: string[];
+  fwdConf: string | undefined;
+  timeoutMs: number;
+  hostsPath: string;
+  backupPath: string;
+  refreshBackup: boolean;
+  purgeStaleIps: boolean;
+  resyncIntervalMs: number;
+  retryIntervalMs: number;
+  autoReconnect: boolean;
+  verbose: boolean;
+  api: boolean;
+  apiAddr: ApiAddress;
+  apiKey: string | undefined;
+  logFormat: LogFormat;
+  stateDir: string;
+  /** No namespace given and no -A: nothing is forwarded until the API adds something. */
+  idle: boolean;
+}
+
+export const DEFAULT_API_ADDR: ApiAddress = { host: '127.2.27.1', port: 80 };
+export const API_HOSTNAME = 'kubefwd.internal';
+
+export function defaultHostsPath(platform: NodeJS.Platform = process.platform): string {
+  return platform === 'win32' ? 'C:\\Windows\\System32\\drivers\\etc\\hosts' : '/etc/hosts';
+}
+
+/** The invoking user's home: under sudo the backup belongs in the real user's home, as the original does. */
+export function invokingUserHome(env: NodeJS.ProcessEnv = process.env): string {
+  const sudoUser = env.SUDO_USER;
+  if (sudoUser && sudoUser !== 'root' && process.platform !== 'win32') {
+    return process.platform === 'darwin' ? `/Users/${sudoUser}` : `/home/${sudoUser}`;
+  }
+  return env.HOME ?? homedir();
+}
+
+export function parseMapping(entry: string): PortMapping {
+  const m = /^(\d{1,5}):(\d{1,5})$/.exec(entry.trim());
+  const servicePort = Number(m?.[1]);
+  const localPort = Number(m?.[2]);
+  if (!m || servicePort < 1 || servicePort > 65535 || localPort < 1 || localPort > 65535) {
+    throw new KubefwdError('CONFIG_INVALID', `invalid --mapping "${entry}": expected SERVICE_PORT:LOCAL_PORT, e.g. 80:8080`);
+  }
+  return { servicePort, localPort };
+}
+
+export function parseApiAddr(text: string): ApiAddress {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(text.trim());
+  const port = Number(m?.[2]);
+  const octets = m?.[1]?.split('.').map(Number) ?? [];
+  if (!m || !m[1] || port < 0 || port > 65535 || octets.some((o) => o > 255) || octets[0] !== 127) {
+    throw new KubefwdError('CONFIG_INVALID', `invalid --api-addr "${text}": expected a loopback IP:PORT such as 127.2.27.1:80`);
+  }
+  return { host: m[1], port };
+}
+
+export function validateConfig(config: DaemonConfig): DaemonConfig {
+  if (config.allNamespaces && config.namespaces.length > 0) {
+    throw new KubefwdError('CONFIG_INVALID', '--all-namespaces cannot be combined with --namespace');
+  }
+  if (config.timeoutMs < 0) throw new KubefwdError('CONFIG_INVALID', '--timeout must not be negative');
+  if (config.retryIntervalMs < 100) throw new KubefwdError('CONFIG_INVALID', '--retry-interval must be at least 100ms');
+  for (const ns of config.namespaces) {
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns)) {
+      throw new KubefwdError('CONFIG_INVALID', `invalid namespace "${ns}": must be a lowercase RFC 1123 label`);
+    }
+  }
+  if (config.domain !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(config.domain)) {
+    throw new KubefwdError('CONFIG_INVALID', `invalid --domain "${config.domain}": must be a DNS name`);
+  }
+  const seen = new Set<number>();
+  for (const m of config.mappings) {
+    if (seen.has(m.servicePort)) throw new KubefwdError('CONFIG_INVALID', `--mapping given twice for port ${m.servicePort}`);
+    seen.add(m.servicePort);
+  }
+  return config;
+}
