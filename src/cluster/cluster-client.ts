@@ -1,0 +1,100 @@
+import https from 'node:https';
+import { AuthorizationV1Api, CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../log/logger.ts';
+import type { DialOptions, PortForwardProtocol } from '../portforward/types.ts';
+import { fromKubeError } from './kube-errors.ts';
+import { kubeConfigFor } from './kubeconfig.ts';
+
+export interface ServerVersion {
+  major: number;
+  minor: number;
+  gitVersion: string;
+}
+
+/** Everything that talks to one context's API server. */
+export interface ClusterClient {
+  readonly context: string;
+  /** Position of the context on the command line: the IP scheme's 2nd octet offset. */
+  readonly index: number;
+  readonly kc: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly server: string;
+  serverVersion(): Promise<ServerVersion>;
+  /** SelfSubjectAccessReview; a failing review counts as denied. */
+  canI(verb: string, resource: string, namespace: string, subresource?: string): Promise<boolean>;
+  /** Fresh TLS material and credentials (exec plugins, token files) for one port-forward dial. */
+  dialOptions(namespace: string, pod: string, ports: number[], protocol: PortForwardProtocol): Promise<DialOptions>;
+}
+
+export function createClusterClient(options: {
+  base: KubeConfig;
+  context: string;
+  index: number;
+  log: Logger;
+}): ClusterClient {
+  const { context, index, log } = options;
+  const kc = kubeConfigFor(options.base, context);
+  const core = kc.makeApiClient(CoreV1Api);
+  const authz = kc.makeApiClient(AuthorizationV1Api);
+  const versionApi = kc.makeApiClient(VersionApi);
+  const server = kc.getCurrentCluster()?.server ?? '';
+  let version: Promise<ServerVersion> | undefined;
+
+  return {
+    context,
+    index,
+    kc,
+    core,
+    server,
+    serverVersion() {
+      version ??= versionApi.getCode().then(
+        (info) => ({
+          major: Number.parseInt(info.major, 10) || 1,
+          minor: Number.parseInt(info.minor, 10) || 0,
+          gitVersion: info.gitVersion,
+        }),
+        (err: unknown) => {
+          version = undefined;
+          throw fromKubeError(err, `cannot reach the API server of context "${context}" (${server})`);
+        },
+      );
+      return version;
+    },
+    async canI(verb, resource, namespace, subresource) {
+      try {
+        const review = await authz.createSelfSubjectAccessReview({
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { verb, resource, namespace, subresource } },
+          },
+        });
+        return review.status?.allowed === true;
+      } catch (err) {
+        log.debug({ err: String(err), context, verb, resource, namespace }, 'access review failed');
+        return false;
+      }
+    },
+    async dialOptions(namespace, pod, ports, protocol) {
+      const opts: https.RequestOptions = { headers: {} };
+      await kc.applyToHTTPSOptions(opts);
+      const url = new URL(
+        `${server.replace(/\/$/, '')}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/portforward`,
+      );
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+      return {
+        url,
+        protocol,
+        headers,
+        ca: opts.ca as string | Buffer | undefined,
+        cert: opts.cert as string | Buffer | undefined,
+        key: opts.key as string | Buffer | undefined,
+        rejectUnauthorized: opts.rejectUnauthorized !== false,
+        servername: opts.servername,
+        ports,
+        log,
+      };
+    },
+  };
+}

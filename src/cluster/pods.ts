@@ -1,0 +1,69 @@
+import type { V1Pod, V1Service } from '@kubernetes/client-node';
+
+/** What the forwarder needs to know of a pod. */
+export interface PodCandidate {
+  namespace: string;
+  name: string;
+  uid: string;
+  ready: boolean;
+  terminating: boolean;
+  /** containerPort by port name, plus every port number under its own decimal string. */
+  containerPorts: Record<string, number>;
+  creationTimestamp: string;
+  phase: string;
+  ip: string | undefined;
+}
+
+export function isPodReady(pod: V1Pod): boolean {
+  if (pod.status?.phase !== 'Running') return false;
+  return pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+export function toPodCandidate(pod: V1Pod): PodCandidate {
+  const containerPorts: Record<string, number> = {};
+  for (const c of pod.spec?.containers ?? []) {
+    for (const p of c.ports ?? []) {
+      if (p.name) containerPorts[p.name] = p.containerPort;
+      containerPorts[String(p.containerPort)] = p.containerPort;
+    }
+  }
+  const created = pod.metadata?.creationTimestamp as unknown;
+  return {
+    namespace: pod.metadata?.namespace ?? '',
+    name: pod.metadata?.name ?? '',
+    uid: pod.metadata?.uid ?? '',
+    ready: isPodReady(pod),
+    terminating: Boolean(pod.metadata?.deletionTimestamp),
+    containerPorts,
+    creationTimestamp: created instanceof Date ? created.toISOString() : String(created ?? ''),
+    phase: pod.status?.phase ?? 'Unknown',
+    ip: pod.status?.podIP,
+  };
+}
+
+export function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector || Object.keys(selector).length === 0) return false;
+  for (const [k, v] of Object.entries(selector)) if (labels?.[k] !== v) return false;
+  return true;
+}
+
+/** The pods a service selects, as forward candidates; finished pods (Succeeded/Failed) never are. */
+export function podsForService(service: V1Service, pods: Iterable<V1Pod>): PodCandidate[] {
+  const out: PodCandidate[] = [];
+  for (const pod of pods) {
+    if (!selectorMatches(service.spec?.selector, pod.metadata?.labels)) continue;
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') continue;
+    out.push(toPodCandidate(pod));
+  }
+  return out;
+}
+
+export type ServiceKind = 'normal' | 'headless' | 'no-selector' | 'external-name';
+
+export function serviceKind(service: V1Service): ServiceKind {
+  if (service.spec?.type === 'ExternalName') return 'external-name';
+  if (!service.spec?.selector || Object.keys(service.spec.selector).length === 0) return 'no-selector';
+  if (service.spec.clusterIP === 'None') return 'headless';
+  return 'normal';
+}
