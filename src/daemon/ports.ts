@@ -1,0 +1,86 @@
+import type { PodCandidate } from '../cluster/pods.ts';
+
+/**
+ * What the daemon needs from the hosts, forwarder and allocator rooms. The composition root adapts the rooms to
+ * these, so the registry and its tests depend on behaviour, not on another room's internals.
+ */
+export interface IpSlot {
+  contextIndex: number;
+  namespaceIndex: number;
+}
+
+export interface IpKey {
+  context: string;
+  namespace: string;
+  service: string;
+  pod?: string | undefined;
+}
+
+export interface IpAllocatorPort {
+  allocate(key: IpKey, slot: IpSlot): string;
+  release(key: IpKey): void;
+}
+
+export interface HostnameInput {
+  service: string;
+  namespace: string;
+  context: string;
+  contextIndex: number;
+  namespaceIndex: number;
+  pod?: string | undefined;
+}
+
+export interface HostsPort {
+  set(owner: string, ip: string, hostnames: string[]): void;
+  remove(owner: string): void;
+  flush(): Promise<void>;
+}
+
+export interface ForwardPortSpec {
+  name?: string | undefined;
+  /** Local port (after -m mapping). */
+  port: number;
+  /** The service's port, as the cluster knows it. */
+  servicePort: number;
+  targetPort: number | string;
+  protocol: string;
+}
+
+export interface ForwardPortSnapshot {
+  forwardKey: string;
+  localIp: string;
+  localPort: number;
+  podName: string | undefined;
+  podPort: number | undefined;
+  status: string;
+  bytesIn: number;
+  bytesOut: number;
+  connectionsActive: number;
+  connectionsTotal: number;
+  lastError: string | undefined;
+  reconnect?: unknown;
+  startedAt?: string | undefined;
+}
+
+export interface ForwardHandle {
+  start(): Promise<void>;
+  setPods(pods: PodCandidate[]): void;
+  setPorts(ports: ForwardPortSpec[]): Promise<void> | void;
+  close(): Promise<void>;
+  snapshot(): ForwardPortSnapshot[];
+}
+
+export interface ForwardRequest {
+  /** svc.ns.ctx, or pod.svc.ns.ctx for a headless per-pod forward. */
+  key: string;
+  serviceKey: string;
+  context: string;
+  namespace: string;
+  service: string;
+  ip: string;
+  ports: ForwardPortSpec[];
+  /** Pin to one pod (headless per-pod names). */
+  pod?: string | undefined;
+}
+
+export type ForwardFactory = (request: ForwardRequest) => ForwardHandle;
