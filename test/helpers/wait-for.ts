@@ -4,7 +4,7 @@
  */
 export async function waitFor<T>(
   condition: () => T | Promise<T>,
-  options: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
+  options: { timeoutMs?: number; intervalMs?: number; message?: string | (() => string) } = {},
 ): Promise<NonNullable<T>> {
   const timeoutMs = options.timeoutMs ?? 5_000;
   const intervalMs = options.intervalMs ?? 10;
@@ -19,7 +19,7 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const why = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
-      throw new Error(`waitFor timed out after ${timeoutMs} ms: ${options.message ?? condition.toString()}${why}`);
+      throw new Error(`waitFor timed out after ${timeoutMs} ms: ${typeof options.message === 'function' ? options.message() : (options.message ?? condition.toString())}${why}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
