@@ -50,7 +50,8 @@ export interface PortForwardSession {
 }
 
 /** Why a dial failed; `upgrade-refused` makes the caller try the next protocol. */
-export type DialFailureKind = 'upgrade-refused' | 'unauthorized' | 'forbidden' | 'not-found' | 'network' | 'timeout' | 'protocol';
+export type DialFailureKind =
+  'upgrade-refused' | 'unauthorized' | 'forbidden' | 'not-found' | 'network' | 'timeout' | 'protocol';
 
 export class PortForwardDialError extends Error {
   readonly kind: DialFailureKind;

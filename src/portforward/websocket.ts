@@ -1,0 +1,218 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Duplex } from 'node:stream';
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+export const OP = { CONT: 0, TEXT: 1, BINARY: 2, CLOSE: 8, PING: 9, PONG: 10 } as const;
+
+export const acceptKey = (key: string): string =>
+  createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
+export const newKey = (): string => randomBytes(16).toString('base64');
+
+function mask(buf: Buffer, key: Buffer): void {
+  for (let i = 0; i < buf.length; i++) buf[i] = (buf[i] as number) ^ (key[i & 3] as number);
+}
+
+/**
+ * Minimal RFC 6455 framing over an upgraded socket: our own because the common libraries refuse the
+ * `SPDY/3.1+portforward.k8s.io` subprotocol token. Clients mask, servers do not; fragments are reassembled.
+ */
+export class WebSocketConnection extends EventEmitter {
+  readonly socket: Duplex;
+  readonly isClient: boolean;
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  #fragments: Buffer[] = [];
+  #fragmentOp = 0;
+  #closed = false;
+
+  constructor(socket: Duplex, isClient: boolean, head?: Buffer) {
+    super();
+    this.socket = socket;
+    this.isClient = isClient;
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('close', () => this.#finish());
+    socket.on('end', () => this.#finish());
+    socket.on('error', () => this.#finish());
+    if (head && head.length > 0) queueMicrotask(() => this.#onData(head));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends one message; returns false when the socket wants a drain. */
+  send(payload: Buffer, opcode: number = OP.BINARY): boolean {
+    if (this.#closed) return false;
+    const len = payload.length;
+    const maskBit = this.isClient ? 0x80 : 0;
+    const headerLen = (len < 126 ? 2 : len < 65536 ? 4 : 10) + (this.isClient ? 4 : 0);
+    const header = Buffer.allocUnsafe(headerLen);
+    header[0] = 0x80 | opcode;
+    let off = 2;
+    if (len < 126) header[1] = maskBit | len;
+    else if (len < 65536) {
+      header[1] = maskBit | 126;
+      header.writeUInt16BE(len, 2);
+      off = 4;
+    } else {
+      header[1] = maskBit | 127;
+      header.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
+      header.writeUInt32BE(len >>> 0, 6);
+      off = 10;
+    }
+    let body = payload;
+    if (this.isClient) {
+      const key = randomBytes(4);
+      key.copy(header, off);
+      body = Buffer.from(payload);
+      mask(body, key);
+    }
+    this.socket.cork();
+    this.socket.write(header);
+    const ok = len > 0 ? this.socket.write(body) : true;
+    this.socket.uncork();
+    return ok && !this.socket.writableNeedDrain;
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.#closed) return;
+    const body = Buffer.alloc(2 + Buffer.byteLength(reason));
+    body.writeUInt16BE(code, 0);
+    body.write(reason, 2);
+    this.send(body, OP.CLOSE);
+    this.socket.end();
+    this.#finish();
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    while (this.#parseOne()) {
+      /* keep parsing */
+    }
+  }
+
+  #concat(): Buffer {
+    if (this.#chunks.length > 1) this.#chunks = [Buffer.concat(this.#chunks)];
+    return this.#chunks[0] ?? Buffer.alloc(0);
+  }
+
+  #parseOne(): boolean {
+    if (this.#buffered < 2) return false;
+    let buf = this.#chunks[0] as Buffer;
+    if (buf.length < 14 && this.#chunks.length > 1) buf = this.#concat();
+    const b0 = buf[0] as number;
+    const b1 = buf[1] as number;
+    let len = b1 & 0x7f;
+    let off = 2;
+    if (len === 126) {
+      if (buf.length < 4) return false;
+      len = buf.readUInt16BE(2);
+      off = 4;
+    } else if (len === 127) {
+      if (buf.length < 10) return false;
+      len = buf.readUInt32BE(2) * 2 ** 32 + buf.readUInt32BE(6);
+      off = 10;
+    }
+    const masked = (b1 & 0x80) !== 0;
+    const total = off + (masked ? 4 : 0) + len;
+    if (this.#buffered < total) return false;
+    if (buf.length < total) buf = this.#concat();
+    let payload = buf.subarray(off + (masked ? 4 : 0), total);
+    if (masked) {
+      payload = Buffer.from(payload);
+      mask(payload, buf.subarray(off, off + 4));
+    }
+    if (buf.length === total) this.#chunks.shift();
+    else this.#chunks[0] = buf.subarray(total);
+    this.#buffered -= total;
+    this.#onFrame((b0 & 0x80) !== 0, b0 & 0x0f, payload);
+    return !this.#closed;
+  }
+
+  #onFrame(fin: boolean, opcode: number, payload: Buffer): void {
+    if (opcode === OP.PING) {
+      this.send(Buffer.from(payload), OP.PONG);
+      return;
+    }
+    if (opcode === OP.PONG) return;
+    if (opcode === OP.CLOSE) {
+      const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+      this.emit('peer-close', code, payload.subarray(2).toString());
+      if (!this.#closed) {
+        this.send(payload.subarray(0, 2), OP.CLOSE);
+        this.socket.end();
+      }
+      this.#finish();
+      return;
+    }
+    if (opcode === OP.CONT) {
+      this.#fragments.push(payload);
+      if (!fin) return;
+      const whole = Buffer.concat(this.#fragments);
+      this.#fragments = [];
+      this.emit('message', whole, this.#fragmentOp === OP.BINARY);
+      return;
+    }
+    if (!fin) {
+      this.#fragmentOp = opcode;
+      this.#fragments = [payload];
+      return;
+    }
+    this.emit('message', payload, opcode === OP.BINARY);
+  }
+
+  #finish(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.emit('close');
+  }
+}
+
+/**
+ * The tunnel of KEP-4006: the WebSocket is a byte pipe, every write one binary message, boundaries meaningless.
+ */
+export function tunnelDuplex(ws: WebSocketConnection): Duplex {
+  let waiting: (() => void) | undefined;
+  const duplex = new Duplex({
+    highWaterMark: 256 * 1024,
+    write(chunk: Buffer, _enc, cb) {
+      if (ws.closed) return cb(new Error('WebSocket closed'));
+      if (ws.send(chunk)) cb();
+      else ws.socket.once('drain', () => cb());
+    },
+    final(cb) {
+      ws.close(1000);
+      cb();
+    },
+    read() {
+      if (waiting) {
+        const w = waiting;
+        waiting = undefined;
+        w();
+      }
+    },
+    destroy(err, cb) {
+      ws.socket.destroy();
+      cb(err);
+    },
+  });
+  ws.on('message', (data: Buffer, binary: boolean) => {
+    if (!binary) {
+      duplex.destroy(new Error('invalid message type received'));
+      return;
+    }
+    if (!duplex.push(data)) {
+      ws.socket.pause();
+      waiting = () => ws.socket.resume();
+    }
+  });
+  ws.on('close', () => {
+    duplex.push(null);
+    if (!duplex.writableFinished) duplex.destroy();
+  });
+  return duplex;
+}
