@@ -62,6 +62,8 @@ const STREAM_HEADER = (() => {
   return h;
 })();
 
+const SYNC_MARKER = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
+
 function serialize(headers: Headers): Buffer {
   const entries = Object.entries(headers);
   const parts: Buffer[] = [];
@@ -131,6 +133,9 @@ export function createHeaderCodec() {
         parts.push(head, piece);
         if (raw.length === 0) break;
       }
+      // The empty stored block of a sync flush: it makes inflaters (Go's in particular) hand out the block's bytes
+      // without reading past the frame for the next block header.
+      parts.push(SYNC_MARKER);
       return Buffer.concat(parts);
     },
     decode(block: Buffer): Promise<Headers> {
@@ -170,9 +175,9 @@ export const synStream = (codec: HeaderCodec, streamId: number, headers: Headers
 
 export const synReply = (codec: HeaderCodec, streamId: number, headers: Headers, flags = 0): Buffer => {
   const block = codec.encode(headers);
-  const payload = Buffer.allocUnsafe(4 + block.length);
+  const payload = Buffer.allocUnsafe(REPLY_BLOCK_OFFSET + block.length);
   payload.writeUInt32BE(streamId & 0x7fffffff, 0);
-  block.copy(payload, 4);
+  block.copy(payload, REPLY_BLOCK_OFFSET);
   return controlFrame(FRAME.SYN_REPLY, flags, payload);
 };
 
@@ -195,3 +200,6 @@ export const goawayFrame = (lastStreamId: number, status = 0): Buffer => {
   payload.writeUInt32BE(status, 4);
   return controlFrame(FRAME.GOAWAY, 0, payload);
 };
+
+/** Where the header block starts in SYN_REPLY and HEADERS payloads (see synReply). */
+export const REPLY_BLOCK_OFFSET = 4;

@@ -3,6 +3,7 @@ import { Duplex } from 'node:stream';
 import {
   FLAG_FIN,
   FRAME,
+  REPLY_BLOCK_OFFSET,
   RST,
   controlFrame,
   createHeaderCodec,
@@ -365,13 +366,13 @@ export class SpdySession extends EventEmitter {
       }
       case FRAME.SYN_REPLY: {
         const id = payload.readUInt32BE(0) & 0x7fffffff;
-        this.#codec.decode(payload.subarray(4)).catch(() => undefined);
+        this.#codec.decode(payload.subarray(REPLY_BLOCK_OFFSET)).catch(() => undefined);
         if (flags & FLAG_FIN) this.#streams.get(id)?._onFin();
         return;
       }
       case FRAME.HEADERS: {
         const id = payload.readUInt32BE(0) & 0x7fffffff;
-        this.#codec.decode(payload.subarray(4)).catch(() => undefined);
+        this.#codec.decode(payload.subarray(REPLY_BLOCK_OFFSET)).catch(() => undefined);
         if (flags & FLAG_FIN) this.#streams.get(id)?._onFin();
         return;
       }

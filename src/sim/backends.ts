@@ -1,0 +1,117 @@
+import http from 'node:http';
+import net from 'node:net';
+import { once } from 'node:events';
+
+/** What answers on a pod port: documented in docs/simulator.md. */
+export type BackendKind = 'http' | 'echo' | 'source' | 'refused';
+
+export interface PodIdentity {
+  pod: string;
+  namespace: string;
+  container: string;
+  port: number;
+}
+
+export interface Backend {
+  kind: BackendKind;
+  /** Loopback port of the real server, undefined for `refused`. */
+  port: number | undefined;
+  close(): void;
+}
+
+const CHUNK = Buffer.alloc(64 * 1024, 0x61);
+
+function httpBackend(id: PodIdentity): net.Server {
+  return http.createServer((req, res) => {
+    const path = req.url ?? '/';
+    const bytes = /^\/bytes\/(\d+)$/.exec(path);
+    if (bytes && req.method === 'GET') {
+      // A body of N bytes, for throughput through the HTTP path.
+      let left = Number(bytes[1]);
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(left) });
+      const pump = (): void => {
+        while (left > 0) {
+          const n = Math.min(left, CHUNK.length);
+          left -= n;
+          if (!res.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      pump();
+      return;
+    }
+    let received = 0;
+    req.on('data', (d: Buffer) => (received += d.length));
+    req.on('end', () => {
+      const body = JSON.stringify({ ...id, method: req.method, path, received });
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(body)),
+      });
+      res.end(body);
+    });
+  });
+}
+
+function echoBackend(): net.Server {
+  return net.createServer((s) => {
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+}
+
+/** Streams bytes as fast as the reader takes them and discards whatever it receives (counted). */
+function sourceBackend(): net.Server {
+  return net.createServer((s) => {
+    s.on('error', () => undefined);
+    s.on('data', () => undefined);
+    const pump = (): void => {
+      while (!s.destroyed && s.write(CHUNK)) {
+        /* fill the socket buffer */
+      }
+      if (!s.destroyed) s.once('drain', pump);
+    };
+    pump();
+  });
+}
+
+export async function startBackend(kind: BackendKind, id: PodIdentity): Promise<Backend> {
+  if (kind === 'refused') return { kind, port: undefined, close: () => undefined };
+  const server = kind === 'http' ? httpBackend(id) : kind === 'echo' ? echoBackend() : sourceBackend();
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.setNoDelay(true);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    kind,
+    port: (server.address() as net.AddressInfo).port,
+    close() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+export function backendKindFor(annotations: Record<string, string> | undefined, port: number): BackendKind {
+  const value =
+    annotations?.[`kubefwd.sim/backend-${port}`] ?? annotations?.['kubefwd.sim/backend'] ?? 'http';
+  return (['http', 'echo', 'source', 'refused'] as const).includes(value as BackendKind)
+    ? (value as BackendKind)
+    : 'http';
+}
+
+/** The kubelet's text when a pod port refuses, as it reaches clients on the error stream. */
+export function refusedText(port: number, uid: string): string {
+  return (
+    `error forwarding port ${port} to pod ${uid}, uid : failed to execute portforward in network namespace ` +
+    `"/var/run/netns/cni-sim": failed to connect to localhost:${port} inside namespace "${uid}", ` +
+    `IPv4: dial tcp4 127.0.0.1:${port}: connect: connection refused IPv6 dial tcp6 [::1]:${port}: connect: connection refused `
+  );
+}

@@ -1,0 +1,337 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../log/logger.ts';
+import { createPortForwardServer } from '../portforward/server.ts';
+import { handleRequest, handleUpgrade } from './api-handler.ts';
+import { reconcileEndpoints, removeEndpoints } from './controller.ts';
+import { ADMIN_RULES, type SimUser } from './rbac.ts';
+import { RESOURCES, apiVersionOf, type ResourceDef } from './resources.ts';
+import { PodRuntime } from './runtime.ts';
+import { sendStatus } from './status.ts';
+import { Store, StoreError, type KObject, type WatchFilter } from './store.ts';
+import type { TlsMaterial } from './tls.ts';
+
+export interface SimClusterOptions {
+  name: string;
+  version?: string;
+  host?: string;
+  port?: number;
+  tls?: TlsMaterial | undefined;
+  users?: SimUser[];
+  log?: Logger | undefined;
+  bookmarkIntervalMs?: number;
+}
+
+/** One simulated cluster: its API server, objects, pods and faults. */
+export class SimClusterCore {
+  readonly name: string;
+  version: string;
+  readonly store = new Store();
+  readonly runtime: PodRuntime;
+  readonly users = new Map<string, SimUser>();
+  readonly pf = createPortForwardServer();
+  readonly tls: TlsMaterial | undefined;
+  readonly host: string;
+  #port: number;
+  #server: http.Server | undefined;
+  #sockets = new Set<Socket>();
+  #counts = new Map<string, number>();
+  #latencyMs = 0;
+  #failNext: { count: number; status: number; retryAfter?: number } | undefined;
+  #pendingReconcile = new Set<string>();
+  #bookmarkMs: number;
+  #log: Logger | undefined;
+
+  constructor(options: SimClusterOptions) {
+    this.name = options.name;
+    this.version = options.version ?? '1.32';
+    this.host = options.host ?? '127.0.0.1';
+    this.#port = options.port ?? 0;
+    this.tls = options.tls;
+    this.#log = options.log;
+    this.#bookmarkMs = options.bookmarkIntervalMs ?? 5_000;
+    this.runtime = new PodRuntime(this.store);
+    this.runtime.onPodGone = (ns, pod) => this.pf.resetPod(ns, pod);
+    for (const u of options.users ?? [{ name: 'admin', token: `admin-${this.name}`, rules: ADMIN_RULES }])
+      this.users.set(u.token, u);
+    this.store.onChange = (resource, _type, obj) => {
+      if ((resource === 'pods' || resource === 'services') && obj.metadata.namespace)
+        this.#scheduleReconcile(obj.metadata.namespace);
+    };
+  }
+
+  get url(): string {
+    return `${this.tls ? 'https' : 'http'}://${this.host}:${this.#port}`;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get tunnelSupported(): boolean {
+    const [maj, min] = this.version.split('.').map(Number);
+    return (maj ?? 1) > 1 || (min ?? 0) >= 31;
+  }
+
+  #scheduleReconcile(ns: string): void {
+    if (this.#pendingReconcile.has(ns)) return;
+    this.#pendingReconcile.add(ns);
+    setImmediate(() => {
+      this.#pendingReconcile.delete(ns);
+      reconcileEndpoints(this.store, ns);
+    });
+  }
+
+  count(verb: string, resource: string): void {
+    const key = `${verb} ${resource}`;
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+  }
+
+  requestCounts(): Record<string, number> {
+    return Object.fromEntries(this.#counts);
+  }
+
+  resetRequestCounts(): void {
+    this.#counts.clear();
+  }
+
+  totalRequests(): number {
+    let n = 0;
+    for (const v of this.#counts.values()) n += v;
+    return n;
+  }
+
+  // --- object operations with the cluster's side effects -------------------------------------------------------
+
+  create(def: ResourceDef, body: KObject): KObject {
+    if (def.name === 'pods') {
+      body.status = { phase: 'Pending' };
+      const created = this.store.create('pods', 'Pod', 'v1', body);
+      void this.runtime.run(created);
+      return created;
+    }
+    return this.store.create(def.name, def.kind, apiVersionOf(def), body);
+  }
+
+  update(def: ResourceDef, obj: KObject, checkVersion: boolean): KObject {
+    return this.store.update(def.name, obj, { checkVersion });
+  }
+
+  remove(def: ResourceDef, namespace: string | undefined, name: string): KObject {
+    if (def.name === 'namespaces') {
+      if (!this.store.get('namespaces', undefined, name))
+        throw new StoreError(404, 'NotFound', `namespaces "${name}" not found`);
+      for (const r of RESOURCES) {
+        if (!r.namespaced) continue;
+        for (const o of this.store.peek(r.name, name)) this.remove(r, name, o.metadata.name);
+      }
+      return this.store.delete('namespaces', undefined, name);
+    }
+    const obj = this.store.delete(def.name, namespace, name);
+    if (def.name === 'pods') this.runtime.stopped(obj);
+    if (def.name === 'services' && namespace) removeEndpoints(this.store, namespace, name);
+    return obj;
+  }
+
+  apply(obj: KObject): KObject {
+    const def = RESOURCES.find((r) => r.kind === obj.kind);
+    if (!def) throw new Error(`unsupported kind ${obj.kind}`);
+    if (def.namespaced) obj.metadata.namespace ??= 'default';
+    const existing = this.store.get(
+      def.name,
+      def.namespaced ? obj.metadata.namespace : undefined,
+      obj.metadata.name,
+    );
+    if (existing)
+      return this.store.update(def.name, { ...obj, metadata: { ...existing.metadata, ...obj.metadata } });
+    return this.create(def, obj);
+  }
+
+  podLogs(pod: KObject, tail?: number): string[] {
+    const lines = Array.from(
+      { length: 20 },
+      (_, i) => `${new Date(0 + i * 1000).toISOString()} ${pod.metadata.name} line ${i + 1}`,
+    );
+    return tail ? lines.slice(-tail) : lines;
+  }
+
+  // --- watch --------------------------------------------------------------------------------------------------
+
+  serveWatch(req: IncomingMessage, res: ServerResponse, filter: WatchFilter, params: URLSearchParams): void {
+    const rvText = params.get('resourceVersion');
+    const since = rvText && rvText !== '0' ? Number(rvText) : undefined;
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Transfer-Encoding': 'chunked',
+      'Cache-Control': 'no-cache',
+    });
+    res.flushHeaders();
+    const write = (type: string, object: unknown): void => {
+      if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
+    };
+    let bookmark: NodeJS.Timeout | undefined;
+    let timeout: NodeJS.Timeout | undefined;
+    const end = (): void => {
+      clearInterval(bookmark);
+      clearTimeout(timeout);
+      this.store.unwatch(watcher);
+      if (!res.writableEnded) res.end();
+    };
+    let watcher: ReturnType<Store['watch']>;
+    try {
+      watcher = this.store.watch(filter, since, (type, obj) => write(type, obj), end);
+    } catch (err) {
+      if (err instanceof StoreError && err.status === 410) {
+        write('ERROR', {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: err.message,
+          reason: 'Expired',
+          code: 410,
+        });
+        res.end();
+        return;
+      }
+      throw err;
+    }
+    if (params.get('allowWatchBookmarks') === 'true') {
+      const kind = RESOURCES.find((r) => r.name === filter.resource)?.kind;
+      bookmark = setInterval(
+        () =>
+          write('BOOKMARK', {
+            kind,
+            apiVersion: 'v1',
+            metadata: { resourceVersion: String(this.store.resourceVersion) },
+          }),
+        this.#bookmarkMs,
+      );
+      bookmark.unref();
+    }
+    const seconds = Number(params.get('timeoutSeconds') ?? 0);
+    if (seconds > 0) {
+      timeout = setTimeout(end, seconds * 1000);
+      timeout.unref();
+    }
+    req.on('close', end);
+  }
+
+  portForward(req: IncomingMessage, socket: Duplex, head: Buffer, pod: KObject): void {
+    const ns = pod.metadata.namespace ?? 'default';
+    this.pf.handleUpgrade(req, socket, head, {
+      namespace: ns,
+      pod: pod.metadata.name,
+      uid: pod.metadata.uid ?? '',
+      tunnelSupported: this.tunnelSupported,
+      dialer: this.runtime.dialer(ns, pod.metadata.name, pod.metadata.uid ?? ''),
+    });
+  }
+
+  // --- faults ---------------------------------------------------------------------------------------------------
+
+  setLatency(ms: number): void {
+    this.#latencyMs = Math.max(0, ms);
+  }
+
+  failNext(count: number, status: number, retryAfterSeconds?: number): void {
+    this.#failNext =
+      count > 0
+        ? { count, status, ...(retryAfterSeconds ? { retryAfter: retryAfterSeconds } : {}) }
+        : undefined;
+  }
+
+  // --- server lifecycle -----------------------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+      void this.#serve(req, res);
+    };
+    const server = this.tls
+      ? https.createServer({ cert: this.tls.certPem, key: this.tls.keyPem }, onRequest)
+      : http.createServer(onRequest);
+    server.keepAliveTimeout = 60_000;
+    server.on('connection', (s: Socket) => {
+      this.#sockets.add(s);
+      s.on('close', () => this.#sockets.delete(s));
+    });
+    server.on('secureConnection', (s: Socket) => {
+      s.setNoDelay(true);
+    });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      (socket as Socket).setNoDelay?.(true);
+      if (this.#consumeFailure()) {
+        socket.end('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      handleUpgrade(this, req, socket, head);
+    });
+    server.listen(this.#port, this.host);
+    await once(server, 'listening');
+    this.#port = (server.address() as AddressInfo).port;
+    this.#server = server;
+  }
+
+  #consumeFailure(): { status: number; retryAfter?: number } | undefined {
+    const f = this.#failNext;
+    if (!f) return undefined;
+    f.count--;
+    if (f.count <= 0) this.#failNext = undefined;
+    return f;
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (this.#latencyMs > 0) await new Promise((r) => setTimeout(r, this.#latencyMs));
+      const failure = this.#consumeFailure();
+      if (failure) {
+        const headers: Record<string, string> = failure.retryAfter
+          ? { 'Retry-After': String(failure.retryAfter) }
+          : {};
+        return sendStatus(
+          res,
+          failure.status,
+          failure.status === 429
+            ? 'Too many requests, please try again later.'
+            : 'Internal error occurred: injected fault',
+          undefined,
+          undefined,
+          headers,
+        );
+      }
+      await handleRequest(this, req, res);
+    } catch (err) {
+      this.#log?.error({ err: String(err) }, 'simulator request failed');
+      if (!res.headersSent) sendStatus(res, 500, `Internal error occurred: ${String(err)}`);
+      else res.destroy();
+    }
+  }
+
+  /** Stops listening and drops every connection (watches, port-forwards) without touching state. */
+  async stopServer(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    if (!server) return;
+    this.store.closeWatches();
+    this.pf.closeAll();
+    server.close();
+    for (const s of this.#sockets) s.destroy();
+    await once(server, 'close').catch(() => undefined);
+  }
+
+  /** Restarts the API server on the same port, as after an API server restart. */
+  async restart(downMs = 0): Promise<void> {
+    await this.stopServer();
+    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+    await this.start();
+  }
+
+  async close(): Promise<void> {
+    await this.stopServer();
+    this.runtime.close();
+  }
+}

@@ -1,0 +1,72 @@
+/** The resources the simulated API server serves. */
+export interface ResourceDef {
+  name: string;
+  kind: string;
+  group: string;
+  version: string;
+  namespaced: boolean;
+  shortNames: string[];
+  verbs: string[];
+}
+
+const RW = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+export const RESOURCES: ResourceDef[] = [
+  {
+    name: 'namespaces',
+    kind: 'Namespace',
+    group: '',
+    version: 'v1',
+    namespaced: false,
+    shortNames: ['ns'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  },
+  { name: 'pods', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: ['po'], verbs: RW },
+  {
+    name: 'services',
+    kind: 'Service',
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['svc'],
+    verbs: RW,
+  },
+  {
+    name: 'endpoints',
+    kind: 'Endpoints',
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['ep'],
+    verbs: RW,
+  },
+  {
+    name: 'events',
+    kind: 'Event',
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['ev'],
+    verbs: RW,
+  },
+  {
+    name: 'endpointslices',
+    kind: 'EndpointSlice',
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    namespaced: true,
+    shortNames: [],
+    verbs: RW,
+  },
+];
+
+export const SUBRESOURCES = [
+  { name: 'pods/log', kind: 'Pod', verbs: ['get'] },
+  { name: 'pods/portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+  { name: 'pods/status', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+  { name: 'services/status', kind: 'Service', verbs: ['get', 'patch', 'update'] },
+];
+
+export const resourceByName = new Map(RESOURCES.map((r) => [r.name, r]));
+
+export const apiVersionOf = (r: ResourceDef): string => (r.group ? `${r.group}/${r.version}` : r.version);
