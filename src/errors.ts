@@ -33,8 +33,15 @@ export class KubefwdError extends Error {
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
-    super(message ?? ERROR_CODES[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
+    super(
+      message ?? ERROR_CODES[code].message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'KubefwdError';
     this.code = code;
     this.status = ERROR_CODES[code].status;

@@ -55,7 +55,8 @@ function convert(spec: FlagSpec, raw: string, flagText: string): FlagValue {
       throw new FlagError(`invalid value "${raw}" for ${flagText}: expected true or false`);
     }
     case 'int': {
-      if (!/^-?\d+$/.test(raw)) throw new FlagError(`invalid value "${raw}" for ${flagText}: expected an integer`);
+      if (!/^-?\d+$/.test(raw))
+        throw new FlagError(`invalid value "${raw}" for ${flagText}: expected an integer`);
       return Number(raw);
     }
     case 'duration':

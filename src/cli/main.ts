@@ -5,7 +5,9 @@ import type { CommandIo } from './io.ts';
 const SVC_ALIASES = new Set(['svc', 'svcs', 'services']);
 
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -27,7 +29,9 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   const [first, ...rest] = argv;
   try {
     if (first === 'version') {
-      io.stdout.write(rest[0] === 'quiet' ? `${packageVersion()}\n` : `kubefwd version: ${packageVersion()}\n`);
+      io.stdout.write(
+        rest[0] === 'quiet' ? `${packageVersion()}\n` : `kubefwd version: ${packageVersion()}\n`,
+      );
       return 0;
     }
     if (first === 'help' || (first === '--help' && argv.length === 1)) {

@@ -23,7 +23,12 @@ export interface ClusterClient {
   /** SelfSubjectAccessReview; a failing review counts as denied. */
   canI(verb: string, resource: string, namespace: string, subresource?: string): Promise<boolean>;
   /** Fresh TLS material and credentials (exec plugins, token files) for one port-forward dial. */
-  dialOptions(namespace: string, pod: string, ports: number[], protocol: PortForwardProtocol): Promise<DialOptions>;
+  dialOptions(
+    namespace: string,
+    pod: string,
+    ports: number[],
+    protocol: PortForwardProtocol,
+  ): Promise<DialOptions>;
 }
 
 export function createClusterClient(options: {

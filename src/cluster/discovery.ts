@@ -28,7 +28,8 @@ export interface K8sPodInfo {
   terminating: boolean;
 }
 
-const iso = (d: unknown): string | undefined => (d instanceof Date ? d.toISOString() : typeof d === 'string' ? d : undefined);
+const iso = (d: unknown): string | undefined =>
+  d instanceof Date ? d.toISOString() : typeof d === 'string' ? d : undefined;
 
 export function serviceInfo(svc: V1Service): K8sServiceInfo {
   return {
@@ -77,21 +78,48 @@ export function createDiscovery(client: ClusterClient) {
   return {
     namespaces: () =>
       wrap('listing namespaces', async () =>
-        (await client.core.listNamespace()).items.map((n) => ({ name: n.metadata?.name ?? '', status: n.status?.phase ?? 'Active' })),
+        (await client.core.listNamespace()).items.map((n) => ({
+          name: n.metadata?.name ?? '',
+          status: n.status?.phase ?? 'Active',
+        })),
       ),
     services: (namespace: string) =>
-      wrap(`listing services in "${namespace}"`, async () => (await client.core.listNamespacedService({ namespace })).items.map(serviceInfo)),
+      wrap(`listing services in "${namespace}"`, async () =>
+        (await client.core.listNamespacedService({ namespace })).items.map(serviceInfo),
+      ),
     service: (namespace: string, name: string) =>
-      wrap(`reading service "${namespace}/${name}"`, async () => serviceInfo(await client.core.readNamespacedService({ namespace, name }))),
+      wrap(`reading service "${namespace}/${name}"`, async () =>
+        serviceInfo(await client.core.readNamespacedService({ namespace, name })),
+      ),
     pods: (namespace: string, query: { labelSelector?: string; fieldSelector?: string } = {}) =>
-      wrap(`listing pods in "${namespace}"`, async () => (await client.core.listNamespacedPod({ namespace, ...query })).items.map(podInfo)),
-    pod: (namespace: string, name: string) => wrap(`reading pod "${namespace}/${name}"`, () => client.core.readNamespacedPod({ namespace, name })),
-    podLogs: (namespace: string, name: string, query: { container?: string; tailLines?: number; sinceSeconds?: number; previous?: boolean; timestamps?: boolean }) =>
-      wrap(`reading logs of pod "${namespace}/${name}"`, () => client.core.readNamespacedPodLog({ namespace, name, ...query })),
+      wrap(`listing pods in "${namespace}"`, async () =>
+        (await client.core.listNamespacedPod({ namespace, ...query })).items.map(podInfo),
+      ),
+    pod: (namespace: string, name: string) =>
+      wrap(`reading pod "${namespace}/${name}"`, () => client.core.readNamespacedPod({ namespace, name })),
+    podLogs: (
+      namespace: string,
+      name: string,
+      query: {
+        container?: string;
+        tailLines?: number;
+        sinceSeconds?: number;
+        previous?: boolean;
+        timestamps?: boolean;
+      },
+    ) =>
+      wrap(`reading logs of pod "${namespace}/${name}"`, () =>
+        client.core.readNamespacedPodLog({ namespace, name, ...query }),
+      ),
     events: (namespace: string, query: { fieldSelector?: string; limit?: number } = {}) =>
-      wrap(`listing events in "${namespace}"`, async () => (await client.core.listNamespacedEvent({ namespace, ...query })).items as CoreV1Event[]),
+      wrap(
+        `listing events in "${namespace}"`,
+        async () => (await client.core.listNamespacedEvent({ namespace, ...query })).items as CoreV1Event[],
+      ),
     endpoints: (namespace: string, name: string) =>
-      wrap(`reading endpoints "${namespace}/${name}"`, () => client.core.readNamespacedEndpoints({ namespace, name })),
+      wrap(`reading endpoints "${namespace}/${name}"`, () =>
+        client.core.readNamespacedEndpoints({ namespace, name }),
+      ),
   };
 }
 

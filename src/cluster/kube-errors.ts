@@ -26,10 +26,12 @@ export function fromKubeError(err: unknown, what: string): KubefwdError {
   const body = bodyOf(e);
   const text = body?.message ?? (typeof e.message === 'string' ? e.message.split('\n')[0] : String(err));
   const message = `${what}: ${text}`;
-  if (status === 401) return new KubefwdError('K8S_FORBIDDEN', `${what}: unauthorized (${text})`, { cause: err });
+  if (status === 401)
+    return new KubefwdError('K8S_FORBIDDEN', `${what}: unauthorized (${text})`, { cause: err });
   if (status === 403) return new KubefwdError('K8S_FORBIDDEN', message, { cause: err });
   if (status === 404) return new KubefwdError('K8S_NOT_FOUND', message, { cause: err });
-  if (status === 429 || (status !== undefined && status >= 500)) return new KubefwdError('K8S_UNAVAILABLE', message, { cause: err });
+  if (status === 429 || (status !== undefined && status >= 500))
+    return new KubefwdError('K8S_UNAVAILABLE', message, { cause: err });
   if (status !== undefined) return new KubefwdError('K8S_ERROR', message, { cause: err });
   return new KubefwdError('K8S_UNAVAILABLE', message, { cause: err });
 }

@@ -13,7 +13,10 @@ export function loadKubeConfig(path: string | undefined, env: NodeJS.ProcessEnv 
       const files = env.KUBECONFIG.split(process.platform === 'win32' ? ';' : ':').filter(Boolean);
       const missing = files.filter((f) => !existsSync(f));
       if (missing.length === files.length) {
-        throw new KubefwdError('CONFIG_INVALID', `kubeconfig not found: ${files.join(', ')} (from $KUBECONFIG)`);
+        throw new KubefwdError(
+          'CONFIG_INVALID',
+          `kubeconfig not found: ${files.join(', ')} (from $KUBECONFIG)`,
+        );
       }
       kc.loadFromDefault();
     } else {
@@ -37,7 +40,10 @@ export function kubeConfigFor(base: KubeConfig, context: string): KubeConfig {
   const ctx = base.getContextObject(context);
   if (!ctx) {
     const known = base.getContexts().map((c) => c.name);
-    throw new KubefwdError('CONFIG_INVALID', `context "${context}" not found in kubeconfig (known: ${known.join(', ')})`);
+    throw new KubefwdError(
+      'CONFIG_INVALID',
+      `context "${context}" not found in kubeconfig (known: ${known.join(', ')})`,
+    );
   }
   const kc = new KubeConfig();
   kc.loadFromOptions({
@@ -55,7 +61,10 @@ export function resolveContexts(base: KubeConfig, requested: readonly string[]):
   for (const name of names) {
     if (!name || !base.getContextObject(name)) {
       const known = base.getContexts().map((c) => c.name);
-      throw new KubefwdError('CONFIG_INVALID', `context "${name}" not found in kubeconfig (known: ${known.join(', ')})`);
+      throw new KubefwdError(
+        'CONFIG_INVALID',
+        `context "${name}" not found in kubeconfig (known: ${known.join(', ')})`,
+      );
     }
   }
   return names;

@@ -41,7 +41,10 @@ export function toPodCandidate(pod: V1Pod): PodCandidate {
   };
 }
 
-export function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!selector || Object.keys(selector).length === 0) return false;
   for (const [k, v] of Object.entries(selector)) if (labels?.[k] !== v) return false;
   return true;

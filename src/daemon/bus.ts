@@ -45,7 +45,9 @@ export interface EventBus {
  * In-process, synchronous fan-out with a bounded replay window. A listener that throws is isolated: it cannot stop
  * delivery to others (the original leaked a handler per closed SSE client and panicked on every later event).
  */
-export function createEventBus(options: { now?: () => number; retain?: number; onListenerError?: (err: unknown) => void } = {}): EventBus {
+export function createEventBus(
+  options: { now?: () => number; retain?: number; onListenerError?: (err: unknown) => void } = {},
+): EventBus {
   const now = options.now ?? Date.now;
   const retain = options.retain ?? 1000;
   const buffer: DaemonEvent[] = [];

@@ -64,7 +64,10 @@ export function parseMapping(entry: string): PortMapping {
   const servicePort = Number(m?.[1]);
   const localPort = Number(m?.[2]);
   if (!m || servicePort < 1 || servicePort > 65535 || localPort < 1 || localPort > 65535) {
-    throw new KubefwdError('CONFIG_INVALID', `invalid --mapping "${entry}": expected SERVICE_PORT:LOCAL_PORT, e.g. 80:8080`);
+    throw new KubefwdError(
+      'CONFIG_INVALID',
+      `invalid --mapping "${entry}": expected SERVICE_PORT:LOCAL_PORT, e.g. 80:8080`,
+    );
   }
   return { servicePort, localPort };
 }
@@ -74,7 +77,10 @@ export function parseApiAddr(text: string): ApiAddress {
   const port = Number(m?.[2]);
   const octets = m?.[1]?.split('.').map(Number) ?? [];
   if (!m || !m[1] || port < 0 || port > 65535 || octets.some((o) => o > 255) || octets[0] !== 127) {
-    throw new KubefwdError('CONFIG_INVALID', `invalid --api-addr "${text}": expected a loopback IP:PORT such as 127.2.27.1:80`);
+    throw new KubefwdError(
+      'CONFIG_INVALID',
+      `invalid --api-addr "${text}": expected a loopback IP:PORT such as 127.2.27.1:80`,
+    );
   }
   return { host: m[1], port };
 }
@@ -84,10 +90,14 @@ export function validateConfig(config: DaemonConfig): DaemonConfig {
     throw new KubefwdError('CONFIG_INVALID', '--all-namespaces cannot be combined with --namespace');
   }
   if (config.timeoutMs < 0) throw new KubefwdError('CONFIG_INVALID', '--timeout must not be negative');
-  if (config.retryIntervalMs < 100) throw new KubefwdError('CONFIG_INVALID', '--retry-interval must be at least 100ms');
+  if (config.retryIntervalMs < 100)
+    throw new KubefwdError('CONFIG_INVALID', '--retry-interval must be at least 100ms');
   for (const ns of config.namespaces) {
     if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns)) {
-      throw new KubefwdError('CONFIG_INVALID', `invalid namespace "${ns}": must be a lowercase RFC 1123 label`);
+      throw new KubefwdError(
+        'CONFIG_INVALID',
+        `invalid namespace "${ns}": must be a lowercase RFC 1123 label`,
+      );
     }
   }
   if (config.domain !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(config.domain)) {
@@ -95,7 +105,8 @@ export function validateConfig(config: DaemonConfig): DaemonConfig {
   }
   const seen = new Set<number>();
   for (const m of config.mappings) {
-    if (seen.has(m.servicePort)) throw new KubefwdError('CONFIG_INVALID', `--mapping given twice for port ${m.servicePort}`);
+    if (seen.has(m.servicePort))
+      throw new KubefwdError('CONFIG_INVALID', `--mapping given twice for port ${m.servicePort}`);
     seen.add(m.servicePort);
   }
   return config;

@@ -1,6 +1,10 @@
 import type { V1Service } from '@kubernetes/client-node';
 import type { ClusterClient } from '../cluster/cluster-client.ts';
-import { createNamespaceWatch, type NamespaceChange, type NamespaceWatch } from '../cluster/namespace-watch.ts';
+import {
+  createNamespaceWatch,
+  type NamespaceChange,
+  type NamespaceWatch,
+} from '../cluster/namespace-watch.ts';
 import { selectorMatches } from '../cluster/pods.ts';
 import { KubefwdError, describeError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
@@ -67,7 +71,8 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
       .then(() => flush(entry))
       .finally(() => {
         flushing.delete(entry.key);
-        if (pending.get(entry.key)?.size && entries.get(entry.key) === entry) schedule(entry, [...(pending.get(entry.key) ?? [])][0] ?? '');
+        if (pending.get(entry.key)?.size && entries.get(entry.key) === entry)
+          schedule(entry, [...(pending.get(entry.key) ?? [])][0] ?? '');
       });
     flushing.set(entry.key, run);
   }
@@ -94,7 +99,10 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
             );
           }
         } catch (err) {
-          log.error({ service: key, err: describeError(err) }, `cannot forward ${key}: ${describeError(err)}`);
+          log.error(
+            { service: key, err: describeError(err) },
+            `cannot forward ${key}: ${describeError(err)}`,
+          );
         }
       }),
     );
@@ -110,19 +118,29 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
     const podName = change.pod.metadata?.name;
     for (const service of entry.watch.services()) {
       const name = service.metadata?.name ?? '';
-      const had = registry.get(serviceKey(name, entry.namespace, entry.context))?.pods.some((p) => p.name === podName);
+      const had = registry
+        .get(serviceKey(name, entry.namespace, entry.context))
+        ?.pods.some((p) => p.name === podName);
       if (had || selectorMatches(service.spec?.selector, labels)) schedule(entry, name);
     }
   }
 
-  async function add(request: { context: string; namespace: string; selector?: string | undefined; serviceName?: string | undefined }): Promise<NamespaceEntry> {
+  async function add(request: {
+    context: string;
+    namespace: string;
+    selector?: string | undefined;
+    serviceName?: string | undefined;
+  }): Promise<NamespaceEntry> {
     if (closed) throw new KubefwdError('SHUTTING_DOWN');
     const key = request.serviceName
       ? `${request.serviceName}.${nsKey(request.namespace, request.context)}`
       : nsKey(request.namespace, request.context);
     if (entries.has(key)) throw new KubefwdError('ALREADY_EXISTS', `namespace ${key} is already watched`);
     if (request.serviceName && entries.has(nsKey(request.namespace, request.context))) {
-      throw new KubefwdError('ALREADY_EXISTS', `service ${request.serviceName} is already forwarded with namespace ${request.namespace}`);
+      throw new KubefwdError(
+        'ALREADY_EXISTS',
+        `service ${request.serviceName} is already forwarded with namespace ${request.namespace}`,
+      );
     }
     const client = options.client(request.context);
     const selector = request.serviceName ? undefined : (request.selector ?? options.defaultSelector);
@@ -150,7 +168,13 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
       () => {
         for (const service of entry.watch.services()) schedule(entry, service.metadata?.name ?? '');
       },
-      (err: unknown) => bus.publish('namespace.error', { key, namespace: request.namespace, context: request.context, error: describeError(err) }),
+      (err: unknown) =>
+        bus.publish('namespace.error', {
+          key,
+          namespace: request.namespace,
+          context: request.context,
+          error: describeError(err),
+        }),
     );
     bus.publish('namespace.added', { key, namespace: request.namespace, context: request.context, selector });
     return entry;
@@ -167,7 +191,9 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
     const doomed = registry
       .list()
       .filter((r: ServiceRecord) =>
-        entry.serviceName ? r.key === serviceKey(entry.serviceName, entry.namespace, entry.context) : r.key.endsWith(prefix ?? '') && r.namespace === entry.namespace && r.context === entry.context,
+        entry.serviceName
+          ? r.key === serviceKey(entry.serviceName, entry.namespace, entry.context)
+          : r.key.endsWith(prefix ?? '') && r.namespace === entry.namespace && r.context === entry.context,
       );
     await Promise.all(doomed.map((r) => registry.remove(r.key)));
     bus.publish('namespace.removed', { key, namespace: entry.namespace, context: entry.context });
@@ -192,7 +218,9 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
     },
     service(key: string): V1Service | undefined {
       for (const e of entries.values()) {
-        const svc = e.watch.services().find((s) => serviceKey(s.metadata?.name ?? '', e.namespace, e.context) === key);
+        const svc = e.watch
+          .services()
+          .find((s) => serviceKey(s.metadata?.name ?? '', e.namespace, e.context) === key);
         if (svc) return svc;
       }
       return undefined;
@@ -200,7 +228,9 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
     /** Re-applies the cached state of one service (the API's sync). */
     resync(key: string): boolean {
       for (const e of entries.values()) {
-        const svc = e.watch.services().find((s) => serviceKey(s.metadata?.name ?? '', e.namespace, e.context) === key);
+        const svc = e.watch
+          .services()
+          .find((s) => serviceKey(s.metadata?.name ?? '', e.namespace, e.context) === key);
         if (svc) {
           schedule(e, svc.metadata?.name ?? '');
           return true;

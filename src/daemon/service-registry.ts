@@ -51,14 +51,18 @@ export interface ServiceRegistryOptions {
   now?: () => number;
 }
 
-export const serviceKey = (name: string, namespace: string, context: string): string => `${name}.${namespace}.${context}`;
+export const serviceKey = (name: string, namespace: string, context: string): string =>
+  `${name}.${namespace}.${context}`;
 
 function portsOf(service: V1Service, mappings: PortMapping[], log: Logger, key: string): ForwardPortSpec[] {
   const out: ForwardPortSpec[] = [];
   for (const p of service.spec?.ports ?? []) {
     const protocol = p.protocol ?? 'TCP';
     if (protocol !== 'TCP') {
-      log.warn({ service: key, port: p.port, protocol }, `skipping ${protocol} port ${p.port} of ${key}: only TCP is forwarded`);
+      log.warn(
+        { service: key, port: p.port, protocol },
+        `skipping ${protocol} port ${p.port} of ${key}: only TCP is forwarded`,
+      );
       continue;
     }
     const mapped = mappings.find((m) => m.servicePort === p.port);
@@ -73,7 +77,8 @@ function portsOf(service: V1Service, mappings: PortMapping[], log: Logger, key: 
   return out;
 }
 
-const samePorts = (a: ForwardPortSpec[], b: ForwardPortSpec[]): boolean => JSON.stringify(a) === JSON.stringify(b);
+const samePorts = (a: ForwardPortSpec[], b: ForwardPortSpec[]): boolean =>
+  JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * The desired state: one record per forwarded service with its IP, hostnames and forwards. Changes to one service
@@ -157,7 +162,10 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
         entry.forward.setPods(record.pods.filter((p) => p.name === pod));
         record.podForwards.set(pod, entry);
       } catch (err) {
-        log.warn({ service: record.key, pod, err: describeError(err) }, `cannot forward pod ${pod} of ${record.key}`);
+        log.warn(
+          { service: record.key, pod, err: describeError(err) },
+          `cannot forward pod ${pod} of ${record.key}`,
+        );
       }
     }
   }
@@ -165,8 +173,25 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
   function applyPods(record: ServiceRecord, pods: PodCandidate[]): Promise<void> | undefined {
     const before = new Set(record.pods.map((p) => p.name));
     const after = new Set(pods.map((p) => p.name));
-    for (const p of pods) if (!before.has(p.name)) bus.publish('pod.added', { key: record.key, service: record.name, namespace: record.namespace, context: record.context, pod: p.name, ready: p.ready });
-    for (const name of before) if (!after.has(name)) bus.publish('pod.removed', { key: record.key, service: record.name, namespace: record.namespace, context: record.context, pod: name });
+    for (const p of pods)
+      if (!before.has(p.name))
+        bus.publish('pod.added', {
+          key: record.key,
+          service: record.name,
+          namespace: record.namespace,
+          context: record.context,
+          pod: p.name,
+          ready: p.ready,
+        });
+    for (const name of before)
+      if (!after.has(name))
+        bus.publish('pod.removed', {
+          key: record.key,
+          service: record.name,
+          namespace: record.namespace,
+          context: record.context,
+          pod: name,
+        });
     record.pods = pods;
     record.lastSyncedAt = iso();
     record.forward.setPods(pods);
@@ -175,7 +200,13 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
 
   return {
     /** Creates or updates the forward of `service` with the namespace's current pods. */
-    upsert(context: string, slot: IpSlot, service: V1Service, pods: Iterable<V1Pod>, source: 'namespace' | 'api'): Promise<ServiceRecord | undefined> {
+    upsert(
+      context: string,
+      slot: IpSlot,
+      service: V1Service,
+      pods: Iterable<V1Pod>,
+      source: 'namespace' | 'api',
+    ): Promise<ServiceRecord | undefined> {
       const name = service.metadata?.name ?? '';
       const namespace = service.metadata?.namespace ?? '';
       const key = serviceKey(name, namespace, context);
@@ -183,7 +214,10 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
       return serially(key, async () => {
         const kind = serviceKind(service);
         if (kind === 'external-name' || kind === 'no-selector') {
-          const reason = kind === 'external-name' ? 'ExternalName services have no pods to forward to' : 'services without a selector have no pods to forward to';
+          const reason =
+            kind === 'external-name'
+              ? 'ExternalName services have no pods to forward to'
+              : 'services without a selector have no pods to forward to';
           if (!skipped.has(key)) log.warn({ service: key }, `skipping ${key}: ${reason}`);
           skipped.set(key, { key, reason });
           return undefined;
@@ -203,7 +237,13 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
               existing.ports = ports;
               await existing.forward.setPorts(ports);
               for (const entry of existing.podForwards.values()) await entry.forward.setPorts(ports);
-              bus.publish('service.updated', { key, service: name, namespace, context, ports: ports.map((p) => p.port) });
+              bus.publish('service.updated', {
+                key,
+                service: name,
+                namespace,
+                context,
+                ports: ports.map((p) => p.port),
+              });
             }
             await applyPods(existing, candidates);
             return existing;
@@ -232,7 +272,15 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
           error: undefined,
         };
         records.set(key, record);
-        bus.publish('service.added', { key, service: name, namespace, context, localIP: record.ip, hostnames: record.hostnames, ports: ports.map((p) => p.port) });
+        bus.publish('service.added', {
+          key,
+          service: name,
+          namespace,
+          context,
+          localIP: record.ip,
+          hostnames: record.hostnames,
+          ports: ports.map((p) => p.port),
+        });
         await applyPods(record, candidates);
         return record;
       });
@@ -267,13 +315,21 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
     records.delete(key);
     hosts.remove(key);
     for (const pod of record.podForwards.keys()) hosts.remove(`${pod}.${key}`);
-    const closing = [record.forward.close(), ...[...record.podForwards.values()].map((e) => e.forward.close())];
+    const closing = [
+      record.forward.close(),
+      ...[...record.podForwards.values()].map((e) => e.forward.close()),
+    ];
     await Promise.allSettled(closing);
     allocator.release({ context: record.context, namespace: record.namespace, service: record.name });
     for (const pod of record.podForwards.keys()) {
       allocator.release({ context: record.context, namespace: record.namespace, service: record.name, pod });
     }
-    bus.publish('service.removed', { key, service: record.name, namespace: record.namespace, context: record.context });
+    bus.publish('service.removed', {
+      key,
+      service: record.name,
+      namespace: record.namespace,
+      context: record.context,
+    });
     return true;
   }
 }

@@ -23,7 +23,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     streams.push({ stream: options.destination, level });
   } else if (format === 'pretty') {
     // Synchronous pretty printing (no worker thread): the daemon's log volume is small.
-    streams.push({ stream: pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', sync: true }), level });
+    streams.push({
+      stream: pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', sync: true }),
+      level,
+    });
   } else {
     streams.push({ stream: pino.destination({ fd: 1, sync: false }), level });
   }

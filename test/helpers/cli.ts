@@ -28,7 +28,9 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<number>((resolve) => {
-    child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : 1)));
+    child.on('exit', (code, signal) =>
+      resolve(code ?? (signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : 1)),
+    );
   });
   return {
     child,
@@ -43,7 +45,10 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
       });
       try {
         return await Promise.race([
-          waitFor(() => (out + err).match(pattern), { timeoutMs, message: () => `no ${String(pattern)} in output:\n${out}\n${err}` }),
+          waitFor(() => (out + err).match(pattern), {
+            timeoutMs,
+            message: () => `no ${String(pattern)} in output:\n${out}\n${err}`,
+          }),
           early,
         ]);
       } finally {
@@ -63,7 +68,10 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
   };
 }
 
-export async function runCliToEnd(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCliToEnd(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const cli = runCli(args, options);
   const timer = setTimeout(() => cli.child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
   const [code] = (await Promise.all([cli.exited, once(cli.child, 'close')])) as [number, unknown];

@@ -71,7 +71,11 @@ describe('configFromFlags', () => {
   });
 
   it('puts the backup in the invoking user home under sudo', () => {
-    const c = configFromFlags(parseFlags(['-n', 'a'], SVC_FLAGS), { env: { HOME: '/root', SUDO_USER: 'alice' }, isTty: true, isRoot: true });
+    const c = configFromFlags(parseFlags(['-n', 'a'], SVC_FLAGS), {
+      env: { HOME: '/root', SUDO_USER: 'alice' },
+      isTty: true,
+      isRoot: true,
+    });
     expect(c.backupPath).toMatch(/alice\/hosts\.original$/);
     expect(c.logFormat).toBe('pretty');
     expect(c.stateDir).toBe('/var/lib/kubefwd');

@@ -1,0 +1,88 @@
+import { accessSync, constants } from 'node:fs';
+import { createDaemon, type StartSummary } from '../daemon/daemon.ts';
+import type { DaemonConfig } from '../daemon/config.ts';
+import { KubefwdError, describeError } from '../errors.ts';
+import { createLogger } from '../log/logger.ts';
+import { FlagError, parseFlags, renderFlagHelp } from './flags.ts';
+import type { CommandIo } from './io.ts';
+import { SVC_FLAGS, configFromFlags } from './svc-flags.ts';
+
+export function svcUsage(): string {
+  return `Forward the services of namespaces to loopback IPs under their in-cluster names.
+
+Usage:
+  sudo -E kubefwd svc [flags]
+
+Flags:
+${renderFlagHelp(SVC_FLAGS)}
+`;
+}
+
+/** Checks that need no cluster: the hosts file must be writable before anything is touched. */
+export function preflight(config: DaemonConfig, io: Pick<CommandIo, 'isRoot'>): void {
+  try {
+    accessSync(config.hostsPath, constants.R_OK | constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new KubefwdError('HOSTS_FILE_ERROR', `hosts file ${config.hostsPath} does not exist`);
+    if (!io.isRoot) {
+      throw new KubefwdError(
+        'HOSTS_FILE_ERROR',
+        `cannot write ${config.hostsPath}: run as root (sudo -E kubefwd ...) or pass --hosts-path`,
+      );
+    }
+    throw new KubefwdError('HOSTS_FILE_ERROR', `cannot write ${config.hostsPath}: ${describeError(err)}`);
+  }
+}
+
+function printSummary(io: CommandIo, summary: StartSummary): void {
+  for (const line of summary.forwards) io.stdout.write(`${line}\n`);
+  io.stdout.write(`${summary.text}\n`);
+}
+
+export async function runSvcCommand(
+  argv: readonly string[],
+  io: CommandIo,
+  overrides: Partial<DaemonConfig> = {},
+): Promise<number> {
+  let config: DaemonConfig;
+  try {
+    const parsed = parseFlags(argv, SVC_FLAGS);
+    if (parsed.values.get('help') === true) {
+      io.stdout.write(svcUsage());
+      return 0;
+    }
+    config = { ...configFromFlags(parsed, io), ...overrides };
+    preflight(config, io);
+  } catch (err) {
+    if (err instanceof FlagError || err instanceof KubefwdError) {
+      io.stderr.write(`kubefwd: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const log = createLogger({
+    level: config.verbose ? 'debug' : 'info',
+    format: config.logFormat,
+    destination: io.stdout,
+  });
+  const daemon = createDaemon(config, { log, env: io.env });
+  io.onEmergency(() => daemon.emergencyCleanup());
+  try {
+    const summary = await daemon.start(io.signal);
+    printSummary(io, summary);
+  } catch (err) {
+    await daemon.close().catch(() => undefined);
+    io.stderr.write(`kubefwd: ${describeError(err)}\n`);
+    return 1;
+  }
+  if (!io.signal.aborted)
+    await new Promise<void>((resolve) =>
+      io.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+  log.info('shutting down');
+  await daemon.close();
+  return 0;
+}

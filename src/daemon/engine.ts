@@ -1,0 +1,219 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterClient } from '../cluster/cluster-client.ts';
+import { defaultNamespaceOf } from '../cluster/kubeconfig.ts';
+import { createDiscovery } from '../cluster/discovery.ts';
+import { KubefwdError, describeError } from '../errors.ts';
+import { createPodSessions } from '../forwarder/pod-sessions.ts';
+import { createServiceForward } from '../forwarder/service-forward.ts';
+import { createTransportChooser } from '../forwarder/transport-chooser.ts';
+import { buildHostnames } from '../hosts/hostnames.ts';
+import { createHostsFile } from '../hosts/hosts-file.ts';
+import { createIpAllocator, parseFwdConf, parseReservations } from '../hosts/ip-allocator.ts';
+import type { Logger } from '../log/logger.ts';
+import { dialPortForward } from '../portforward/dial.ts';
+import type { EventBus, EventType } from './bus.ts';
+import { API_HOSTNAME, type DaemonConfig } from './config.ts';
+import { createNamespaceManager } from './namespace-manager.ts';
+import { createServiceRegistry } from './service-registry.ts';
+
+export interface EngineOptions {
+  config: DaemonConfig;
+  log: Logger;
+  bus: EventBus;
+  now: () => number;
+  base: KubeConfig;
+  clients: Map<string, ClusterClient>;
+  statePath: string;
+  /** Optional HTTP tap factory (the metrics room's sniffer). */
+  tap?: Parameters<typeof createServiceForward>[0]['tap'];
+}
+
+const SETTLE_MS = 30_000;
+
+/** Everything that forwards: hosts, IPs, sessions, forwards, registry and namespace watches, wired together. */
+export function createEngine(options: EngineOptions) {
+  const { config, log, bus, now, clients } = options;
+  const fwdConf = config.fwdConf ? parseFwdConf(config.fwdConf) : { base: undefined, reservations: [] };
+  const cliReservations = parseReservations(config.reservations);
+  const reservations = [
+    ...cliReservations,
+    ...fwdConf.reservations.filter((r) => !cliReservations.some((c) => c.name === r.name)),
+  ];
+  const allocator = createIpAllocator({
+    statePath: options.statePath,
+    reservations,
+    base: fwdConf.base,
+    reserved: [config.apiAddr.host],
+    log,
+  });
+  const hosts = createHostsFile({
+    path: config.hostsPath,
+    backupPath: config.backupPath,
+    refreshBackup: config.refreshBackup,
+    purgeStale: config.purgeStaleIps,
+    log,
+  });
+  const transports = createTransportChooser();
+  const startedAt = now();
+
+  const client = (context: string): ClusterClient => {
+    const c = clients.get(context);
+    if (!c)
+      throw new KubefwdError(
+        'NOT_FOUND',
+        `context "${context}" is not one kubefwd was started with (${[...clients.keys()].join(', ')})`,
+      );
+    return c;
+  };
+
+  const sessions = createPodSessions({
+    log,
+    now,
+    dial: async (pod) => {
+      const c = client(pod.context);
+      const version = await c.serverVersion();
+      return transports.dial(pod.context, version.minor, async (protocol) => {
+        const opts = await c.dialOptions(pod.namespace, pod.name, [], protocol);
+        return dialPortForward({ ...opts, pingIntervalMs: 10_000, timeoutMs: 15_000 });
+      });
+    },
+  });
+
+  const registry = createServiceRegistry({
+    allocator,
+    hosts,
+    mappings: config.mappings,
+    bus,
+    log,
+    now,
+    hostnames: (input) => {
+      const result = buildHostnames({ ...input, domain: config.domain, clusterDomain: config.clusterDomain });
+      if (result.rejected.length > 0)
+        log.debug({ service: input.service, rejected: result.rejected }, 'hostnames refused as invalid');
+      return result.hostnames;
+    },
+    createForward: (request) =>
+      createServiceForward({
+        request,
+        sessions,
+        log,
+        now,
+        waitForPodMs: config.timeoutMs,
+        tap: options.tap,
+        onEvent: (ev) => {
+          if (ev.type === 'pod.selected') return;
+          bus.publish(ev.type as EventType, ev.data);
+        },
+      }),
+  });
+
+  const namespaces = createNamespaceManager({
+    client,
+    registry,
+    bus,
+    log,
+    now,
+    defaultSelector: config.selector,
+    fieldSelector: config.fieldSelector,
+  });
+
+  let apiEntry = false;
+  let closing: Promise<void> | undefined;
+
+  return {
+    allocator,
+    hosts,
+    transports,
+    sessions,
+    registry,
+    namespaces,
+    clients,
+    startedAt,
+    client,
+    discovery: (context?: string) => createDiscovery(client(context ?? [...clients.keys()][0] ?? '')),
+    defaultContext: (): string => [...clients.keys()][0] ?? '',
+    defaultNamespace: (context: string): string => defaultNamespaceOf(options.base, context),
+
+    async start(signal?: AbortSignal): Promise<void> {
+      allocator.start();
+      await hosts.start();
+      if (config.api) {
+        hosts.set(API_HOSTNAME, config.apiAddr.host, [API_HOSTNAME]);
+        apiEntry = true;
+      }
+      const targets: Array<{ context: string; namespace: string }> = [];
+      for (const c of clients.values()) {
+        if (config.allNamespaces) {
+          const list = await createDiscovery(c).namespaces();
+          for (const ns of list) targets.push({ context: c.context, namespace: ns.name });
+        } else for (const ns of config.namespaces) targets.push({ context: c.context, namespace: ns });
+      }
+      for (const t of targets) {
+        if (signal?.aborted) break;
+        await namespaces.add(t);
+      }
+      await namespaces.settled(SETTLE_MS);
+      await hosts.flush();
+    },
+
+    /** Lines for the terminal: hostnames → IP:port → pod, then a summary. */
+    summary(): { forwards: string[]; text: string } {
+      const lines: string[] = [];
+      let active = 0;
+      for (const r of registry.list()) {
+        for (const f of r.forward.snapshot()) {
+          if (f.podName) active++;
+          lines.push(
+            `${r.hostnames.slice(0, 3).join(', ')} → ${f.localIp}:${f.localPort} → ${f.podName ?? '(no ready pod)'}${f.podPort ? `:${f.podPort}` : ''}`,
+          );
+        }
+        for (const [pod, e] of r.podForwards) {
+          for (const f of e.forward.snapshot())
+            lines.push(`${e.hostnames.slice(0, 2).join(', ')} → ${f.localIp}:${f.localPort} → ${pod}`);
+        }
+      }
+      const skipped = registry.skipped();
+      const text = config.idle
+        ? `Idle mode: nothing forwarded. Add namespaces with POST /api/v1/namespaces or services with POST /api/v1/services`
+        : `Forwarding ${registry.list().length} service(s), ${active} port(s) with a ready pod${skipped.length ? `, ${skipped.length} skipped` : ''}. Press Ctrl-C to stop.`;
+      return { forwards: lines, text };
+    },
+
+    /** Ordered and bounded: watches, forwards, sessions, then the hosts entries (always). */
+    close(): Promise<void> {
+      closing ??= (async () => {
+        bus.publish('shutdown.started', {});
+        const step = async (name: string, fn: () => Promise<unknown>, ms: number): Promise<void> => {
+          let timer: NodeJS.Timeout | undefined;
+          try {
+            await Promise.race([
+              fn(),
+              new Promise(
+                (_, reject) =>
+                  (timer = setTimeout(() => reject(new Error(`${name} took longer than ${ms} ms`)), ms)),
+              ),
+            ]);
+          } catch (err) {
+            log.warn({ step: name, err: describeError(err) }, `shutdown step ${name} did not finish cleanly`);
+          } finally {
+            clearTimeout(timer);
+          }
+        };
+        await step('watches', () => namespaces.closeAll(), 3000);
+        await step('forwards', () => registry.closeAll(), 3000);
+        await step('sessions', () => sessions.closeAll(), 1000);
+        if (apiEntry) hosts.remove(API_HOSTNAME);
+        await step('hosts', () => hosts.close(), 5000);
+        allocator.close();
+        bus.publish('shutdown.complete', {});
+      })();
+      return closing;
+    },
+
+    emergencyCleanup(): void {
+      hosts.removeBlockSync();
+    },
+  };
+}
+
+export type Engine = ReturnType<typeof createEngine>;
