@@ -1,15 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from './version.ts';
 import { describeError } from '../errors.ts';
 import type { CommandIo } from './io.ts';
 
 const SVC_ALIASES = new Set(['svc', 'svcs', 'services']);
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
 
 function usage(): string {
   return `kubefwd ${packageVersion()}: forward Kubernetes services to loopback IPs under their in-cluster names

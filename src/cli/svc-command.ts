@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { createDaemon, type StartSummary } from '../daemon/daemon.ts';
 import type { DaemonConfig } from '../daemon/config.ts';
 import { KubefwdError, describeError } from '../errors.ts';
+import { createLogRing } from '../log/log-ring.ts';
 import { createLogger } from '../log/logger.ts';
 import { FlagError, parseFlags, renderFlagHelp } from './flags.ts';
 import type { CommandIo } from './io.ts';

@@ -11,6 +11,17 @@ import type { DaemonConfig } from './config.ts';
 import { createNamespaceManager, type NamespaceManager } from './namespace-manager.ts';
 import { createServiceRegistry, type ServiceRegistry } from './service-registry.ts';
 import { createEngine, type Engine } from './engine.ts';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createApiApp, createApiServer } from '../api/app.ts';
+import { createLogRing, type LogRing } from '../log/log-ring.ts';
+import { createCaptureStore } from '../metrics/capture-store.ts';
+import { createMetricsStore } from '../metrics/metrics-store.ts';
+import { createPromMetrics } from '../metrics/prom.ts';
+import { createApiViews } from './api-views.ts';
+import { API_HOSTNAME } from './config.ts';
+import { createHistory } from './history.ts';
+import { packageVersion } from '../cli/version.ts';
 
 export interface DaemonDeps {
   log: Logger;
@@ -18,6 +29,8 @@ export interface DaemonDeps {
   now?: () => number;
   /** Overrides for tests: a ready KubeConfig instead of loading one. */
   kubeConfig?: KubeConfig;
+  /** The log ring the logger tees into (the API's /logs); one is made when absent. */
+  logRing?: LogRing;
 }
 
 export interface StartSummary {
@@ -64,6 +77,8 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
   });
   let engine: Engine | undefined;
   let closing: Promise<void> | undefined;
+  let metrics: ReturnType<typeof createMetricsStore> | undefined;
+  let api: ReturnType<typeof createApiServer> | undefined;
 
   return {
     bus,
@@ -96,6 +111,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       }
       if (signal?.aborted) throw new KubefwdError('SHUTTING_DOWN', 'interrupted while starting');
       mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+      const captures = createCaptureStore({ now });
       engine = createEngine({
         config,
         log,
@@ -104,13 +120,101 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         base,
         clients,
         statePath: join(config.stateDir, 'ips.json'),
+        tap: (forwardKey, serviceKey) => captures.tap(forwardKey, serviceKey),
       });
-      await engine.start(signal);
-      return engine.summary();
+      const e = engine;
+      const snapshots = function* () {
+        for (const r of e.registry.list()) {
+          for (const f of r.forward.snapshot()) yield { r, f };
+          for (const p of r.podForwards.values()) for (const f of p.forward.snapshot()) yield { r, f };
+        }
+      };
+      metrics = createMetricsStore({
+        now,
+        read: function* () {
+          for (const { r, f } of snapshots())
+            yield { key: f.forwardKey, serviceKey: r.key, bytesIn: f.bytesIn, bytesOut: f.bytesOut };
+        },
+      });
+      metrics.start();
+      const history = createHistory(bus, { now });
+      const prom = createPromMetrics({
+        forwards: function* () {
+          for (const { r, f } of snapshots())
+            yield {
+              namespace: r.namespace,
+              context: r.context,
+              service: r.name,
+              bytesIn: f.bytesIn,
+              bytesOut: f.bytesOut,
+              connectionsActive: f.connectionsActive,
+            };
+        },
+        sessions: () => e.sessions.size,
+        hostsWrites: () => e.hosts.status().writes,
+      });
+      bus.subscribe((ev) => {
+        if (ev.type === 'forward.disconnected' && ev.data.reason === 'pod replaced') {
+          const r = e.registry.get(String(ev.data.serviceKey ?? ''));
+          if (r) prom.incReconnect({ namespace: r.namespace, context: r.context });
+        }
+      });
+      let ready = false;
+      let apiLine = '';
+      if (config.api) {
+        const apiKey = config.apiKey ?? randomBytes(24).toString('base64url');
+        const keyFile = join(config.stateDir, 'api-key');
+        writeFileSync(keyFile, `${apiKey}\n`, { mode: 0o600 });
+        const views = createApiViews({
+          engine: e,
+          config,
+          bus,
+          metrics,
+          captures,
+          prom,
+          logs: deps.logRing ?? createLogRing(),
+          history,
+          version: packageVersion(),
+          now,
+          isReady: () => ready,
+          isClosing: () => closing !== undefined,
+        });
+        const app = createApiApp({
+          views,
+          apiKey,
+          allowedHosts: [API_HOSTNAME, config.apiAddr.host, 'localhost', '127.0.0.1', '[::1]'],
+          log,
+        });
+        const server = createApiServer({ api: app, host: config.apiAddr.host, port: config.apiAddr.port });
+        try {
+          await server.start();
+        } catch (err) {
+          await e.close();
+          throw new KubefwdError(
+            'PORT_IN_USE',
+            `cannot start the API on ${config.apiAddr.host}:${config.apiAddr.port}: ${(err as Error).message}`,
+            { cause: err },
+          );
+        }
+        api = server;
+        apiLine = `API: ${server.url}/ (http://${API_HOSTNAME}${config.apiAddr.port === 80 ? '' : `:${server.port}`}/), docs at /docs, key ${config.apiKey ? 'from KUBEFWD_API_KEY' : `${apiKey} (also in ${keyFile})`}`;
+      }
+      try {
+        await e.start(signal);
+      } catch (err) {
+        await api?.close();
+        await e.close();
+        throw err;
+      }
+      ready = true;
+      const summary = e.summary();
+      return { forwards: summary.forwards, text: apiLine ? `${summary.text}\n${apiLine}` : summary.text };
     },
     close() {
       closing ??= (async () => {
+        await api?.close();
         if (engine) await engine.close();
+        metrics?.close();
       })();
       return closing;
     },

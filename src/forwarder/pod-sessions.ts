@@ -84,9 +84,7 @@ export function createPodSessions(options: {
     worked(pod: PodRef): void {
       entries.get(keyOf(pod))?.backoff.succeed();
     },
-    state(
-      pod: PodRef,
-    ):
+    state(pod: PodRef):
       | {
           connected: boolean;
           backoff: BackoffState;

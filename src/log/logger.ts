@@ -19,16 +19,20 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'info';
   const format = options.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
   const streams: { stream: DestinationStream; level: string }[] = [];
-  if (options.destination) {
-    streams.push({ stream: options.destination, level });
-  } else if (format === 'pretty') {
+  if (format === 'pretty') {
     // Synchronous pretty printing (no worker thread): the daemon's log volume is small.
     streams.push({
-      stream: pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', sync: true }),
+      stream: pretty({
+        colorize: false,
+        translateTime: 'HH:MM:ss',
+        ignore: 'pid,hostname',
+        sync: true,
+        destination: options.destination ?? 1,
+      }),
       level,
     });
   } else {
-    streams.push({ stream: pino.destination({ fd: 1, sync: false }), level });
+    streams.push({ stream: options.destination ?? pino.destination({ fd: 1, sync: false }), level });
   }
   for (const tee of options.tees ?? []) streams.push({ stream: tee, level: 'debug' });
   return pino({ level: 'trace', base: undefined }, pino.multistream(streams));

@@ -21,7 +21,7 @@ export interface PromSource {
 export function createPromMetrics(source: PromSource) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kubefwd_' });
-  new Gauge({
+  new Counter({
     name: 'kubefwd_forward_bytes_total',
     help: 'Bytes carried by forwards since start, by direction (in = from the pod).',
     labelNames: ['namespace', 'context', 'service', 'direction'],
@@ -44,8 +44,9 @@ export function createPromMetrics(source: PromSource) {
         agg.set(k, a);
       }
       for (const a of agg.values()) {
-        this.set({ ...a.labels, direction: 'in' }, a.bytesIn);
-        this.set({ ...a.labels, direction: 'out' }, a.bytesOut);
+        // Read from the forwarders' cumulative counters at scrape time: reset, then the running totals.
+        this.inc({ ...a.labels, direction: 'in' }, a.bytesIn);
+        this.inc({ ...a.labels, direction: 'out' }, a.bytesOut);
       }
     },
   });
@@ -67,12 +68,13 @@ export function createPromMetrics(source: PromSource) {
       this.set(source.sessions());
     },
   });
-  new Gauge({
-    name: 'kubefwd_hosts_writes',
+  new Counter({
+    name: 'kubefwd_hosts_writes_total',
     help: 'Writes of the hosts file since start.',
     registers: [registry],
     collect() {
-      this.set(source.hostsWrites());
+      this.reset();
+      this.inc(source.hostsWrites());
     },
   });
   const reconnects = new Counter({

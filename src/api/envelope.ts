@@ -1,0 +1,92 @@
+import type { NextFunction, Request, Response } from 'express';
+import { ERROR_CODES, KubefwdError, type ErrorCode } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+
+export function requestId(res: Response): string {
+  return String(res.getHeader('X-Request-Id') ?? '');
+}
+
+/** `{success, data, error, meta}` on every route but /api/health. */
+export function send(res: Response, data: unknown, options: { status?: number; count?: number } = {}): void {
+  res.status(options.status ?? 200).json({
+    success: true,
+    data,
+    meta: {
+      ...(options.count === undefined ? {} : { count: options.count }),
+      timestamp: new Date().toISOString(),
+      requestId: requestId(res),
+    },
+  });
+}
+
+export function sendError(res: Response, code: ErrorCode, message: string): void {
+  res.status(ERROR_CODES[code].status).json({
+    success: false,
+    error: { code, message },
+    meta: { timestamp: new Date().toISOString(), requestId: requestId(res) },
+  });
+}
+
+/** The one error middleware: any thrown error becomes the envelope with a stable code; no stack leaks. */
+export function errorHandler(log: Logger) {
+  return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const e = err as { type?: string; status?: number; message?: string };
+    if (err instanceof KubefwdError) return sendError(res, err.code, err.message);
+    if (e?.type === 'entity.too.large') return sendError(res, 'PAYLOAD_TOO_LARGE', 'request body too large');
+    if (e?.type === 'entity.parse.failed')
+      return sendError(res, 'BAD_REQUEST', 'request body is not valid JSON');
+    if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
+      return sendError(res, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported encoding');
+    if (e?.status === 400 && e.message?.includes('URI'))
+      return sendError(res, 'BAD_REQUEST', 'malformed URL encoding');
+    log.error({ err: e?.message ?? String(err) }, 'API request failed');
+    sendError(res, 'INTERNAL_ERROR', 'internal error');
+  };
+}
+
+export const bad = (message: string): KubefwdError => new KubefwdError('BAD_REQUEST', message);
+export const notFound = (message: string): KubefwdError => new KubefwdError('NOT_FOUND', message);
+
+/** Bounded integer query parameter. */
+export function intParam(value: unknown, name: string, def: number, min: number, max: number): number {
+  if (value === undefined || value === '') return def;
+  if (typeof value !== 'string' || !/^-?\d{1,9}$/.test(value)) throw bad(`${name} must be an integer`);
+  const n = Number(value);
+  if (n < min || n > max) throw bad(`${name} must be between ${min} and ${max}`);
+  return n;
+}
+
+export function strParam(
+  value: unknown,
+  name: string,
+  pattern = /^[A-Za-z0-9._:/@-]{1,253}$/,
+): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !pattern.test(value)) throw bad(`invalid ${name}`);
+  return value;
+}
+
+export const RFC1123 = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export function nameParam(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !RFC1123.test(value))
+    throw bad(`${what} must be a lowercase RFC 1123 label`);
+  return value;
+}
+
+/** Paging as the original: limit (1..1000, default 100), offset, search (case-insensitive substring). */
+export function page<T>(
+  items: T[],
+  query: Request['query'],
+  text: (item: T) => string,
+): { items: T[]; total: number } {
+  const limit = intParam(query.limit, 'limit', 100, 1, 1000);
+  const offset = intParam(query.offset, 'offset', 0, 0, 1_000_000);
+  const search = typeof query.search === 'string' ? query.search.toLowerCase().slice(0, 200) : undefined;
+  const filtered = search ? items.filter((i) => text(i).toLowerCase().includes(search)) : items;
+  return { items: filtered.slice(offset, offset + limit), total: filtered.length };
+}
