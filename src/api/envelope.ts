@@ -41,8 +41,9 @@ export function errorHandler(log: Logger) {
       return sendError(res, 'BAD_REQUEST', 'request body is not valid JSON');
     if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
       return sendError(res, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported encoding');
-    if (e?.status === 400 && e.message?.includes('URI'))
+    if (err instanceof URIError || (e?.status === 400 && /decode/i.test(e.message ?? '')))
       return sendError(res, 'BAD_REQUEST', 'malformed URL encoding');
+    if (e?.status === 400) return sendError(res, 'BAD_REQUEST', 'bad request');
     log.error({ err: e?.message ?? String(err) }, 'API request failed');
     sendError(res, 'INTERNAL_ERROR', 'internal error');
   };

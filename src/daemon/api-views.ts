@@ -420,12 +420,10 @@ export function createApiViews(d: ViewDeps): ApiViews {
             .map(([k, v]) => `${k}=${v}`)
             .join(',');
         }
-        const pods = await engine
-          .discovery(ctx)
-          .pods(namespace, {
-            ...(labelSelector ? { labelSelector } : {}),
-            ...(query.fieldSelector ? { fieldSelector: query.fieldSelector } : {}),
-          });
+        const pods = await engine.discovery(ctx).pods(namespace, {
+          ...(labelSelector ? { labelSelector } : {}),
+          ...(query.fieldSelector ? { fieldSelector: query.fieldSelector } : {}),
+        });
         const forwarded = new Map(
           allForwards()
             .filter((f) => f.namespace === namespace && f.context === ctx && f.podName)
@@ -450,14 +448,12 @@ export function createApiViews(d: ViewDeps): ApiViews {
         };
       },
       podLogs: async (namespace, name, context, q) => {
-        const text = await engine
-          .discovery(ctxOf(context))
-          .podLogs(namespace, name, {
-            ...(q.container ? { container: q.container } : {}),
-            tailLines: q.tailLines,
-            previous: q.previous,
-            timestamps: q.timestamps,
-          });
+        const text = await engine.discovery(ctxOf(context)).podLogs(namespace, name, {
+          ...(q.container ? { container: q.container } : {}),
+          tailLines: q.tailLines,
+          previous: q.previous,
+          timestamps: q.timestamps,
+        });
         const lines = String(text)
           .split('\n')
           .filter((l) => l.length > 0);

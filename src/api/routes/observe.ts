@@ -77,15 +77,13 @@ export function observeRouter(views: ApiViews, sse: SseOptions): Router {
     };
   };
   const logsOf = (q: Record<string, unknown>) => {
-    const list = views.logs
-      .list(logFilter(q))
-      .map((l) => ({
-        id: l.id,
-        timestamp: l.timestamp,
-        level: l.level,
-        message: l.message,
-        service: l.service,
-      }));
+    const list = views.logs.list(logFilter(q)).map((l) => ({
+      id: l.id,
+      timestamp: l.timestamp,
+      level: l.level,
+      message: l.message,
+      service: l.service,
+    }));
     return { logs: list };
   };
   r.get('/api/v1/logs', (req, res) => {
