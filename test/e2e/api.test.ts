@@ -89,7 +89,7 @@ describe('idle mode end to end through the REST API', () => {
       es.addEventListener(t, (e) =>
         events.push({
           type: t,
-          data: JSON.parse((e as MessageEvent<string>).data) as Record<string, unknown>,
+          data: JSON.parse((e as { data: string }).data) as Record<string, unknown>,
         }),
       );
     }
