@@ -40,7 +40,7 @@ export function serviceInfo(svc: V1Service): K8sServiceInfo {
     ports: (svc.spec?.ports ?? []).map((p) => ({
       name: p.name,
       port: p.port,
-      targetPort: (p.targetPort as string | number | undefined) ?? p.port,
+      targetPort: (p.targetPort) ?? p.port,
       protocol: p.protocol ?? 'TCP',
     })),
     selector: svc.spec?.selector,
@@ -114,7 +114,7 @@ export function createDiscovery(client: ClusterClient) {
     events: (namespace: string, query: { fieldSelector?: string; limit?: number } = {}) =>
       wrap(
         `listing events in "${namespace}"`,
-        async () => (await client.core.listNamespacedEvent({ namespace, ...query })).items as CoreV1Event[],
+        async () => (await client.core.listNamespacedEvent({ namespace, ...query })).items,
       ),
     endpoints: (namespace: string, name: string) =>
       wrap(`reading endpoints "${namespace}/${name}"`, () =>

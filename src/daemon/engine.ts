@@ -102,7 +102,7 @@ export function createEngine(options: EngineOptions) {
         tap: options.tap,
         onEvent: (ev) => {
           if (ev.type === 'pod.selected') return;
-          bus.publish(ev.type as EventType, ev.data);
+          bus.publish(ev.type, ev.data);
         },
       }),
   });

@@ -77,7 +77,7 @@ describe('@kubernetes/client-node against the simulator', () => {
     // Expire every version and change state behind the informer's back: it must relist and converge.
     const cluster = sim.cluster();
     cluster.store.expire();
-    cluster.create(podDef, newPod('app-2') as never);
+    cluster.create(podDef, newPod('app-2'));
     await waitFor(() => informer.list('team').some((p) => p.metadata?.name === 'app-2'), {
       timeoutMs: 10_000,
     });
