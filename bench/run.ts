@@ -1,0 +1,327 @@
+/**
+ * Side-by-side benchmarks: the same simulated pod reached directly, through kubefwd, and through kubectl
+ * port-forward. `npm run bench` (full) or `npm run bench -- --quick`. Writes bench/results/latest.{json,md}.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dialPortForward } from '../src/portforward/dial.ts';
+import { createSimulator, type Simulator } from '../src/sim/index.ts';
+import type { KObject } from '../src/sim/store.ts';
+import { concurrent, connectOnce, download, upload } from './lib/load.ts';
+import { BIN, cpuSeconds, rssMb, start, type Proc } from './lib/procs.ts';
+import { median, quantile, round, spreadPct } from './lib/stats.ts';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 1 : 3;
+const MiB = 1024 * 1024;
+const BIG = quick ? 256 * MiB : 1024 * MiB;
+const CONNECTS = quick ? 300 : 2000;
+const CONC = 200;
+const CONC_BYTES = 1 * MiB;
+const SCALES = quick ? [100, 500] : [100, 500, 1000];
+const IDLE_S = quick ? 10 : 60;
+const FAILOVER_TRIALS = quick ? 8 : 20;
+const API_KEY = 'bench-key';
+const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'kubefwd-bench-'));
+const noise: Record<string, number> = {};
+const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
+
+const ns = (name: string): KObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+const pod = (name: string, namespace: string, app: string, extra: Record<string, string> = {}): KObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, labels: { app }, annotations: extra },
+  spec: { containers: [{ name: 'c', image: 'sim', ports: [{ containerPort: 8080 }] }] },
+});
+const svc = (name: string, namespace: string, app: string, port: number): KObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace },
+  spec: { selector: { app }, ports: [{ port, targetPort: 8080 }] },
+});
+
+async function freePort(): Promise<number> {
+  const s = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => s.once('listening', r));
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return p;
+}
+
+async function startDaemon(sim: Simulator, namespaces: string[], tag: string): Promise<{ proc: Proc; api: string; hostsPath: string }> {
+  const kc = join(dir, `${tag}.kubeconfig`);
+  sim.writeKubeconfig(kc);
+  const hostsPath = join(dir, `${tag}.hosts`);
+  writeFileSync(hostsPath, '127.0.0.1 localhost\n');
+  const proc = start(process.execPath, [BIN, 'svc', '-n', namespaces.join(','), '-c', kc, '--hosts-path', hostsPath, '--state-dir', join(dir, `${tag}.state`), '--api', '--api-addr', '127.2.27.1:0', '--log-format', 'json'], { KUBEFWD_API_KEY: API_KEY });
+  const m = await proc.waitFor(/API: (http:\/\/127\.2\.27\.1:\d+)\//, 120_000);
+  return { proc, api: m[1] as string, hostsPath };
+}
+
+async function medianOf(name: string, fn: () => Promise<number>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < RUNS; i++) xs.push(await fn());
+  noise[name] = round(spreadPct(xs), 1) ?? 0;
+  return median(xs);
+}
+
+async function paths(sim: Simulator): Promise<{ direct: [string, number]; kubefwd: [string, number]; kubectl: [string, number] | undefined; stop(): Promise<void>; daemon: Proc }> {
+  const c = sim.cluster();
+  const directPort = c.runtime.backendPort('bench', 'bulk-0', 8080) as number;
+  const d = await startDaemon(sim, ['bench'], 'paths');
+  let kubectl: Proc | undefined;
+  let kport = 0;
+  if (hasKubectl) {
+    kport = await freePort();
+    kubectl = start('kubectl', ['port-forward', 'pod/bulk-0', `${kport}:8080`, '-n', 'bench'], { KUBECONFIG: join(dir, 'paths.kubeconfig') });
+    await kubectl.waitFor(/Forwarding from 127\.0\.0\.1/, 30_000);
+  }
+  return {
+    direct: ['127.0.0.1', directPort],
+    kubefwd: ['127.1.27.1', 18080],
+    kubectl: kubectl ? ['127.0.0.1', kport] : undefined,
+    daemon: d.proc,
+    async stop() {
+      await kubectl?.stop();
+      await d.proc.stop();
+    },
+  };
+}
+
+type Triple = { direct: number | null; kubefwd: number | null; kubectl: number | null };
+
+async function dataPlane(): Promise<Record<string, Triple | number | null>> {
+  const sim = createSimulator({
+    control: false,
+    fixture: { clusters: [{ name: 'bench', objects: [ns('bench'), svc('bulk', 'bench', 'bulk', 18080), pod('bulk-0', 'bench', 'bulk')] }] },
+  });
+  await sim.start();
+  const p = await paths(sim);
+  const each = async (name: string, fn: (h: string, port: number) => Promise<number>): Promise<Triple> => {
+    const out: Triple = { direct: null, kubefwd: null, kubectl: null };
+    for (const k of ['direct', 'kubefwd', 'kubectl'] as const) {
+      const target = p[k];
+      if (!target) continue;
+      log(`  ${name} via ${k}`);
+      out[k] = round(await medianOf(`${name}.${k}`, () => fn(target[0], target[1])), 1);
+    }
+    return out;
+  };
+  const result: Record<string, Triple | number | null> = {};
+  result.throughput_download_mbps = await each('download', (h, port) => download(h, port, BIG));
+  result.throughput_upload_mbps = await each('upload', (h, port) => upload(h, port, BIG));
+  const setups: Record<string, number[]> = {};
+  result.connect_p50_ms = await each('connect', async (h, port) => {
+    const xs: number[] = [];
+    for (let i = 0; i < CONNECTS; i++) xs.push(await connectOnce(h, port));
+    setups[`${h}:${port}`] = xs;
+    return quantile(xs, 0.5);
+  });
+  result.connect_p99_ms = {
+    direct: round(quantile(setups[`${p.direct[0]}:${p.direct[1]}`] ?? [], 0.99), 2),
+    kubefwd: round(quantile(setups[`${p.kubefwd[0]}:${p.kubefwd[1]}`] ?? [], 0.99), 2),
+    kubectl: p.kubectl ? round(quantile(setups[`${p.kubectl[0]}:${p.kubectl[1]}`] ?? [], 0.99), 2) : null,
+  };
+  let errors = 0;
+  result.concurrent_mbps = await each('concurrent', async (h, port) => {
+    const r = await concurrent(h, port, CONC, CONC_BYTES);
+    errors += r.errors;
+    return r.mbps;
+  });
+  result.concurrent_errors = errors;
+  result.kubefwd_rss_after_data_mb = round(rssMb(p.daemon.child.pid as number), 1);
+  // Headroom: our raw SPDY client straight to the simulator, no local listener in between.
+  const cl = sim.cluster();
+  const user = [...cl.users.values()][0];
+  result.sim_raw_spdy_download_mbps = round(
+    await medianOf('sim_raw', async () => {
+      const s = await dialPortForward({ url: new URL(`${cl.url}/api/v1/namespaces/bench/pods/bulk-0/portforward`), protocol: 'spdy', ports: [8080], headers: { Authorization: `Bearer ${user?.token}` }, ca: cl.tls?.caPem, pingIntervalMs: 0 });
+      const c = s.open(8080);
+      const t0 = performance.now();
+      let got = 0;
+      c.data.write(`GET /bytes/${BIG} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      await new Promise<void>((resolve) => {
+        c.data.on('data', (d: Buffer) => (got += d.length));
+        c.data.on('end', () => resolve());
+      });
+      s.destroy();
+      return got / 1e6 / ((performance.now() - t0) / 1000);
+    }),
+    1,
+  );
+  await p.stop();
+  await sim.close();
+  return result;
+}
+
+async function scale(n: number): Promise<{ ready_s: number; hosts_writes: number; apiserver_requests: number; rss_mb: number; api?: { p50: number; p99: number; sse_ms: number }; idle?: { cpu_pct: number; rss_mb: number } }> {
+  const objects: KObject[] = [];
+  for (let i = 0; i < 10; i++) {
+    objects.push(ns(`ns${i}`), pod(`app-${i}`, `ns${i}`, 'app'));
+    for (let j = 0; j < n / 10; j++) objects.push(svc(`s${j}`, `ns${i}`, 'app', 8000 + j));
+  }
+  const sim = createSimulator({ control: false, fixture: { clusters: [{ name: 'scale', objects }] } });
+  await sim.start();
+  const cl = sim.cluster();
+  cl.resetRequestCounts();
+  const t0 = performance.now();
+  const d = await startDaemon(sim, Array.from({ length: 10 }, (_, i) => `ns${i}`), `scale${n}`);
+  await d.proc.waitFor(/Forwarding \d+ service/, 300_000);
+  const ready = (performance.now() - t0) / 1000;
+  const pid = d.proc.child.pid as number;
+  const auth = { Authorization: `Bearer ${API_KEY}` };
+  const network = (await (await fetch(`${d.api}/api/v1/diagnostics/network`, { headers: auth })).json()) as { data: { hostsFile: { writes: number } } };
+  const out: Awaited<ReturnType<typeof scale>> = { ready_s: round(ready, 2) ?? 0, hosts_writes: network.data.hostsFile.writes, apiserver_requests: cl.totalRequests(), rss_mb: round(rssMb(pid), 1) ?? 0 };
+  if (n === Math.max(...SCALES)) {
+    const times: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      const r = await fetch(`${d.api}/api/v1/services?limit=1000`, { headers: auth });
+      await r.arrayBuffer();
+      times.push(performance.now() - t);
+    }
+    // 100 SSE clients, one event: time until the last one has it.
+    const clients = await Promise.all(
+      Array.from({ length: 100 }, async () => {
+        const res = await fetch(`${d.api}/api/v1/events?type=pod.removed`, { headers: auth });
+        const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+        return { reader, res };
+      }),
+    );
+    const t = performance.now();
+    const got = clients.map(async ({ reader }) => {
+      let text = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return -1;
+        text += Buffer.from(value).toString();
+        if (text.includes('event: pod.removed')) return performance.now() - t;
+      }
+    });
+    cl.remove({ name: 'pods', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: [], verbs: [] }, 'ns0', 'app-0');
+    const sse = Math.max(...(await Promise.all(got)));
+    for (const c of clients) void c.reader.cancel();
+    out.api = { p50: round(quantile(times, 0.5), 2) ?? 0, p99: round(quantile(times, 0.99), 2) ?? 0, sse_ms: round(sse, 1) ?? 0 };
+    const c0 = cpuSeconds(pid);
+    const w0 = performance.now();
+    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+    out.idle = { cpu_pct: round(((cpuSeconds(pid) - c0) / ((performance.now() - w0) / 1000)) * 100, 2) ?? 0, rss_mb: round(rssMb(pid), 1) ?? 0 };
+  }
+  await d.proc.stop();
+  await sim.close();
+  return out;
+}
+
+async function failover(): Promise<number> {
+  const sim = createSimulator({
+    control: false,
+    fixture: { clusters: [{ name: 'fo', objects: [ns('bench'), svc('fo', 'bench', 'fo', 18081), pod('fo', 'bench', 'fo', { 'kubefwd.sim/replicas': '3' })] }] },
+  });
+  await sim.start();
+  const d = await startDaemon(sim, ['bench'], 'failover');
+  const who = async (): Promise<string | undefined> => {
+    try {
+      const r = await fetch('http://127.1.27.1:18081/', { signal: AbortSignal.timeout(2000) });
+      return ((await r.json()) as { pod: string }).pod;
+    } catch {
+      return undefined;
+    }
+  };
+  const times: number[] = [];
+  for (let i = 0; i < FAILOVER_TRIALS; i++) {
+    const first = await who();
+    if (!first) throw new Error('failover: no answer before the deletion');
+    const t = performance.now();
+    sim.cluster().remove({ name: 'pods', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: [], verbs: [] }, 'bench', first);
+    for (;;) {
+      const now = await who();
+      if (now && now !== first) break;
+      if (performance.now() - t > 30_000) throw new Error('failover took longer than 30 s');
+    }
+    times.push(performance.now() - t);
+  }
+  await d.proc.stop();
+  await sim.close();
+  return round(median(times), 1) ?? 0;
+}
+
+const ratio = (a: number | null, b: number | null): string => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
+
+async function main(): Promise<void> {
+  log(`kubefwd bench (${quick ? 'quick' : 'full'}): ${RUNS} run(s) per figure, kubectl ${hasKubectl ? 'present' : 'absent'}`);
+  const data = await dataPlane();
+  log('failover');
+  const failover_p50_ms = await failover();
+  const scaleOut: Record<string, unknown> = {};
+  let apiFig: { p50: number; p99: number; sse_ms: number } | undefined;
+  let idle: { cpu_pct: number; rss_mb: number } | undefined;
+  for (const n of SCALES) {
+    log(`scale ${n}`);
+    const s = await scale(n);
+    scaleOut[String(n)] = { ready_s: s.ready_s, hosts_writes: s.hosts_writes, apiserver_requests: s.apiserver_requests, rss_mb: s.rss_mb };
+    apiFig = s.api ?? apiFig;
+    idle = s.idle ?? idle;
+  }
+  const biggest = String(Math.max(...SCALES));
+  const result = {
+    ...data,
+    scale: scaleOut,
+    [`idle_${biggest}`]: idle ?? null,
+    failover_p50_ms,
+    api_services_p50_ms: apiFig?.p50 ?? null,
+    api_services_p99_ms: apiFig?.p99 ?? null,
+    sse_fanout_100_ms: apiFig?.sse_ms ?? null,
+    meta: { quick, runs: RUNS, bytes: BIG, connections: CONNECTS, date: new Date().toISOString(), node: process.version, kubectl: hasKubectl, noise_pct: noise },
+  };
+  const t = (k: string) => data[k] as Triple;
+  const dl = t('throughput_download_mbps');
+  const ul = t('throughput_upload_mbps');
+  const cp = t('connect_p50_ms');
+  const cc = t('concurrent_mbps');
+  const s1000 = scaleOut[biggest] as { ready_s: number; hosts_writes: number; apiserver_requests: number; rss_mb: number };
+  const met = (ok: boolean | undefined): string => (ok === undefined ? 'n/a' : ok ? 'met' : 'NOT met');
+  const rows: Array<[string, string, string, string, string, string]> = [
+    ['download MB/s', String(dl.direct), String(dl.kubefwd), String(dl.kubectl ?? 'n/a'), `${ratio(dl.kubefwd, dl.kubectl)} kubectl, ${ratio(dl.kubefwd, dl.direct)} direct`, met(dl.kubectl ? (dl.kubefwd ?? 0) >= dl.kubectl && (dl.kubefwd ?? 0) >= 0.5 * (dl.direct ?? 0) : undefined)],
+    ['upload MB/s', String(ul.direct), String(ul.kubefwd), String(ul.kubectl ?? 'n/a'), `${ratio(ul.kubefwd, ul.kubectl)} kubectl, ${ratio(ul.kubefwd, ul.direct)} direct`, met(ul.kubectl ? (ul.kubefwd ?? 0) >= ul.kubectl && (ul.kubefwd ?? 0) >= 0.5 * (ul.direct ?? 0) : undefined)],
+    ['connect p50 ms', String(cp.direct), String(cp.kubefwd), String(cp.kubectl ?? 'n/a'), `${ratio(cp.kubefwd, cp.kubectl)} kubectl`, met(cp.kubectl ? (cp.kubefwd ?? 0) <= 0.7 * cp.kubectl : undefined)],
+    ['200 × 1 MiB MB/s', String(cc.direct), String(cc.kubefwd), String(cc.kubectl ?? 'n/a'), `${ratio(cc.kubefwd, cc.kubectl)} kubectl; errors ${String(data.concurrent_errors)}`, met(cc.kubectl ? (cc.kubefwd ?? 0) >= cc.kubectl && data.concurrent_errors === 0 : undefined)],
+  ];
+  const md = [
+    `# kubefwd benchmark (${quick ? 'quick' : 'full'}, ${result.meta.date})`,
+    '',
+    '| figure | direct | kubefwd | kubectl | ratio | target |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    `| scale | ready s | hosts writes | API server requests | RSS MB |`,
+    '|---|---|---|---|---|',
+    ...Object.entries(scaleOut).map(([k, v]) => {
+      const s = v as typeof s1000;
+      return `| ${k} services | ${s.ready_s} | ${s.hosts_writes} | ${s.apiserver_requests} | ${s.rss_mb} |`;
+    }),
+    '',
+    `- ${biggest} services ready in ≤ 5 s with ≤ 10 hosts writes: ${met(s1000.ready_s <= 5 && s1000.hosts_writes <= 10)}`,
+    `- idle with ${biggest} forwards after ${IDLE_S} s: CPU ${idle?.cpu_pct}% (≤ 1 %: ${met((idle?.cpu_pct ?? 100) <= 1)}), RSS ${idle?.rss_mb} MB (≤ 250: ${met((idle?.rss_mb ?? 1e9) <= 250)})`,
+    `- failover p50 ${failover_p50_ms} ms (≤ 1000: ${met(failover_p50_ms <= 1000)})`,
+    `- GET /api/v1/services at ${biggest} services: p50 ${apiFig?.p50} ms, p99 ${apiFig?.p99} ms (≤ 50: ${met((apiFig?.p99 ?? 1e9) <= 50)}); 100 SSE clients got an event in ${apiFig?.sse_ms} ms`,
+    `- headroom: raw SPDY client to the simulator ${String(data.sim_raw_spdy_download_mbps)} MB/s (must exceed every path through it)`,
+    `- noise (max-min)/median per figure, %: ${JSON.stringify(noise)}`,
+  ].join('\n');
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(root, 'bench', 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(root, 'bench', 'results', 'latest.md'), `${md}\n`);
+  process.stdout.write(`${md}\n`);
+}
+
+main()
+  .catch((err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(dir, { recursive: true, force: true }));
