@@ -54,12 +54,36 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-async function startDaemon(sim: Simulator, namespaces: string[], tag: string): Promise<{ proc: Proc; api: string; hostsPath: string }> {
+async function startDaemon(
+  sim: Simulator,
+  namespaces: string[],
+  tag: string,
+): Promise<{ proc: Proc; api: string; hostsPath: string }> {
   const kc = join(dir, `${tag}.kubeconfig`);
   sim.writeKubeconfig(kc);
   const hostsPath = join(dir, `${tag}.hosts`);
   writeFileSync(hostsPath, '127.0.0.1 localhost\n');
-  const proc = start(process.execPath, [BIN, 'svc', '-n', namespaces.join(','), '-c', kc, '--hosts-path', hostsPath, '--state-dir', join(dir, `${tag}.state`), '--api', '--api-addr', '127.2.27.1:0', '--log-format', 'json'], { KUBEFWD_API_KEY: API_KEY });
+  const proc = start(
+    process.execPath,
+    [
+      BIN,
+      'svc',
+      '-n',
+      namespaces.join(','),
+      '-c',
+      kc,
+      '--hosts-path',
+      hostsPath,
+      '--state-dir',
+      join(dir, `${tag}.state`),
+      '--api',
+      '--api-addr',
+      '127.2.27.1:0',
+      '--log-format',
+      'json',
+    ],
+    { KUBEFWD_API_KEY: API_KEY },
+  );
   const m = await proc.waitFor(/API: (http:\/\/127\.2\.27\.1:\d+)\//, 120_000);
   return { proc, api: m[1] as string, hostsPath };
 }
@@ -71,7 +95,15 @@ async function medianOf(name: string, fn: () => Promise<number>): Promise<number
   return median(xs);
 }
 
-async function paths(sim: Simulator): Promise<{ direct: [string, number]; kubefwd: [string, number]; kubectl: [string, number] | undefined; stop(): Promise<void>; daemon: Proc }> {
+async function paths(
+  sim: Simulator,
+): Promise<{
+  direct: [string, number];
+  kubefwd: [string, number];
+  kubectl: [string, number] | undefined;
+  stop(): Promise<void>;
+  daemon: Proc;
+}> {
   const c = sim.cluster();
   const directPort = c.runtime.backendPort('bench', 'bulk-0', 8080) as number;
   const d = await startDaemon(sim, ['bench'], 'paths');
@@ -79,7 +111,9 @@ async function paths(sim: Simulator): Promise<{ direct: [string, number]; kubefw
   let kport = 0;
   if (hasKubectl) {
     kport = await freePort();
-    kubectl = start('kubectl', ['port-forward', 'pod/bulk-0', `${kport}:8080`, '-n', 'bench'], { KUBECONFIG: join(dir, 'paths.kubeconfig') });
+    kubectl = start('kubectl', ['port-forward', 'pod/bulk-0', `${kport}:8080`, '-n', 'bench'], {
+      KUBECONFIG: join(dir, 'paths.kubeconfig'),
+    });
     await kubectl.waitFor(/Forwarding from 127\.0\.0\.1/, 30_000);
   }
   return {
@@ -99,7 +133,14 @@ type Triple = { direct: number | null; kubefwd: number | null; kubectl: number |
 async function dataPlane(): Promise<Record<string, Triple | number | null>> {
   const sim = createSimulator({
     control: false,
-    fixture: { clusters: [{ name: 'bench', objects: [ns('bench'), svc('bulk', 'bench', 'bulk', 18080), pod('bulk-0', 'bench', 'bulk')] }] },
+    fixture: {
+      clusters: [
+        {
+          name: 'bench',
+          objects: [ns('bench'), svc('bulk', 'bench', 'bulk', 18080), pod('bulk-0', 'bench', 'bulk')],
+        },
+      ],
+    },
   });
   await sim.start();
   const p = await paths(sim);
@@ -141,7 +182,14 @@ async function dataPlane(): Promise<Record<string, Triple | number | null>> {
   const user = [...cl.users.values()][0];
   result.sim_raw_spdy_download_mbps = round(
     await medianOf('sim_raw', async () => {
-      const s = await dialPortForward({ url: new URL(`${cl.url}/api/v1/namespaces/bench/pods/bulk-0/portforward`), protocol: 'spdy', ports: [8080], headers: { Authorization: `Bearer ${user?.token}` }, ca: cl.tls?.caPem, pingIntervalMs: 0 });
+      const s = await dialPortForward({
+        url: new URL(`${cl.url}/api/v1/namespaces/bench/pods/bulk-0/portforward`),
+        protocol: 'spdy',
+        ports: [8080],
+        headers: { Authorization: `Bearer ${user?.token}` },
+        ca: cl.tls?.caPem,
+        pingIntervalMs: 0,
+      });
       const c = s.open(8080);
       const t0 = performance.now();
       let got = 0;
@@ -160,7 +208,16 @@ async function dataPlane(): Promise<Record<string, Triple | number | null>> {
   return result;
 }
 
-async function scale(n: number): Promise<{ ready_s: number; hosts_writes: number; apiserver_requests: number; rss_mb: number; api?: { p50: number; p99: number; sse_ms: number }; idle?: { cpu_pct: number; rss_mb: number } }> {
+async function scale(
+  n: number,
+): Promise<{
+  ready_s: number;
+  hosts_writes: number;
+  apiserver_requests: number;
+  rss_mb: number;
+  api?: { p50: number; p99: number; sse_ms: number };
+  idle?: { cpu_pct: number; rss_mb: number };
+}> {
   const objects: KObject[] = [];
   for (let i = 0; i < 10; i++) {
     objects.push(ns(`ns${i}`), pod(`app-${i}`, `ns${i}`, 'app'));
@@ -171,13 +228,24 @@ async function scale(n: number): Promise<{ ready_s: number; hosts_writes: number
   const cl = sim.cluster();
   cl.resetRequestCounts();
   const t0 = performance.now();
-  const d = await startDaemon(sim, Array.from({ length: 10 }, (_, i) => `ns${i}`), `scale${n}`);
+  const d = await startDaemon(
+    sim,
+    Array.from({ length: 10 }, (_, i) => `ns${i}`),
+    `scale${n}`,
+  );
   await d.proc.waitFor(/Forwarding \d+ service/, 300_000);
   const ready = (performance.now() - t0) / 1000;
   const pid = d.proc.child.pid as number;
   const auth = { Authorization: `Bearer ${API_KEY}` };
-  const network = (await (await fetch(`${d.api}/api/v1/diagnostics/network`, { headers: auth })).json()) as { data: { hostsFile: { writes: number } } };
-  const out: Awaited<ReturnType<typeof scale>> = { ready_s: round(ready, 2) ?? 0, hosts_writes: network.data.hostsFile.writes, apiserver_requests: cl.totalRequests(), rss_mb: round(rssMb(pid), 1) ?? 0 };
+  const network = (await (await fetch(`${d.api}/api/v1/diagnostics/network`, { headers: auth })).json()) as {
+    data: { hostsFile: { writes: number } };
+  };
+  const out: Awaited<ReturnType<typeof scale>> = {
+    ready_s: round(ready, 2) ?? 0,
+    hosts_writes: network.data.hostsFile.writes,
+    apiserver_requests: cl.totalRequests(),
+    rss_mb: round(rssMb(pid), 1) ?? 0,
+  };
   if (n === Math.max(...SCALES)) {
     const times: number[] = [];
     for (let i = 0; i < 200; i++) {
@@ -204,14 +272,25 @@ async function scale(n: number): Promise<{ ready_s: number; hosts_writes: number
         if (text.includes('event: pod.removed')) return performance.now() - t;
       }
     });
-    cl.remove({ name: 'pods', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: [], verbs: [] }, 'ns0', 'app-0');
+    cl.remove(
+      { name: 'pods', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: [], verbs: [] },
+      'ns0',
+      'app-0',
+    );
     const sse = Math.max(...(await Promise.all(got)));
     for (const c of clients) void c.reader.cancel();
-    out.api = { p50: round(quantile(times, 0.5), 2) ?? 0, p99: round(quantile(times, 0.99), 2) ?? 0, sse_ms: round(sse, 1) ?? 0 };
+    out.api = {
+      p50: round(quantile(times, 0.5), 2) ?? 0,
+      p99: round(quantile(times, 0.99), 2) ?? 0,
+      sse_ms: round(sse, 1) ?? 0,
+    };
     const c0 = cpuSeconds(pid);
     const w0 = performance.now();
     await new Promise((r) => setTimeout(r, IDLE_S * 1000));
-    out.idle = { cpu_pct: round(((cpuSeconds(pid) - c0) / ((performance.now() - w0) / 1000)) * 100, 2) ?? 0, rss_mb: round(rssMb(pid), 1) ?? 0 };
+    out.idle = {
+      cpu_pct: round(((cpuSeconds(pid) - c0) / ((performance.now() - w0) / 1000)) * 100, 2) ?? 0,
+      rss_mb: round(rssMb(pid), 1) ?? 0,
+    };
   }
   await d.proc.stop();
   await sim.close();
@@ -221,7 +300,18 @@ async function scale(n: number): Promise<{ ready_s: number; hosts_writes: number
 async function failover(): Promise<number> {
   const sim = createSimulator({
     control: false,
-    fixture: { clusters: [{ name: 'fo', objects: [ns('bench'), svc('fo', 'bench', 'fo', 18081), pod('fo', 'bench', 'fo', { 'kubefwd.sim/replicas': '3' })] }] },
+    fixture: {
+      clusters: [
+        {
+          name: 'fo',
+          objects: [
+            ns('bench'),
+            svc('fo', 'bench', 'fo', 18081),
+            pod('fo', 'bench', 'fo', { 'kubefwd.sim/replicas': '3' }),
+          ],
+        },
+      ],
+    },
   });
   await sim.start();
   const d = await startDaemon(sim, ['bench'], 'failover');
@@ -238,7 +328,13 @@ async function failover(): Promise<number> {
     const first = await who();
     if (!first) throw new Error('failover: no answer before the deletion');
     const t = performance.now();
-    sim.cluster().remove({ name: 'pods', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: [], verbs: [] }, 'bench', first);
+    sim
+      .cluster()
+      .remove(
+        { name: 'pods', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: [], verbs: [] },
+        'bench',
+        first,
+      );
     for (;;) {
       const now = await who();
       if (now && now !== first) break;
@@ -254,7 +350,9 @@ async function failover(): Promise<number> {
 const ratio = (a: number | null, b: number | null): string => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
 
 async function main(): Promise<void> {
-  log(`kubefwd bench (${quick ? 'quick' : 'full'}): ${RUNS} run(s) per figure, kubectl ${hasKubectl ? 'present' : 'absent'}`);
+  log(
+    `kubefwd bench (${quick ? 'quick' : 'full'}): ${RUNS} run(s) per figure, kubectl ${hasKubectl ? 'present' : 'absent'}`,
+  );
   const data = await dataPlane();
   log('failover');
   const failover_p50_ms = await failover();
@@ -264,7 +362,12 @@ async function main(): Promise<void> {
   for (const n of SCALES) {
     log(`scale ${n}`);
     const s = await scale(n);
-    scaleOut[String(n)] = { ready_s: s.ready_s, hosts_writes: s.hosts_writes, apiserver_requests: s.apiserver_requests, rss_mb: s.rss_mb };
+    scaleOut[String(n)] = {
+      ready_s: s.ready_s,
+      hosts_writes: s.hosts_writes,
+      apiserver_requests: s.apiserver_requests,
+      rss_mb: s.rss_mb,
+    };
     apiFig = s.api ?? apiFig;
     idle = s.idle ?? idle;
   }
@@ -277,20 +380,70 @@ async function main(): Promise<void> {
     api_services_p50_ms: apiFig?.p50 ?? null,
     api_services_p99_ms: apiFig?.p99 ?? null,
     sse_fanout_100_ms: apiFig?.sse_ms ?? null,
-    meta: { quick, runs: RUNS, bytes: BIG, connections: CONNECTS, date: new Date().toISOString(), node: process.version, kubectl: hasKubectl, noise_pct: noise },
+    meta: {
+      quick,
+      runs: RUNS,
+      bytes: BIG,
+      connections: CONNECTS,
+      date: new Date().toISOString(),
+      node: process.version,
+      kubectl: hasKubectl,
+      noise_pct: noise,
+    },
   };
   const t = (k: string) => data[k] as Triple;
   const dl = t('throughput_download_mbps');
   const ul = t('throughput_upload_mbps');
   const cp = t('connect_p50_ms');
   const cc = t('concurrent_mbps');
-  const s1000 = scaleOut[biggest] as { ready_s: number; hosts_writes: number; apiserver_requests: number; rss_mb: number };
+  const s1000 = scaleOut[biggest] as {
+    ready_s: number;
+    hosts_writes: number;
+    apiserver_requests: number;
+    rss_mb: number;
+  };
   const met = (ok: boolean | undefined): string => (ok === undefined ? 'n/a' : ok ? 'met' : 'NOT met');
   const rows: Array<[string, string, string, string, string, string]> = [
-    ['download MB/s', String(dl.direct), String(dl.kubefwd), String(dl.kubectl ?? 'n/a'), `${ratio(dl.kubefwd, dl.kubectl)} kubectl, ${ratio(dl.kubefwd, dl.direct)} direct`, met(dl.kubectl ? (dl.kubefwd ?? 0) >= dl.kubectl && (dl.kubefwd ?? 0) >= 0.5 * (dl.direct ?? 0) : undefined)],
-    ['upload MB/s', String(ul.direct), String(ul.kubefwd), String(ul.kubectl ?? 'n/a'), `${ratio(ul.kubefwd, ul.kubectl)} kubectl, ${ratio(ul.kubefwd, ul.direct)} direct`, met(ul.kubectl ? (ul.kubefwd ?? 0) >= ul.kubectl && (ul.kubefwd ?? 0) >= 0.5 * (ul.direct ?? 0) : undefined)],
-    ['connect p50 ms', String(cp.direct), String(cp.kubefwd), String(cp.kubectl ?? 'n/a'), `${ratio(cp.kubefwd, cp.kubectl)} kubectl`, met(cp.kubectl ? (cp.kubefwd ?? 0) <= 0.7 * cp.kubectl : undefined)],
-    ['200 × 1 MiB MB/s', String(cc.direct), String(cc.kubefwd), String(cc.kubectl ?? 'n/a'), `${ratio(cc.kubefwd, cc.kubectl)} kubectl; errors ${String(data.concurrent_errors)}`, met(cc.kubectl ? (cc.kubefwd ?? 0) >= cc.kubectl && data.concurrent_errors === 0 : undefined)],
+    [
+      'download MB/s',
+      String(dl.direct),
+      String(dl.kubefwd),
+      String(dl.kubectl ?? 'n/a'),
+      `${ratio(dl.kubefwd, dl.kubectl)} kubectl, ${ratio(dl.kubefwd, dl.direct)} direct`,
+      met(
+        dl.kubectl
+          ? (dl.kubefwd ?? 0) >= dl.kubectl && (dl.kubefwd ?? 0) >= 0.5 * (dl.direct ?? 0)
+          : undefined,
+      ),
+    ],
+    [
+      'upload MB/s',
+      String(ul.direct),
+      String(ul.kubefwd),
+      String(ul.kubectl ?? 'n/a'),
+      `${ratio(ul.kubefwd, ul.kubectl)} kubectl, ${ratio(ul.kubefwd, ul.direct)} direct`,
+      met(
+        ul.kubectl
+          ? (ul.kubefwd ?? 0) >= ul.kubectl && (ul.kubefwd ?? 0) >= 0.5 * (ul.direct ?? 0)
+          : undefined,
+      ),
+    ],
+    [
+      'connect p50 ms',
+      String(cp.direct),
+      String(cp.kubefwd),
+      String(cp.kubectl ?? 'n/a'),
+      `${ratio(cp.kubefwd, cp.kubectl)} kubectl`,
+      met(cp.kubectl ? (cp.kubefwd ?? 0) <= 0.7 * cp.kubectl : undefined),
+    ],
+    [
+      '200 × 1 MiB MB/s',
+      String(cc.direct),
+      String(cc.kubefwd),
+      String(cc.kubectl ?? 'n/a'),
+      `${ratio(cc.kubefwd, cc.kubectl)} kubectl; errors ${String(data.concurrent_errors)}`,
+      met(cc.kubectl ? (cc.kubefwd ?? 0) >= cc.kubectl && data.concurrent_errors === 0 : undefined),
+    ],
   ];
   const md = [
     `# kubefwd benchmark (${quick ? 'quick' : 'full'}, ${result.meta.date})`,

@@ -25,16 +25,19 @@ const CHUNK = Buffer.alloc(256 * 1024, 0x62);
 export async function upload(host: string, port: number, bytes: number): Promise<number> {
   const start = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const req = http.request({ host, port, path: '/upload', method: 'POST', agent, headers: { 'Content-Length': String(bytes) } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => {
-        const received = (JSON.parse(body) as { received: number }).received;
-        if (received === bytes) resolve();
-        else reject(new Error(`short upload: ${received}/${bytes}`));
-      });
-    });
+    const req = http.request(
+      { host, port, path: '/upload', method: 'POST', agent, headers: { 'Content-Length': String(bytes) } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => {
+          const received = (JSON.parse(body) as { received: number }).received;
+          if (received === bytes) resolve();
+          else reject(new Error(`short upload: ${received}/${bytes}`));
+        });
+      },
+    );
     req.on('error', reject);
     let left = bytes;
     const pump = (): void => {
@@ -70,7 +73,12 @@ export async function connectOnce(host: string, port: number): Promise<number> {
 }
 
 /** `n` concurrent downloads of `bytes` each: aggregate MB/s and the number that failed. */
-export async function concurrent(host: string, port: number, n: number, bytes: number): Promise<{ mbps: number; errors: number }> {
+export async function concurrent(
+  host: string,
+  port: number,
+  n: number,
+  bytes: number,
+): Promise<{ mbps: number; errors: number }> {
   const start = performance.now();
   const results = await Promise.allSettled(Array.from({ length: n }, () => download(host, port, bytes)));
   const ok = results.filter((r) => r.status === 'fulfilled').length;

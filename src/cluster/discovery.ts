@@ -40,7 +40,7 @@ export function serviceInfo(svc: V1Service): K8sServiceInfo {
     ports: (svc.spec?.ports ?? []).map((p) => ({
       name: p.name,
       port: p.port,
-      targetPort: (p.targetPort) ?? p.port,
+      targetPort: p.targetPort ?? p.port,
       protocol: p.protocol ?? 'TCP',
     })),
     selector: svc.spec?.selector,

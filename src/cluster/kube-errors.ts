@@ -15,7 +15,7 @@ function bodyOf(err: { body?: unknown }): StatusBody | undefined {
       return { message: body };
     }
   }
-  return body && typeof body === 'object' ? (body) : undefined;
+  return body && typeof body === 'object' ? body : undefined;
 }
 
 /** Translates a client-node failure (ApiException, fetch error) into our error codes, once, where it is caught. */

@@ -70,7 +70,7 @@ function portsOf(service: V1Service, mappings: PortMapping[], log: Logger, key: 
       name: p.name,
       port: mapped?.localPort ?? p.port,
       servicePort: p.port,
-      targetPort: (p.targetPort) ?? p.port,
+      targetPort: p.targetPort ?? p.port,
       protocol,
     });
   }

@@ -11,8 +11,27 @@ export const acceptKey = (key: string): string =>
     .digest('base64');
 export const newKey = (): string => randomBytes(16).toString('base64');
 
+/** XORs `buf` in place with the 4-byte key, a 32-bit word at a time where the buffer is aligned. */
 function mask(buf: Buffer, key: Buffer): void {
-  for (let i = 0; i < buf.length; i++) buf[i] = (buf[i] as number) ^ (key[i & 3] as number);
+  const len = buf.length;
+  let i = 0;
+  const lead = (4 - (buf.byteOffset & 3)) & 3;
+  for (; i < lead && i < len; i++) buf[i] = (buf[i] as number) ^ (key[i & 3] as number);
+  const words = (len - i) >>> 2;
+  if (words > 0) {
+    // The key rotated so that it lines up with the aligned start, read in the platform's byte order.
+    const rotated = new Uint8Array([
+      key[i & 3] as number,
+      key[(i + 1) & 3] as number,
+      key[(i + 2) & 3] as number,
+      key[(i + 3) & 3] as number,
+    ]);
+    const k32 = new Uint32Array(rotated.buffer)[0] as number;
+    const view = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
+    for (let w = 0; w < words; w++) view[w] = (view[w] as number) ^ k32;
+    i += words * 4;
+  }
+  for (; i < len; i++) buf[i] = (buf[i] as number) ^ (key[i & 3] as number);
 }
 
 /**
@@ -27,6 +46,7 @@ export class WebSocketConnection extends EventEmitter {
   #fragments: Buffer[] = [];
   #fragmentOp = 0;
   #closed = false;
+  #pendingParts: Buffer[] | undefined;
 
   constructor(socket: Duplex, isClient: boolean, head?: Buffer) {
     super();
@@ -43,10 +63,28 @@ export class WebSocketConnection extends EventEmitter {
     return this.#closed;
   }
 
-  /** Sends one message; returns false when the socket wants a drain. */
-  send(payload: Buffer, opcode: number = OP.BINARY): boolean {
+  /** Sends several buffers as one message (the tunnel's SPDY frame header and payload travel together). */
+  sendv(parts: Buffer[]): boolean {
+    if (parts.length === 1) return this.send(parts[0] as Buffer);
+    const total = parts.reduce((n, p) => n + p.length, 0);
     if (this.#closed) return false;
-    const len = payload.length;
+    if (this.isClient) {
+      this.#pendingParts = parts;
+      return this.send(Buffer.alloc(0), OP.BINARY, total);
+    }
+    this.socket.cork();
+    const first = this.send(Buffer.alloc(0), OP.BINARY, total);
+    void first;
+    let ok = true;
+    for (const p of parts) ok = this.socket.write(p);
+    this.socket.uncork();
+    return ok && !this.socket.writableNeedDrain;
+  }
+
+  /** Sends one message; returns false when the socket wants a drain. */
+  send(payload: Buffer, opcode: number = OP.BINARY, declaredLength?: number): boolean {
+    if (this.#closed) return false;
+    const len = declaredLength ?? payload.length;
     const maskBit = this.isClient ? 0x80 : 0;
     const headerLen = (len < 126 ? 2 : len < 65536 ? 4 : 10) + (this.isClient ? 4 : 0);
     const header = Buffer.allocUnsafe(headerLen);
@@ -63,16 +101,21 @@ export class WebSocketConnection extends EventEmitter {
       header.writeUInt32BE(len >>> 0, 6);
       off = 10;
     }
-    let body = payload;
     if (this.isClient) {
+      // Client frames are masked: header and masked payload in one buffer, one copy, one write.
+      const frame = Buffer.allocUnsafe(headerLen + len);
+      header.copy(frame, 0, 0, off);
       const key = randomBytes(4);
-      key.copy(header, off);
-      body = Buffer.from(payload);
-      mask(body, key);
+      key.copy(frame, off);
+      let at = headerLen;
+      for (const part of this.#pendingParts ?? [payload]) at += part.copy(frame, at);
+      this.#pendingParts = undefined;
+      mask(frame.subarray(headerLen), key);
+      return this.socket.write(frame) && !this.socket.writableNeedDrain;
     }
     this.socket.cork();
     this.socket.write(header);
-    const ok = len > 0 ? this.socket.write(body) : true;
+    const ok = payload.length > 0 ? this.socket.write(payload) : true;
     this.socket.uncork();
     return ok && !this.socket.writableNeedDrain;
   }
@@ -121,11 +164,9 @@ export class WebSocketConnection extends EventEmitter {
     const total = off + (masked ? 4 : 0) + len;
     if (this.#buffered < total) return false;
     if (buf.length < total) buf = this.#concat();
-    let payload = buf.subarray(off + (masked ? 4 : 0), total);
-    if (masked) {
-      payload = Buffer.from(payload);
-      mask(payload, buf.subarray(off, off + 4));
-    }
+    const payload = buf.subarray(off + (masked ? 4 : 0), total);
+    // Received chunks are ours alone: unmask in place instead of copying.
+    if (masked) mask(payload, buf.subarray(off, off + 4));
     if (buf.length === total) this.#chunks.shift();
     else this.#chunks[0] = buf.subarray(total);
     this.#buffered -= total;
@@ -182,6 +223,11 @@ export function tunnelDuplex(ws: WebSocketConnection): Duplex {
     write(chunk: Buffer, _enc, cb) {
       if (ws.closed) return cb(new Error('WebSocket closed'));
       if (ws.send(chunk)) cb();
+      else ws.socket.once('drain', () => cb());
+    },
+    writev(chunks: Array<{ chunk: Buffer }>, cb) {
+      if (ws.closed) return cb(new Error('WebSocket closed'));
+      if (ws.sendv(chunks.map((c) => c.chunk))) cb();
       else ws.socket.once('drain', () => cb());
     },
     final(cb) {

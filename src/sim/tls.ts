@@ -24,7 +24,7 @@ export async function generateTls(hosts: string[] = ['127.0.0.1', 'localhost']):
   const now = Date.now();
   const notBefore = new Date(now - 60_000);
   const notAfter = new Date(now + 365 * 24 * 3600_000);
-  const caKeys = (await subtle.generateKey(ALG, true, ['sign', 'verify']));
+  const caKeys = await subtle.generateKey(ALG, true, ['sign', 'verify']);
   const ca = await x509.X509CertificateGenerator.createSelfSigned(
     {
       serialNumber: '01',
@@ -40,7 +40,7 @@ export async function generateTls(hosts: string[] = ['127.0.0.1', 'localhost']):
     },
     crypto,
   );
-  const keys = (await subtle.generateKey(ALG, true, ['sign', 'verify']));
+  const keys = await subtle.generateKey(ALG, true, ['sign', 'verify']);
   const names = hosts.map((h) => ({
     type: /^[\d.]+$/.test(h) || h.includes(':') ? ('ip' as const) : ('dns' as const),
     value: h,
