@@ -95,9 +95,7 @@ async function medianOf(name: string, fn: () => Promise<number>): Promise<number
   return median(xs);
 }
 
-async function paths(
-  sim: Simulator,
-): Promise<{
+async function paths(sim: Simulator): Promise<{
   direct: [string, number];
   kubefwd: [string, number];
   kubectl: [string, number] | undefined;
@@ -208,9 +206,7 @@ async function dataPlane(): Promise<Record<string, Triple | number | null>> {
   return result;
 }
 
-async function scale(
-  n: number,
-): Promise<{
+async function scale(n: number): Promise<{
   ready_s: number;
   hosts_writes: number;
   apiserver_requests: number;
@@ -441,7 +437,7 @@ async function main(): Promise<void> {
       String(cc.direct),
       String(cc.kubefwd),
       String(cc.kubectl ?? 'n/a'),
-      `${ratio(cc.kubefwd, cc.kubectl)} kubectl; errors ${String(data.concurrent_errors)}`,
+      `${ratio(cc.kubefwd, cc.kubectl)} kubectl; errors ${JSON.stringify(data.concurrent_errors)}`,
       met(cc.kubectl ? (cc.kubefwd ?? 0) >= cc.kubectl && data.concurrent_errors === 0 : undefined),
     ],
   ];
@@ -463,7 +459,7 @@ async function main(): Promise<void> {
     `- idle with ${biggest} forwards after ${IDLE_S} s: CPU ${idle?.cpu_pct}% (≤ 1 %: ${met((idle?.cpu_pct ?? 100) <= 1)}), RSS ${idle?.rss_mb} MB (≤ 250: ${met((idle?.rss_mb ?? 1e9) <= 250)})`,
     `- failover p50 ${failover_p50_ms} ms (≤ 1000: ${met(failover_p50_ms <= 1000)})`,
     `- GET /api/v1/services at ${biggest} services: p50 ${apiFig?.p50} ms, p99 ${apiFig?.p99} ms (≤ 50: ${met((apiFig?.p99 ?? 1e9) <= 50)}); 100 SSE clients got an event in ${apiFig?.sse_ms} ms`,
-    `- headroom: raw SPDY client to the simulator ${String(data.sim_raw_spdy_download_mbps)} MB/s (must exceed every path through it)`,
+    `- headroom: raw SPDY client to the simulator ${JSON.stringify(data.sim_raw_spdy_download_mbps)} MB/s (must exceed every path through it)`,
     `- noise (max-min)/median per figure, %: ${JSON.stringify(noise)}`,
   ].join('\n');
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });

@@ -64,12 +64,15 @@ export async function runSvcCommand(
     throw err;
   }
 
+  // The ring keeps the last records for the API's /logs and its SSE stream.
+  const logRing = createLogRing(1000);
   const log = createLogger({
     level: config.verbose ? 'debug' : 'info',
     format: config.logFormat,
     destination: io.stdout,
+    tees: [logRing],
   });
-  const daemon = createDaemon(config, { log, env: io.env });
+  const daemon = createDaemon(config, { log, env: io.env, logRing });
   io.onEmergency(() => daemon.emergencyCleanup());
   try {
     const summary = await daemon.start(io.signal);

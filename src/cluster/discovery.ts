@@ -1,4 +1,4 @@
-import type { CoreV1Event, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import type { ClusterClient } from './cluster-client.ts';
 import { fromKubeError } from './kube-errors.ts';
 import { isPodReady } from './pods.ts';

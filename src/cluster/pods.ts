@@ -35,7 +35,8 @@ export function toPodCandidate(pod: V1Pod): PodCandidate {
     ready: isPodReady(pod),
     terminating: Boolean(pod.metadata?.deletionTimestamp),
     containerPorts,
-    creationTimestamp: created instanceof Date ? created.toISOString() : String(created ?? ''),
+    creationTimestamp:
+      created instanceof Date ? created.toISOString() : typeof created === 'string' ? created : '',
     phase: pod.status?.phase ?? 'Unknown',
     ip: pod.status?.podIP,
   };

@@ -165,7 +165,7 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
           continue;
         }
         if (result.error && !(result.error instanceof Error && result.error.name === 'AbortError')) {
-          throw result.error;
+          throw result.error instanceof Error ? result.error : new Error(JSON.stringify(result.error));
         }
         if (result.delivered) failures = 0;
         else failures++;

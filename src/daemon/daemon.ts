@@ -8,8 +8,8 @@ import { KubefwdError, describeError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { createEventBus, type EventBus } from './bus.ts';
 import type { DaemonConfig } from './config.ts';
-import { createNamespaceManager, type NamespaceManager } from './namespace-manager.ts';
-import { createServiceRegistry, type ServiceRegistry } from './service-registry.ts';
+import type { NamespaceManager } from './namespace-manager.ts';
+import type { ServiceRegistry } from './service-registry.ts';
 import { createEngine, type Engine } from './engine.ts';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -155,7 +155,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       });
       bus.subscribe((ev) => {
         if (ev.type === 'forward.disconnected' && ev.data.reason === 'pod replaced') {
-          const r = e.registry.get(String(ev.data.serviceKey ?? ''));
+          const r = e.registry.get(typeof ev.data.serviceKey === 'string' ? ev.data.serviceKey : '');
           if (r) prom.incReconnect({ namespace: r.namespace, context: r.context });
         }
       });

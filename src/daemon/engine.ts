@@ -11,7 +11,7 @@ import { createHostsFile } from '../hosts/hosts-file.ts';
 import { createIpAllocator, parseFwdConf, parseReservations } from '../hosts/ip-allocator.ts';
 import type { Logger } from '../log/logger.ts';
 import { dialPortForward } from '../portforward/dial.ts';
-import type { EventBus, EventType } from './bus.ts';
+import type { EventBus } from './bus.ts';
 import { API_HOSTNAME, type DaemonConfig } from './config.ts';
 import { createNamespaceManager } from './namespace-manager.ts';
 import { createServiceRegistry } from './service-registry.ts';

@@ -125,6 +125,7 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
     }
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that every refusal is a rejected promise
   async function add(request: {
     context: string;
     namespace: string;

@@ -272,6 +272,10 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
           error: undefined,
         };
         records.set(key, record);
+        log.info(
+          { service: key, ip: record.ip, ports: ports.map((p) => p.port) },
+          `forwarding ${key} on ${record.ip}`,
+        );
         bus.publish('service.added', {
           key,
           service: name,

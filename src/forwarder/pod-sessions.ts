@@ -125,7 +125,8 @@ export function createPodSessions(options: {
     async closeAll(): Promise<void> {
       const all = [...entries.values()];
       entries.clear();
-      await Promise.all(all.map(async (e) => e.session?.destroy()));
+      for (const e of all) e.session?.destroy();
+      await Promise.all(all.map((e) => e.session?.closed ?? Promise.resolve()));
     },
   };
 }

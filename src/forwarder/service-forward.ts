@@ -274,7 +274,7 @@ export function createServiceForward(options: ServiceForwardOptions): ForwardHan
       closed = true;
       for (const w of waiters) w();
       waiters = [];
-      await Promise.all([...ports.values()].map((p) => p.listener?.close()));
+      await Promise.all([...ports.values()].map((p) => p.listener?.close() ?? Promise.resolve()));
     },
     snapshot(): ForwardPortSnapshot[] {
       return [...ports.values()].map((p) => {

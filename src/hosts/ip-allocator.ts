@@ -58,7 +58,12 @@ export function parseFwdConf(path: string): { base: string | undefined; reservat
     );
   }
   const d = (doc ?? {}) as { baseUnreservedIP?: unknown; serviceConfigurations?: unknown };
-  const base = d.baseUnreservedIP === undefined ? undefined : String(d.baseUnreservedIP);
+  const base =
+    d.baseUnreservedIP === undefined
+      ? undefined
+      : typeof d.baseUnreservedIP === 'string'
+        ? d.baseUnreservedIP
+        : JSON.stringify(d.baseUnreservedIP);
   if (base !== undefined && !isLoopbackV4(base))
     throw new KubefwdError(
       'CONFIG_INVALID',

@@ -93,7 +93,7 @@ export function parseFieldSelector(text: string | undefined): FieldTerm[] {
 
 export function matchFields(terms: FieldTerm[], obj: Record<string, unknown>): boolean {
   return terms.every((t) => {
-    const v = String(FIELDS[t.key]?.(obj) ?? '');
+    const v = (FIELDS[t.key]?.(obj) as string | undefined) ?? '';
     return t.neq ? v !== t.value : v === t.value;
   });
 }

@@ -78,7 +78,7 @@ export class Store {
 
   #table(resource: string): Map<string, KObject> {
     let t = this.#objects.get(resource);
-    if (!t) this.#objects.set(resource, (t = new Map()));
+    if (!t) this.#objects.set(resource, (t = new Map<string, KObject>()));
     return t;
   }
 

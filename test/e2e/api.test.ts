@@ -166,6 +166,10 @@ describe('idle mode end to end through the REST API', () => {
       },
       { timeoutMs: 5000 },
     );
+    const logs2 = await checked('GET', '/api/v1/logs', '/api/v1/logs?service=web.alpha.one&level=info');
+    expect((logs2.json.data.logs as Array<{ message: string }>).map((l) => l.message)).toContain(
+      'forwarding web.alpha.one on ' + ip,
+    );
     const metrics = await checked('GET', '/api/v1/metrics', '/api/v1/metrics');
     expect(metrics.json.data.totalBytesIn).toBeGreaterThan(0);
 

@@ -16,6 +16,14 @@ async function start(args: string[]): Promise<CliProcess> {
   return cli;
 }
 
+interface Identity {
+  pod: string;
+  port: number;
+  path: string;
+}
+
+const identity = (body: string): Identity => JSON.parse(body) as Identity;
+
 function echo(ip: string, port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, ip, () => s.write(text));
@@ -36,17 +44,13 @@ describe('kubefwd svc against the simulated cluster', () => {
     expect(webIp).toBe('127.1.27.1');
     for (const name of ['web.alpha', 'web.alpha.svc', 'web.alpha.svc.cluster.local', 'web.alpha.one'])
       expect(ipOf(hosts, name)).toBe(webIp);
-    const web = JSON.parse((await httpGet(`http://${webIp}:8080/hi`)).body) as {
-      pod: string;
-      port: number;
-      path: string;
-    };
+    const web = identity((await httpGet(`http://${webIp}:8080/hi`)).body);
     expect(web.pod).toMatch(/^web-/);
     expect(web.port).toBe(3000);
     expect(web.path).toBe('/hi');
     // Multi-port: HTTP on one port, echo on the other; the UDP port is skipped.
     const multiIp = ipOf(hosts, 'multi.alpha') as string;
-    expect(JSON.parse((await httpGet(`http://${multiIp}:8081/`)).body).pod).toBe('multi-0');
+    expect(identity((await httpGet(`http://${multiIp}:8081/`)).body).pod).toBe('multi-0');
     expect(await echo(multiIp, 9091, 'ping')).toBe('ping');
     expect(cli.stdout()).toMatch(/skipping UDP port 5353/);
     // Headless: the service name to the first pod, each pod under its own name and IP; second namespace qualified.
@@ -54,7 +58,7 @@ describe('kubefwd svc against the simulated cluster', () => {
     const db0 = ipOf(hosts, 'db-0.db.beta') as string;
     const db1 = ipOf(hosts, 'db-1.db.beta.svc.cluster.local') as string;
     expect(new Set([db0, db1, ipOf(hosts, 'db.beta')]).size).toBe(3);
-    expect(JSON.parse((await httpGet(`http://${db1}:5432/`)).body).pod).toBe('db-1');
+    expect(identity((await httpGet(`http://${db1}:5432/`)).body).pod).toBe('db-1');
     // Without selector: skipped with a warning, no names.
     expect(ipOf(hosts, 'external.beta')).toBeUndefined();
     expect(cli.stdout()).toMatch(/skipping external\.beta\.one: services without a selector/);
@@ -70,13 +74,13 @@ describe('kubefwd svc against the simulated cluster', () => {
     const cli = await start(['-n', 'alpha', '-x', 'one', '-l', 'tier=front']);
     const ip = ipOf(env.hosts(), 'web') as string;
     expect(ipOf(env.hosts(), 'multi.alpha')).toBeUndefined();
-    const first = JSON.parse((await httpGet(`http://${ip}:8080/`)).body).pod as string;
+    const first = identity((await httpGet(`http://${ip}:8080/`)).body).pod;
     const deletedAt = Date.now();
     env.sim.cluster('one').remove({ name: 'pods' } as never, 'alpha', first);
     const next = await waitFor(
       async () => {
         const r = await httpGet(`http://${ip}:8080/`).catch(() => undefined);
-        const pod = r && r.status === 200 ? (JSON.parse(r.body).pod as string) : undefined;
+        const pod = r && r.status === 200 ? identity(r.body).pod : undefined;
         return pod && pod !== first ? pod : undefined;
       },
       { timeoutMs: 5000, intervalMs: 20 },
@@ -107,7 +111,7 @@ describe('kubefwd svc against the simulated cluster', () => {
     expect(ipOf(hosts, 'web')).toBe('127.1.27.77');
     expect(ipOf(hosts, 'web.example.test')).toBe('127.1.27.77');
     expect(ipOf(hosts, 'multi.alpha')).toBeUndefined();
-    expect(JSON.parse((await httpGet('http://127.1.27.77:18080/')).body).port).toBe(3000);
+    expect(identity((await httpGet('http://127.1.27.77:18080/')).body).port).toBe(3000);
     expect(await cli.stop('SIGTERM')).toBe(0);
   });
 
@@ -117,7 +121,7 @@ describe('kubefwd svc against the simulated cluster', () => {
     const two = ipOf(hosts, 'web.alpha.two') as string;
     expect(two).toMatch(/^127\.2\./);
     expect(ipOf(hosts, 'web.alpha.one')).toBe(ipOf(hosts, 'web'));
-    expect(JSON.parse((await httpGet(`http://${two}:8080/`)).body).pod).toBe('web-two');
+    expect(identity((await httpGet(`http://${two}:8080/`)).body).pod).toBe('web-two');
     expect(await cli.stop('SIGTERM')).toBe(0);
     expect(env.hosts()).toBe(ORIGINAL_HOSTS);
   });

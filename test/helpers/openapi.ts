@@ -44,10 +44,9 @@ export function validate(schema: Schema, value: unknown, path = '$'): string[] {
   }
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     for (const r of (s.required as string[] | undefined) ?? [])
-      if (!(r in (value))) errors.push(`${path}: missing ${r}`);
+      if (!(r in value)) errors.push(`${path}: missing ${r}`);
     for (const [k, sub] of Object.entries((s.properties as Record<string, Schema> | undefined) ?? {})) {
-      if (k in (value))
-        errors.push(...validate(sub, (value as Record<string, unknown>)[k], `${path}.${k}`));
+      if (k in value) errors.push(...validate(sub, (value as Record<string, unknown>)[k], `${path}.${k}`));
     }
   }
   if (Array.isArray(value) && s.items)

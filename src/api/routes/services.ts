@@ -62,7 +62,10 @@ export function servicesRouter(views: ApiViews): Router {
     send(res, { service: req.params.key, force });
   });
   r.get('/api/v1/services/:key/http', (req, res) => {
-    const count = Math.min(500, Math.max(1, Number.parseInt(String(req.query.count ?? '50'), 10) || 50));
+    const count = Math.min(
+      500,
+      Math.max(1, Number.parseInt(typeof req.query.count === 'string' ? req.query.count : '50', 10) || 50),
+    );
     const data = views.captures.service(req.params.key, count);
     if (!data) throw notFound(`Service not found: ${req.params.key}`);
     send(res, data);
@@ -103,7 +106,10 @@ export function servicesRouter(views: ApiViews): Router {
     send(res, f);
   });
   r.get('/api/v1/forwards/:key/http', (req, res) => {
-    const count = Math.min(500, Math.max(1, Number.parseInt(String(req.query.count ?? '50'), 10) || 50));
+    const count = Math.min(
+      500,
+      Math.max(1, Number.parseInt(typeof req.query.count === 'string' ? req.query.count : '50', 10) || 50),
+    );
     const data = views.captures.forward(req.params.key, count);
     if (!data) throw notFound(`Forward not found: ${req.params.key}`);
     send(res, data);

@@ -65,7 +65,7 @@ describe.each(['spdy', 'websocket-tunnel', 'websocket-v4'] as const)('port-forwa
     const session = await dial(protocol);
     const conn = session.open(8080);
     conn.data.write('hello pod');
-    expect((await once(conn.data, 'data'))[0].toString()).toBe('hello pod');
+    expect(String((await once(conn.data, 'data'))[0])).toBe('hello pod');
     conn.data.end();
     expect(await conn.error).toBeNull();
     session.destroy();
@@ -79,7 +79,7 @@ describe.each(['spdy', 'websocket-tunnel', 'websocket-v4'] as const)('port-forwa
     expect(await bad.error).toMatch(/connection refused/);
     const good = session.open(8080);
     good.data.write('still fine');
-    expect((await once(good.data, 'data'))[0].toString()).toBe('still fine');
+    expect(String((await once(good.data, 'data'))[0])).toBe('still fine');
     good.data.end();
     session.destroy();
   });
