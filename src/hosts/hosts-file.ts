@@ -10,8 +10,9 @@ import {
   chownSync,
   unlinkSync,
   mkdirSync,
+  rmSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import lockfile from 'proper-lockfile';
 import { KubefwdError, describeError } from '../errors.ts';
@@ -112,13 +113,59 @@ export function createHostsFile(options: HostsFileOptions) {
     return appendBlock(base, { pid, run }, list, maxPerLine);
   }
 
+  const lockPath = `${path}.kubefwd.lock`;
+
+  const ownerPath = `${lockPath}.owner`;
+
+  /**
+   * A lock left by a writer that died (SIGKILL) is taken over at once: each holder records its pid beside the lock.
+   * An owner record older than the lock belongs to an earlier holder; then only the lock's age can tell.
+   */
+  function breakDeadLock(): boolean {
+    try {
+      const lockTime = statSync(lockPath).mtimeMs;
+      let owner = 0;
+      let ownerTime = 0;
+      try {
+        owner = Number(readFileSync(ownerPath, 'utf8'));
+        ownerTime = statSync(ownerPath).mtimeMs;
+      } catch {
+        owner = 0;
+      }
+      const recorded = owner > 0 && ownerTime >= lockTime;
+      const dead = recorded ? owner !== pid && !isAlive(owner) : now() - lockTime > 500;
+      if (dead) {
+        rmSync(lockPath, { recursive: true, force: true });
+        return true;
+      }
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
   async function withLock<T>(fn: () => T): Promise<T> {
-    const release = await lockfile.lock(path, {
-      realpath: false,
-      lockfilePath: `${path}.kubefwd.lock`,
-      stale: 10_000,
-      retries: { retries: 50, minTimeout: 10, maxTimeout: 100 },
-    });
+    let release: (() => Promise<void>) | undefined;
+    for (let attempt = 0; !release; attempt++) {
+      try {
+        release = await lockfile.lock(path, {
+          realpath: false,
+          lockfilePath: lockPath,
+          stale: 10_000,
+          retries: { retries: 20, minTimeout: 5, maxTimeout: 50 },
+        });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ELOCKED' || attempt >= 50 || !breakDeadLock()) {
+          if ((err as NodeJS.ErrnoException).code === 'ELOCKED' && attempt < 50) continue;
+          throw err;
+        }
+      }
+    }
+    try {
+      writeFileSync(ownerPath, String(pid));
+    } catch {
+      /* the lock works without it; only takeover after a crash is slower */
+    }
     try {
       return fn();
     } finally {
