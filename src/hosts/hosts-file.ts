@@ -12,7 +12,7 @@ import {
   mkdirSync,
   rmSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import lockfile from 'proper-lockfile';
 import { KubefwdError, describeError } from '../errors.ts';
