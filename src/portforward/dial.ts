@@ -300,7 +300,7 @@ export async function dialPortForward(options: DialOptions): Promise<PortForward
       socket.destroy();
       throw new PortForwardDialError('upgrade-refused', 'server did not accept the SPDY WebSocket tunnel');
     }
-    const ws = new WebSocketConnection(socket, true, head);
+    const ws = new WebSocketConnection(socket, true, head, { streaming: true });
     return new SpdyPortForwardSession(
       new SpdySession(tunnelDuplex(ws), { isServer: false }),
       'websocket-tunnel',

@@ -202,7 +202,7 @@ export function createPortForwardServer(options: { log?: Logger } = {}) {
         };
         if (target.tunnelSupported && offered.includes(TUNNEL_SUBPROTOCOL)) {
           accept(TUNNEL_SUBPROTOCOL);
-          const ws = new WebSocketConnection(socket, false, head);
+          const ws = new WebSocketConnection(socket, false, head, { streaming: true });
           const session = new SpdySession(tunnelDuplex(ws), { isServer: true });
           track(target, session, session.closed);
           serveSpdy(session, target);

@@ -11,6 +11,22 @@ export const acceptKey = (key: string): string =>
     .digest('base64');
 export const newKey = (): string => randomBytes(16).toString('base64');
 
+/** Unmasks a piece that starts `offset` bytes into its frame's payload. */
+function maskAt(buf: Buffer, key: Buffer, offset: number): void {
+  const k = offset & 3;
+  mask(
+    buf,
+    k === 0
+      ? key
+      : Buffer.from([
+          key[k] as number,
+          key[(k + 1) & 3] as number,
+          key[(k + 2) & 3] as number,
+          key[(k + 3) & 3] as number,
+        ]),
+  );
+}
+
 /** XORs `buf` in place with the 4-byte key, a 32-bit word at a time where the buffer is aligned. */
 function mask(buf: Buffer, key: Buffer): void {
   const len = buf.length;
@@ -47,11 +63,15 @@ export class WebSocketConnection extends EventEmitter {
   #fragmentOp = 0;
   #closed = false;
   #pendingParts: Buffer[] | undefined;
+  /** Streaming mode: binary payloads are handed out as they arrive ('piece' events), never reassembled. */
+  readonly streaming: boolean;
+  #piece: { remaining: number; key: Buffer | undefined; offset: number } | undefined;
 
-  constructor(socket: Duplex, isClient: boolean, head?: Buffer) {
+  constructor(socket: Duplex, isClient: boolean, head?: Buffer, options: { streaming?: boolean } = {}) {
     super();
     this.socket = socket;
     this.isClient = isClient;
+    this.streaming = options.streaming ?? false;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('close', () => this.#finish());
     socket.on('end', () => this.#finish());
@@ -144,6 +164,21 @@ export class WebSocketConnection extends EventEmitter {
   }
 
   #parseOne(): boolean {
+    if (this.#piece) {
+      if (this.#buffered === 0) return false;
+      const first = this.#chunks[0] as Buffer;
+      const n = Math.min(first.length, this.#piece.remaining);
+      const part = first.subarray(0, n);
+      if (n === first.length) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+      this.#buffered -= n;
+      if (this.#piece.key) maskAt(part, this.#piece.key, this.#piece.offset);
+      this.#piece.offset += n;
+      this.#piece.remaining -= n;
+      if (this.#piece.remaining === 0) this.#piece = undefined;
+      this.emit('piece', part);
+      return !this.#closed;
+    }
     if (this.#buffered < 2) return false;
     let buf = this.#chunks[0] as Buffer;
     if (buf.length < 14 && this.#chunks.length > 1) buf = this.#concat();
@@ -161,6 +196,17 @@ export class WebSocketConnection extends EventEmitter {
       off = 10;
     }
     const masked = (b1 & 0x80) !== 0;
+    const opcode = b0 & 0x0f;
+    if (this.streaming && (opcode === OP.BINARY || opcode === OP.CONT) && len > 0) {
+      const headLen = off + (masked ? 4 : 0);
+      if (buf.length < headLen) return false;
+      const key = masked ? Buffer.from(buf.subarray(off, off + 4)) : undefined;
+      if (buf.length === headLen) this.#chunks.shift();
+      else this.#chunks[0] = buf.subarray(headLen);
+      this.#buffered -= headLen;
+      this.#piece = { remaining: len, key, offset: 0 };
+      return true;
+    }
     const total = off + (masked ? 4 : 0) + len;
     if (this.#buffered < total) return false;
     if (buf.length < total) buf = this.#concat();
@@ -246,15 +292,19 @@ export function tunnelDuplex(ws: WebSocketConnection): Duplex {
       cb(err);
     },
   });
+  const deliver = (data: Buffer): void => {
+    if (!duplex.push(data)) {
+      ws.socket.pause();
+      waiting = () => ws.socket.resume();
+    }
+  };
+  ws.on('piece', deliver);
   ws.on('message', (data: Buffer, binary: boolean) => {
     if (!binary) {
       duplex.destroy(new Error('invalid message type received'));
       return;
     }
-    if (!duplex.push(data)) {
-      ws.socket.pause();
-      waiting = () => ws.socket.resume();
-    }
+    deliver(data);
   });
   ws.on('close', () => {
     duplex.push(null);
