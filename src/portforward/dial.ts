@@ -109,8 +109,11 @@ class SpdyPortForwardSession implements PortForwardSession {
   open(port: number): PortForwardConnection {
     const requestID = String(++this.#requestId);
     const base = { port: String(port), requestID };
-    const errorStream: SpdyStream = this.#session.openStream({ streamType: 'error', ...base }, true);
-    const data: SpdyStream = this.#session.openStream({ streamType: 'data', ...base });
+    // Both SYN_STREAMs in one write; data may follow at once, without waiting for the replies.
+    const [errorStream, data] = this.#session.batch((): [SpdyStream, SpdyStream] => [
+      this.#session.openStream({ streamType: 'error', ...base }, true),
+      this.#session.openStream({ streamType: 'data', ...base }),
+    ]);
     const error = new Promise<string | null>((resolve) => {
       const parts: Buffer[] = [];
       errorStream.on('data', (d: Buffer) => parts.push(d));

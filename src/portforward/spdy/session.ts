@@ -160,6 +160,16 @@ export class SpdySession extends EventEmitter {
     return this.#goawayReceived;
   }
 
+  /** Runs `fn` with the transport corked, so the frames it writes leave together. */
+  batch<T>(fn: () => T): T {
+    this.#socket.cork();
+    try {
+      return fn();
+    } finally {
+      this.#socket.uncork();
+    }
+  }
+
   openStream(headers: Headers, fin = false): SpdyStream {
     if (this.#closed) throw new Error('SPDY session is closed');
     const id = this.#nextStreamId;
@@ -289,10 +299,14 @@ export class SpdySession extends EventEmitter {
   #onChunk(chunk: Buffer): void {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
+    // Replies triggered by one read (SYN_REPLY, PING) leave in one write.
+    this.#socket.cork();
     try {
       this.#parse();
     } catch (err) {
       this.destroy(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.#socket.uncork();
     }
   }
 
