@@ -4,31 +4,17 @@ import type { PodCandidate } from '../cluster/pods.ts';
  * What the daemon needs from the hosts, forwarder and allocator rooms. The composition root adapts the rooms to
  * these, so the registry and its tests depend on behaviour, not on another room's internals.
  */
-export interface IpSlot {
-  contextIndex: number;
-  namespaceIndex: number;
-}
+import type { HostnameOptions } from '../hosts/hostnames.ts';
+import type { IpKey, IpSlot } from '../hosts/ip-allocator.ts';
 
-export interface IpKey {
-  context: string;
-  namespace: string;
-  service: string;
-  pod?: string | undefined;
-}
+export type { IpKey, IpSlot };
 
 export interface IpAllocatorPort {
   allocate(key: IpKey, slot: IpSlot): string;
   release(key: IpKey): void;
 }
 
-export interface HostnameInput {
-  service: string;
-  namespace: string;
-  context: string;
-  contextIndex: number;
-  namespaceIndex: number;
-  pod?: string | undefined;
-}
+export type HostnameInput = Omit<HostnameOptions, 'domain' | 'clusterDomain'> & { pod?: string | undefined };
 
 export interface HostsPort {
   set(owner: string, ip: string, hostnames: string[]): void;

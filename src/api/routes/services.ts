@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { bad, nameParam, notFound, page, send, strParam } from '../envelope.ts';
+import { bad, intParam, nameParam, notFound, page, send, strParam } from '../envelope.ts';
 import type { ApiViews, ForwardView, ServiceView } from '../views.ts';
 
 const summaryOf = (services: ServiceView[]) => ({
@@ -62,10 +62,7 @@ export function servicesRouter(views: ApiViews): Router {
     send(res, { service: req.params.key, force });
   });
   r.get('/api/v1/services/:key/http', (req, res) => {
-    const count = Math.min(
-      500,
-      Math.max(1, Number.parseInt(typeof req.query.count === 'string' ? req.query.count : '50', 10) || 50),
-    );
+    const count = intParam(req.query.count, 'count', 50, 1, 500);
     const data = views.captures.service(req.params.key, count);
     if (!data) throw notFound(`Service not found: ${req.params.key}`);
     send(res, data);
@@ -106,10 +103,7 @@ export function servicesRouter(views: ApiViews): Router {
     send(res, f);
   });
   r.get('/api/v1/forwards/:key/http', (req, res) => {
-    const count = Math.min(
-      500,
-      Math.max(1, Number.parseInt(typeof req.query.count === 'string' ? req.query.count : '50', 10) || 50),
-    );
+    const count = intParam(req.query.count, 'count', 50, 1, 500);
     const data = views.captures.forward(req.params.key, count);
     if (!data) throw notFound(`Forward not found: ${req.params.key}`);
     send(res, data);
