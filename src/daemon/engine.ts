@@ -9,6 +9,7 @@ import { createTransportChooser } from '../forwarder/transport-chooser.ts';
 import { buildHostnames } from '../hosts/hostnames.ts';
 import { createHostsFile } from '../hosts/hosts-file.ts';
 import { createIpAllocator, parseFwdConf, parseReservations } from '../hosts/ip-allocator.ts';
+import { createLoopbackAliases } from '../hosts/loopback-alias.ts';
 import type { Logger } from '../log/logger.ts';
 import { dialPortForward } from '../portforward/dial.ts';
 import type { EventBus } from './bus.ts';
@@ -54,6 +55,7 @@ export function createEngine(options: EngineOptions) {
     log,
   });
   const transports = createTransportChooser();
+  const aliases = createLoopbackAliases({ log });
   const startedAt = now();
 
   const client = (context: string): ClusterClient => {
@@ -100,6 +102,7 @@ export function createEngine(options: EngineOptions) {
         now,
         waitForPodMs: config.timeoutMs,
         tap: options.tap,
+        aliases,
         onEvent: (ev) => {
           if (ev.type === 'pod.selected') return;
           bus.publish(ev.type, ev.data);
@@ -202,6 +205,7 @@ export function createEngine(options: EngineOptions) {
         await step('watches', () => namespaces.closeAll(), 3000);
         await step('forwards', () => registry.closeAll(), 3000);
         await step('sessions', () => sessions.closeAll(), 1000);
+        aliases.releaseAll();
         if (apiEntry) hosts.remove(API_HOSTNAME);
         await step('hosts', () => hosts.close(), 5000);
         allocator.close();

@@ -20,6 +20,8 @@ export interface ServiceForwardOptions {
   /** How long a connection arriving while no pod is ready waits for one (the `--timeout`). */
   waitForPodMs: number;
   tap?: ((forwardKey: string, serviceKey: string) => ConnectionTap | undefined) | undefined;
+  /** Loopback aliases (macOS); absent where the platform needs none. */
+  aliases?: { acquire(ip: string): void; release(ip: string): void } | undefined;
   now?: () => number;
 }
 
@@ -231,7 +233,13 @@ export function createServiceForward(options: ServiceForwardOptions): ForwardHan
       },
     });
     try {
-      await listener.start();
+      options.aliases?.acquire(request.ip);
+      try {
+        await listener.start();
+      } catch (err) {
+        options.aliases?.release(request.ip);
+        throw err;
+      }
       state.listener = listener;
       state.startedAt = new Date(now()).toISOString();
     } catch (err) {
@@ -265,7 +273,10 @@ export function createServiceForward(options: ServiceForwardOptions): ForwardHan
           continue;
         }
         ports.delete(port);
-        await state.listener?.close();
+        if (state.listener) {
+          await state.listener.close();
+          options.aliases?.release(request.ip);
+        }
       }
       for (const spec of specs) if (!ports.has(spec.port)) ports.set(spec.port, await openPort(spec));
     },
@@ -274,7 +285,13 @@ export function createServiceForward(options: ServiceForwardOptions): ForwardHan
       closed = true;
       for (const w of waiters) w();
       waiters = [];
-      await Promise.all([...ports.values()].map((p) => p.listener?.close() ?? Promise.resolve()));
+      await Promise.all(
+        [...ports.values()].map(async (p) => {
+          if (!p.listener) return;
+          await p.listener.close();
+          options.aliases?.release(request.ip);
+        }),
+      );
     },
     snapshot(): ForwardPortSnapshot[] {
       return [...ports.values()].map((p) => {
