@@ -26,12 +26,7 @@ export interface HostnameOptions {
 }
 
 export type HostnameRejectionReason =
-  | 'empty'
-  | 'too-long'
-  | 'label-empty'
-  | 'label-too-long'
-  | 'label-hyphen'
-  | 'invalid-character';
+  'empty' | 'too-long' | 'label-empty' | 'label-too-long' | 'label-hyphen' | 'invalid-character';
 
 export interface HostnameRejection {
   name: string;
@@ -54,7 +49,10 @@ export const MAX_LABEL_LENGTH = 63;
  * characters in all. Anything else (whitespace, CR/LF, `#`, unicode, `_`) is refused, never repaired silently.
  */
 export function checkHostname(raw: string): HostnameCheck {
-  const reject = (reason: HostnameRejectionReason): HostnameCheck => ({ ok: false, rejection: { name: raw, reason } });
+  const reject = (reason: HostnameRejectionReason): HostnameCheck => ({
+    ok: false,
+    rejection: { name: raw, reason },
+  });
   if (raw.length === 0) return reject('empty');
   // Only ASCII letters are lowered: String#toLowerCase maps some non-ASCII letters onto ASCII ones (K → k).
   const name = raw.replace(/[A-Z]/g, (c) => c.toLowerCase());

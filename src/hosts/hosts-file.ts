@@ -1,39 +1,66 @@
-import {
-  accessSync,
-  constants,
-  copyFileSync,
-  existsSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-  chownSync,
-  unlinkSync,
-  mkdirSync,
-  rmSync,
-} from 'node:fs';
+/**
+ * The one writer of the hosts file. Our entries live in one marked block at the end of the file; every other byte is
+ * kept. Changes are batched (a debounce, so 1,000 services starting together are a handful of writes) and each
+ * write re-reads the file under a lock and merges, so lines other programs added meanwhile survive. Writes replace
+ * the file atomically, or rewrite it in place where it is a bind mount. A block whose writer is dead is removed at
+ * start; `close()` removes ours, leaving the file byte-identical to what it was.
+ */
+import { accessSync, chownSync, constants, copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import lockfile from 'proper-lockfile';
 import { KubefwdError, describeError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
-import { appendBlock, purgeRange, stripBlocks, type HostsEntry } from './hosts-text.ts';
-import { isValidHostname } from './hostnames.ts';
+import { partitionHostnames, type HostnameRejection } from './hostnames.ts';
+import { removeStaleTemps, writeHostsText } from './hosts-io.ts';
+import { createHostsLock } from './hosts-lock.ts';
+import {
+  defaultEolFor,
+  dnsFlushCommands,
+  isWriterAlive,
+  maxNamesPerLine,
+  processIdentity,
+  type CommandRunner,
+} from './hosts-platform.ts';
+import {
+  KUBEFWD_RANGE,
+  appendBlock,
+  parseIpRange,
+  purgeRange,
+  stripBlocks,
+  type BlockHeader,
+  type BlockInfo,
+  type HostsEntry,
+  type IpRange,
+} from './hosts-text.ts';
 
 export interface HostsFileOptions {
   path: string;
+  /** `~/hosts.original` of the invoking user; written once, or again with `refreshBackup` (-b). */
   backupPath?: string | undefined;
-  refreshBackup?: boolean;
-  purgeStale?: boolean;
+  refreshBackup?: boolean | undefined;
+  /** Under sudo the backup belongs to the invoking user. */
+  backupOwner?: { uid: number; gid: number } | undefined;
+  /** -p: at start, drop every foreign line mapping an IP in these ranges (`A.B.C.D/len` or `A-B`). */
+  purgeRanges?: readonly string[] | undefined;
+  /** -p with the original's range (127.1.27.0 – 127.255.255.255). */
+  purgeStale?: boolean | undefined;
   platform?: NodeJS.Platform;
   debounceMs?: number;
-  log?: Logger;
+  /** Retry delay after a failed write. */
+  retryMs?: number;
+  /** Runs the DNS cache flush commands; without it nothing is run. */
+  run?: CommandRunner | undefined;
+  log?: Logger | undefined;
   now?: () => number;
-  /** Runs a platform command (DNS cache flush); injected so tests never run one. */
-  run?: (cmd: string, args: string[]) => void;
   pid?: number;
-  /** Checks whether the pid of a block's writer is still alive. */
-  isAlive?: (pid: number) => boolean;
+  /** Is the writer of a block alive? Defaults to pid + process start time + boot id checks. */
+  isAlive?: (pid: number, block?: BlockInfo) => boolean;
+  /** We are the only kubefwd on this machine: every block found at start is a leftover. */
+  soleWriter?: boolean;
+  /** Always write in place (for files known to be bind mounts). */
+  forceInPlace?: boolean;
+  lockTimeoutMs?: number;
 }
 
 export interface HostsStatus {
@@ -41,34 +68,58 @@ export interface HostsStatus {
   entries: number;
   hostnames: number;
   writes: number;
+  inPlaceWrites: number;
   lastWriteAt: string | undefined;
   lastError: string | undefined;
   backupPath: string | undefined;
-  inPlaceWrites: number;
+  lockPath: string;
+  run: string;
 }
 
-const defaultIsAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+export interface SetResult {
+  hostnames: string[];
+  rejected: HostnameRejection[];
+}
+
+const byIp = (a: HostsEntry, b: HostsEntry): number => {
+  const n = (ip: string): number =>
+    isIP(ip) === 4 ? ip.split('.').reduce((x, o) => x * 256 + Number(o), 0) : Infinity;
+  return n(a.ip) - n(b.ip) || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
 };
 
-/**
- * The one writer of the hosts file: our entries in a marked block, batched, written under a lock by re-reading the
- * file (so lines others added meanwhile survive), atomically by rename or in place where the file is a bind mount.
- */
 export function createHostsFile(options: HostsFileOptions) {
   const { path, log } = options;
   const now = options.now ?? Date.now;
+  const platform = options.platform ?? process.platform;
   const pid = options.pid ?? process.pid;
-  const run = randomBytes(4).toString('hex');
-  const isAlive = options.isAlive ?? defaultIsAlive;
-  const maxPerLine = (options.platform ?? process.platform) === 'win32' ? 9 : 0;
-  const entries = new Map<string, HostsEntry>();
+  const identity = pid === process.pid ? processIdentity() : { start: undefined, boot: undefined };
+  const header: BlockHeader = { pid, run: randomBytes(4).toString('hex'), ...identity };
+  const isAlive =
+    options.isAlive ??
+    ((p: number, b?: BlockInfo): boolean => isWriterAlive({ pid: p, start: b?.start, boot: b?.boot }));
+  const perLine = maxNamesPerLine(platform);
+  const eol = defaultEolFor(platform);
   const debounceMs = options.debounceMs ?? 25;
+  const retryMs = options.retryMs ?? 1000;
+  const ranges: IpRange[] = [
+    ...(options.purgeStale ? [parseIpRange(KUBEFWD_RANGE)] : []),
+    ...(options.purgeRanges ?? []).map((r) => {
+      try {
+        return parseIpRange(r);
+      } catch (err) {
+        throw new KubefwdError('CONFIG_INVALID', `purge range: ${describeError(err)}`);
+      }
+    }),
+  ];
+  const lock = createHostsLock({
+    path,
+    owner: header,
+    isAlive: (o) =>
+      isAlive(o.pid, { pid: o.pid, run: '', start: o.start, boot: o.boot, addedNewline: false }),
+    now,
+    ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
+  });
+  const entries = new Map<string, HostsEntry>();
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
   let dirty = false;
@@ -76,233 +127,220 @@ export function createHostsFile(options: HostsFileOptions) {
   let inPlaceWrites = 0;
   let lastWriteAt: string | undefined;
   let lastError: string | undefined;
-  let closed = false;
+  let started = false;
+  let closing: Promise<void> | undefined;
 
-  const mine = (b: { pid: number; run: string }): boolean => b.pid === pid && b.run === run;
-
-  function writeText(text: string): void {
-    const st = statSync(path);
-    const tmp = `${path}.kubefwd-${run}.tmp`;
-    try {
-      writeFileSync(tmp, text, { mode: st.mode & 0o777 });
-      try {
-        chownSync(tmp, st.uid, st.gid);
-      } catch {
-        /* not root: the file stays ours, as it was */
-      }
-      renameSync(tmp, path);
-    } catch (err) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        /* nothing to clean */
-      }
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EBUSY' && code !== 'EXDEV' && code !== 'EPERM' && code !== 'EACCES') throw err;
-      // A bind-mounted file (containers, our tests' namespaces) cannot be replaced: rewrite it in place.
-      writeFileSync(path, text);
-      inPlaceWrites++;
-    }
-    writes++;
-    lastWriteAt = new Date(now()).toISOString();
-  }
+  const mine = (b: BlockInfo): boolean => b.pid === pid && b.run === header.run;
 
   function render(current: string): string {
     const base = stripBlocks(current, mine).text;
-    const list = [...entries.values()].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
-    return appendBlock(base, { pid, run }, list, maxPerLine);
+    const seen = new Set<string>();
+    const list: HostsEntry[] = [];
+    for (const e of [...entries.values()].sort(byIp)) {
+      // One name, one address: the first (lowest IP) wins, as a resolver would pick it anyway.
+      const names = e.hostnames.filter((h) => !seen.has(h));
+      names.forEach((h) => seen.add(h));
+      if (names.length > 0) list.push({ ip: e.ip, hostnames: names });
+    }
+    return appendBlock(base, header, list, perLine, eol);
   }
 
-  const lockPath = `${path}.kubefwd.lock`;
+  function put(text: string): void {
+    const mode = writeHostsText(path, text, {
+      pid,
+      tag: header.run,
+      forceInPlace: options.forceInPlace ?? false,
+    });
+    writes++;
+    if (mode === 'in-place') inPlaceWrites++;
+    lastWriteAt = new Date(now()).toISOString();
+  }
 
-  const ownerPath = `${lockPath}.owner`;
-
-  /**
-   * A lock left by a writer that died (SIGKILL) is taken over at once: each holder records its pid beside the lock.
-   * An owner record older than the lock belongs to an earlier holder; then only the lock's age can tell.
-   */
-  function breakDeadLock(): boolean {
-    try {
-      const lockTime = statSync(lockPath).mtimeMs;
-      let owner = 0;
-      let ownerTime = 0;
-      try {
-        owner = Number(readFileSync(ownerPath, 'utf8'));
-        ownerTime = statSync(ownerPath).mtimeMs;
-      } catch {
-        owner = 0;
-      }
-      const recorded = owner > 0 && ownerTime >= lockTime;
-      const dead = recorded ? owner !== pid && !isAlive(owner) : now() - lockTime > 500;
-      if (dead) {
-        rmSync(lockPath, { recursive: true, force: true });
-        return true;
-      }
-      return false;
-    } catch {
+  /** Read, merge, write; re-read just before writing so a concurrent edit (no lock of ours) is merged, not lost. */
+  function mergeAndWrite(transform: (current: string) => string): boolean {
+    for (let attempt = 0; ; attempt++) {
+      const current = readFileSync(path, 'utf8');
+      const next = transform(current);
+      if (next === current) return false;
+      if (attempt < 3 && readFileSync(path, 'utf8') !== current) continue;
+      put(next);
       return true;
     }
   }
 
-  async function withLock<T>(fn: () => T): Promise<T> {
-    let release: (() => Promise<void>) | undefined;
-    for (let attempt = 0; !release; attempt++) {
+  async function flushDns(): Promise<void> {
+    if (!options.run) return;
+    for (const [cmd, args] of dnsFlushCommands(platform)) {
       try {
-        release = await lockfile.lock(path, {
-          realpath: false,
-          lockfilePath: lockPath,
-          stale: 10_000,
-          retries: { retries: 20, minTimeout: 5, maxTimeout: 50 },
-        });
+        await options.run(cmd, args);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ELOCKED' || attempt >= 50 || !breakDeadLock()) {
-          if ((err as NodeJS.ErrnoException).code === 'ELOCKED' && attempt < 50) continue;
-          throw err;
-        }
+        log?.debug({ cmd, err: describeError(err) }, 'DNS cache flush failed');
       }
-    }
-    try {
-      writeFileSync(ownerPath, String(pid));
-    } catch {
-      /* the lock works without it; only takeover after a crash is slower */
-    }
-    try {
-      return fn();
-    } finally {
-      await release().catch(() => undefined);
     }
   }
 
   async function writeNow(): Promise<void> {
     dirty = false;
     try {
-      await withLock(() => {
-        const current = readFileSync(path, 'utf8');
-        const next = render(current);
-        if (next !== current) writeText(next);
-      });
+      const changed = await lock.withLock(() => mergeAndWrite(render));
       lastError = undefined;
-      flushDns();
+      if (changed) await flushDns();
     } catch (err) {
       lastError = describeError(err);
       log?.error({ err: lastError, path }, 'cannot write the hosts file');
-    }
-  }
-
-  function flushDns(): void {
-    const platform = options.platform ?? process.platform;
-    try {
-      if (platform === 'darwin') {
-        options.run?.('dscacheutil', ['-flushcache']);
-        options.run?.('killall', ['-HUP', 'mDNSResponder']);
-      } else if (platform === 'win32') options.run?.('ipconfig', ['/flushdns']);
-    } catch (err) {
-      log?.debug({ err: describeError(err) }, 'DNS cache flush failed');
+      if (!closing) {
+        dirty = true;
+        timer ??= setTimeout(() => {
+          timer = undefined;
+          writing = writing.then(writeNow);
+        }, retryMs);
+      }
     }
   }
 
   function schedule(): void {
     dirty = true;
-    if (timer || closed) return;
+    if (timer || closing || !started) return;
     timer = setTimeout(() => {
       timer = undefined;
       writing = writing.then(writeNow);
     }, debounceMs);
   }
 
+  function backup(): void {
+    const target = options.backupPath;
+    if (!target) return;
+    if (!options.refreshBackup && statSync(target, { throwIfNoEntry: false })) return;
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      copyFileSync(path, target);
+      if (options.backupOwner) chownSync(target, options.backupOwner.uid, options.backupOwner.gid);
+      log?.info({ backup: target }, `backed up ${path} to ${target}`);
+    } catch (err) {
+      log?.warn({ err: describeError(err) }, `cannot back up ${path} to ${target}`);
+    }
+  }
+
+  function cleanStart(current: string): string {
+    const stale = (b: BlockInfo): boolean =>
+      options.soleWriter === true || b.pid === pid || !isAlive(b.pid, b);
+    const stripped = stripBlocks(current, stale);
+    const dead = stripped.blocks.filter(stale).length;
+    if (dead > 0) log?.info({ blocks: dead }, `removed ${dead} hosts block(s) left by an earlier run`);
+    if (ranges.length === 0) return stripped.text;
+    const purged = purgeRange(stripped.text, ranges);
+    if (purged.removed > 0)
+      log?.info({ lines: purged.removed }, `purged ${purged.removed} stale hosts line(s)`);
+    return purged.text;
+  }
+
+  function remove(owner: string): void {
+    if (entries.delete(owner)) schedule();
+  }
+
   return {
-    /** Validates the file, backs it up once, removes what dead runs left (and with -p the whole kubefwd range). */
+    /** Checks the file (before touching anything), backs it up, removes dead runs' blocks and, with -p, old lines. */
     async start(): Promise<void> {
-      if (!existsSync(path)) throw new KubefwdError('HOSTS_FILE_ERROR', `hosts file ${path} does not exist`);
+      if (started) return;
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (!st) throw new KubefwdError('HOSTS_FILE_ERROR', `hosts file ${path} does not exist`);
+      if (!st.isFile())
+        throw new KubefwdError('HOSTS_FILE_ERROR', `hosts file ${path} is not a regular file`);
       try {
         accessSync(path, constants.R_OK | constants.W_OK);
       } catch (err) {
-        throw new KubefwdError('HOSTS_FILE_ERROR', `cannot write ${path}: ${describeError(err)}`);
+        throw new KubefwdError(
+          'HOSTS_FILE_ERROR',
+          `cannot write ${path}: ${describeError(err)} (run as root?)`,
+          {
+            cause: err,
+          },
+        );
       }
-      if (options.backupPath && (options.refreshBackup || !existsSync(options.backupPath))) {
-        try {
-          mkdirSync(dirname(options.backupPath), { recursive: true });
-          copyFileSync(path, options.backupPath);
-        } catch (err) {
-          log?.warn({ err: describeError(err) }, `cannot back up ${path} to ${options.backupPath}`);
-        }
-      }
-      await withLock(() => {
-        const current = readFileSync(path, 'utf8');
-        const stripped = stripBlocks(current, (b) => !isAlive(b.pid) || b.pid === pid);
-        let next = stripped.text;
-        const dead = stripped.blocks.filter((b) => !isAlive(b.pid) || b.pid === pid).length;
-        if (dead > 0) log?.info({ blocks: dead }, `removed ${dead} hosts block(s) left by a previous run`);
-        if (options.purgeStale) {
-          const purged = purgeRange(next);
-          next = purged.text;
-          if (purged.removed > 0)
-            log?.info(
-              { lines: purged.removed },
-              `purged ${purged.removed} stale kubefwd-range hosts line(s)`,
-            );
-        }
-        if (next !== current) writeText(next);
-      }).catch((err: unknown) => {
+      backup();
+      removeStaleTemps(path, (p) => p === process.pid || isAlive(p));
+      try {
+        await lock.withLock(() => mergeAndWrite(cleanStart));
+      } catch (err) {
         throw err instanceof KubefwdError
           ? err
           : new KubefwdError('HOSTS_FILE_ERROR', `cannot update ${path}: ${describeError(err)}`, {
               cause: err,
             });
-      });
+      }
+      started = true;
+      if (dirty) schedule();
     },
-    set(owner: string, ip: string, hostnames: string[]): void {
-      const valid = hostnames.filter(isValidHostname);
-      if (valid.length !== hostnames.length)
-        log?.warn(
-          { owner, refused: hostnames.filter((h) => !isValidHostname(h)) },
-          'refusing invalid hostnames',
-        );
-      if (valid.length === 0) return;
-      entries.set(owner, { ip, hostnames: valid });
+
+    /** Puts `owner`'s names on `ip`; invalid names are refused (and returned), never written. */
+    set(owner: string, ip: string, hostnames: readonly string[]): SetResult {
+      if (closing) return { hostnames: [], rejected: [] };
+      if (isIP(ip) === 0) {
+        log?.warn({ owner, ip }, 'refusing a hosts entry for something that is not an IP address');
+        return { hostnames: [], rejected: hostnames.map((name) => ({ name, reason: 'invalid-character' })) };
+      }
+      const result = partitionHostnames(hostnames);
+      if (result.rejected.length > 0)
+        log?.warn({ owner, refused: result.rejected }, 'refusing invalid hostnames');
+      const prev = entries.get(owner);
+      if (result.hostnames.length === 0) {
+        if (prev) remove(owner);
+        return result;
+      }
+      if (prev && prev.ip === ip && prev.hostnames.join(' ') === result.hostnames.join(' ')) return result;
+      entries.set(owner, { ip, hostnames: result.hostnames });
       schedule();
+      return result;
     },
-    remove(owner: string): void {
-      if (entries.delete(owner)) schedule();
-    },
-    /** Resolves once every change made so far is in the file. */
+
+    remove,
+
+    /** Resolves once every change made so far is in the file (or the attempt failed; see status().lastError). */
     async flush(): Promise<void> {
       if (timer) {
         clearTimeout(timer);
         timer = undefined;
         writing = writing.then(writeNow);
-      } else if (dirty) writing = writing.then(writeNow);
+      } else if (dirty && started) writing = writing.then(writeNow);
       await writing;
     },
+
     entries: (): Array<HostsEntry & { owner: string }> => [...entries].map(([owner, e]) => ({ owner, ...e })),
+
     status(): HostsStatus {
       return {
         path,
         entries: entries.size,
         hostnames: [...entries.values()].reduce((n, e) => n + e.hostnames.length, 0),
         writes,
+        inPlaceWrites,
         lastWriteAt,
         lastError,
         backupPath: options.backupPath,
-        inPlaceWrites,
+        lockPath: lock.path,
+        run: header.run,
       };
     },
-    /** Removes our block; the file is then byte-identical to before the run. */
-    async close(): Promise<void> {
-      if (closed) return writing;
-      closed = true;
+
+    /** Removes our block; the file is then byte-identical to before the run. A second call awaits the first. */
+    close(): Promise<void> {
+      closing ??= (async () => {
+        clearTimeout(timer);
+        timer = undefined;
+        entries.clear();
+        await writing;
+        if (started) await writeNow();
+      })();
+      return closing;
+    },
+
+    /** Emergency path (second signal): synchronous, one lock attempt, our block out of the file. */
+    removeBlockSync(): void {
       clearTimeout(timer);
       timer = undefined;
       entries.clear();
-      writing = writing.then(writeNow);
-      await writing;
-    },
-    /** Emergency path (second signal): synchronous, no lock. */
-    removeBlockSync(): void {
       try {
-        const current = readFileSync(path, 'utf8');
-        const next = stripBlocks(current, mine).text;
-        if (next !== current) writeText(next);
+        lock.tryWithLockSync(() => mergeAndWrite((t) => stripBlocks(t, mine).text));
       } catch (err) {
         log?.error({ err: describeError(err) }, 'emergency hosts cleanup failed');
       }

@@ -18,7 +18,8 @@ export function hostsPathFor(platform: NodeJS.Platform, env: NodeJS.ProcessEnv =
 /** Windows resolves only about nine names per hosts line (original's #258); elsewhere a line holds them all. */
 export const maxNamesPerLine = (platform: NodeJS.Platform): number => (platform === 'win32' ? 9 : 0);
 
-export const defaultEolFor = (platform: NodeJS.Platform): '\n' | '\r\n' => (platform === 'win32' ? '\r\n' : '\n');
+export const defaultEolFor = (platform: NodeJS.Platform): '\n' | '\r\n' =>
+  platform === 'win32' ? '\r\n' : '\n';
 
 /** The commands that flush the resolver cache after a write; Linux has none we may rely on. */
 export function dnsFlushCommands(platform: NodeJS.Platform): Array<[string, string[]]> {
@@ -32,11 +33,7 @@ export function dnsFlushCommands(platform: NodeJS.Platform): Array<[string, stri
 }
 
 /** Where `~/hosts.original` goes: the invoking user's home, also under sudo (the original's #285 complaint). */
-export function backupPathFor(
-  env: NodeJS.ProcessEnv,
-  platform: NodeJS.Platform,
-  home: string,
-): string {
+export function backupPathFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string {
   const sudoUser = env.SUDO_USER;
   if (sudoUser && sudoUser !== 'root' && platform !== 'win32' && /^[\w.-]+$/.test(sudoUser)) {
     return join(platform === 'darwin' ? '/Users' : '/home', sudoUser, 'hosts.original');
@@ -48,7 +45,9 @@ export function backupPathFor(
 export function sudoOwner(env: NodeJS.ProcessEnv): { uid: number; gid: number } | undefined {
   const uid = Number(env.SUDO_UID);
   const gid = Number(env.SUDO_GID);
-  return Number.isInteger(uid) && Number.isInteger(gid) && env.SUDO_UID && env.SUDO_GID ? { uid, gid } : undefined;
+  return Number.isInteger(uid) && Number.isInteger(gid) && env.SUDO_UID && env.SUDO_GID
+    ? { uid, gid }
+    : undefined;
 }
 
 export interface ProcessIdentity {
@@ -71,7 +70,9 @@ function readStart(pid: number): string | undefined {
 
 function readBoot(): string | undefined {
   try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().replace(/[^\w-]/g, '');
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')
+      .trim()
+      .replace(/[^\w-]/g, '');
   } catch {
     return undefined;
   }
@@ -85,7 +86,11 @@ export function processIdentity(pid: number = process.pid): ProcessIdentity {
  * Is the writer of a block still running? Its pid must exist and, where the block recorded them, the boot id and the
  * process start time must match, so a pid reused after a crash or a reboot does not keep a dead block alive.
  */
-export function isWriterAlive(block: { pid: number; start?: string | undefined; boot?: string | undefined }): boolean {
+export function isWriterAlive(block: {
+  pid: number;
+  start?: string | undefined;
+  boot?: string | undefined;
+}): boolean {
   if (!Number.isInteger(block.pid) || block.pid <= 0) return false;
   try {
     process.kill(block.pid, 0);

@@ -22,8 +22,7 @@ export interface HostsEntry {
 }
 
 export type Segment =
-  | { kind: 'text'; text: string }
-  | { kind: 'block'; info: BlockInfo; text: string; entries: HostsEntry[] };
+  { kind: 'text'; text: string } | { kind: 'block'; info: BlockInfo; text: string; entries: HostsEntry[] };
 
 const OUR_LINE = /^[0-9a-fA-F.:]+(?: [a-z0-9.-]+)+$/;
 
@@ -95,7 +94,10 @@ export function renderHosts(segments: readonly Segment[]): string {
  * Removes the blocks `drop` selects. A line break we added before a block goes with it, but only when nothing
  * follows: if another program appended after our block, that break now ends a line that is not ours.
  */
-export function stripBlocks(text: string, drop: (b: BlockInfo) => boolean): { text: string; blocks: BlockInfo[] } {
+export function stripBlocks(
+  text: string,
+  drop: (b: BlockInfo) => boolean,
+): { text: string; blocks: BlockInfo[] } {
   const segments = parseHostsText(text);
   const blocks: BlockInfo[] = [];
   let out = '';
@@ -123,7 +125,12 @@ export interface BlockHeader {
 }
 
 /** Our block as lines (without terminators); `maxPerLine` 0 puts all names of an IP on one line. */
-export function blockLines(header: BlockHeader, entries: readonly HostsEntry[], maxPerLine = 0, addedNewline = false): string[] {
+export function blockLines(
+  header: BlockHeader,
+  entries: readonly HostsEntry[],
+  maxPerLine = 0,
+  addedNewline = false,
+): string[] {
   const tags = [`pid=${header.pid}`, `run=${header.run}`];
   if (header.start) tags.push(`start=${header.start}`);
   if (header.boot) tags.push(`boot=${header.boot}`);
@@ -132,7 +139,8 @@ export function blockLines(header: BlockHeader, entries: readonly HostsEntry[], 
   for (const e of entries) {
     if (e.hostnames.length === 0) continue;
     const per = maxPerLine > 0 ? maxPerLine : e.hostnames.length;
-    for (let i = 0; i < e.hostnames.length; i += per) lines.push(`${e.ip} ${e.hostnames.slice(i, i + per).join(' ')}`);
+    for (let i = 0; i < e.hostnames.length; i += per)
+      lines.push(`${e.ip} ${e.hostnames.slice(i, i + per).join(' ')}`);
   }
   lines.push(`${END} run=${header.run}`);
   return lines;

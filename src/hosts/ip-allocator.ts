@@ -199,7 +199,10 @@ export function createIpAllocator(options: IpAllocatorOptions) {
       if (existing) return existing;
       const second = base[1] + slot.contextIndex;
       if (second > 255)
-        throw new KubefwdError('IP_EXHAUSTED', `no loopback IP left for ${k}: context index ${slot.contextIndex} is past 127.255.x.x`);
+        throw new KubefwdError(
+          'IP_EXHAUSTED',
+          `no loopback IP left for ${k}: context index ${slot.contextIndex} is past 127.255.x.x`,
+        );
       if (base[2] + slot.namespaceIndex <= 255) homeThirds.add(base[2] + slot.namespaceIndex);
 
       const names = reservationNames(key, slot, options.clusterDomain);
@@ -218,7 +221,10 @@ export function createIpAllocator(options: IpAllocatorOptions) {
           if (!usable(ip, k, names, strict)) continue;
           const memo = rememberedIps.get(ip);
           if (memo !== undefined && memo !== k) {
-            log?.info({ key: k, ip, previous: memo }, `reusing ${ip}, remembered for ${memo} which is not forwarded`);
+            log?.info(
+              { key: k, ip, previous: memo },
+              `reusing ${ip}, remembered for ${memo} which is not forwarded`,
+            );
           }
           return take(k, ip, undefined);
         }

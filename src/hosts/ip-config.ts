@@ -97,7 +97,12 @@ export function parseFwdConfText(text: string, origin = '--fwd-conf'): FwdConf {
       throw new KubefwdError('CONFIG_INVALID', `${origin}: unknown key "${k}"`);
   let base: string | undefined;
   if (d.baseUnreservedIP !== undefined && d.baseUnreservedIP !== null) {
-    base = String(d.baseUnreservedIP).trim();
+    if (typeof d.baseUnreservedIP !== 'string')
+      throw new KubefwdError(
+        'CONFIG_INVALID',
+        `${origin}: baseUnreservedIP must be a string like "127.1.27.1"`,
+      );
+    base = d.baseUnreservedIP.trim();
     if (!isLoopbackV4(base))
       throw new KubefwdError(
         'CONFIG_INVALID',
