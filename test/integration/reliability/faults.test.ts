@@ -211,6 +211,28 @@ describe('faults survived (recovery bounds asserted)', () => {
     expect(snaps.reduce((n, f) => n + f.connectionsActive, 0)).toBe(0);
   });
 
+  it('a client that stops reading: the daemon stops pulling from the pod, its buffering stays bounded', async () => {
+    const ip = ipOf('bulk') as string;
+    const inFlight = (): number =>
+      (env.daemon.engine?.registry.get('bulk.rel.rel')?.forward.snapshot() ?? []).reduce((n, f) => n + f.bytesIn, 0);
+    const start = inFlight();
+    const s = net.connect(28081, ip, () => s.write('GET /bytes/4000000000 HTTP/1.1\r\nHost: x\r\n\r\n'));
+    s.pause();
+    let last = -1;
+    await waitFor(
+      () => {
+        const now = inFlight();
+        const stable = now === last && now > start;
+        last = now;
+        return stable;
+      },
+      { timeoutMs: 15_000, intervalMs: 300 },
+    );
+    // Kernel socket buffers plus bounded stream buffers: megabytes, never the 4 GB the pod would send.
+    expect(last - start).toBeLessThan(64 * 1024 * 1024);
+    s.destroy();
+  });
+
   it('namespace deleted: its services and names go, the hosts file keeps only foreign lines', async () => {
     env.sim.cluster().remove(namespaces, undefined, 'rel');
     await waitFor(() => ipOf('bulk') === undefined && ipOf('app') === undefined, { timeoutMs: 10_000 });
