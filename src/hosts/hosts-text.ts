@@ -1,5 +1,6 @@
 /**
- * Pure functions over the hosts file text. Our lines live in one marked block; everything else is kept byte for byte.
+ * Pure functions over the hosts file text. Our lines live in marked blocks; everything else is kept byte for byte:
+ * `renderHosts(parseHostsText(t)) === t` for any text, and removing our block gives back the bytes we started from.
  */
 export const BEGIN = '# kubefwd managed block begin';
 export const END = '# kubefwd managed block end';
@@ -7,6 +8,10 @@ export const END = '# kubefwd managed block end';
 export interface BlockInfo {
   pid: number;
   run: string;
+  /** Start time of the writing process (Linux clock ticks since boot), to tell a reused pid from the writer. */
+  start?: string | undefined;
+  /** Boot id of the machine the block was written on: a block from before a reboot is always dead. */
+  boot?: string | undefined;
   /** We inserted a line break before the block because the file did not end with one. */
   addedNewline: boolean;
 }
@@ -16,90 +21,203 @@ export interface HostsEntry {
   hostnames: string[];
 }
 
-const eolOf = (text: string): string => (text.includes('\r\n') ? '\r\n' : '\n');
+export type Segment =
+  { kind: 'text'; text: string } | { kind: 'block'; info: BlockInfo; text: string; entries: HostsEntry[] };
 
-/** Removes the blocks `drop` selects; returns the remaining text and the blocks found. */
+const OUR_LINE = /^[0-9a-fA-F.:]+(?: [a-z0-9.-]+)+$/;
+
+/** The file's line ending: CRLF if any line uses it, else LF; `fallback` for a file with no line break yet. */
+export function eolOf(text: string, fallback: '\n' | '\r\n' = '\n'): '\n' | '\r\n' {
+  if (text.includes('\r\n')) return '\r\n';
+  return text.includes('\n') ? '\n' : fallback;
+}
+
+/** Lines with their terminators; joining them gives back the input. */
+export function splitLines(text: string): string[] {
+  return text.split(/(?<=\n)/).filter((l) => l !== '');
+}
+
+const bare = (line: string): string => line.replace(/\r?\n$/, '');
+
+function parseHeader(line: string): BlockInfo {
+  return {
+    pid: Number(/\bpid=(\d+)/.exec(line)?.[1] ?? 0),
+    run: /\brun=([\w-]+)/.exec(line)?.[1] ?? '',
+    start: /\bstart=(\d+)/.exec(line)?.[1],
+    boot: /\bboot=([\w-]+)/.exec(line)?.[1],
+    addedNewline: /\bnl=1\b/.test(line),
+  };
+}
+
+/**
+ * Splits the text into foreign text and our blocks. A block runs from a BEGIN line to its END line; one cut short
+ * (an in-place write interrupted) ends at the first line that is not one of ours, so a foreign line is never eaten.
+ */
+export function parseHostsText(text: string): Segment[] {
+  const lines = splitLines(text);
+  const out: Segment[] = [];
+  let foreign = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (!line.startsWith(BEGIN)) {
+      foreign += line;
+      continue;
+    }
+    if (foreign) out.push({ kind: 'text', text: foreign });
+    foreign = '';
+    let raw = line;
+    const entries: HostsEntry[] = [];
+    while (i + 1 < lines.length) {
+      const next = lines[i + 1] as string;
+      if (next.startsWith(END)) {
+        raw += next;
+        i++;
+        break;
+      }
+      if (!OUR_LINE.test(bare(next))) break;
+      const [ip, ...hostnames] = bare(next).split(' ');
+      entries.push({ ip: ip as string, hostnames });
+      raw += next;
+      i++;
+    }
+    out.push({ kind: 'block', info: parseHeader(line), text: raw, entries });
+  }
+  if (foreign) out.push({ kind: 'text', text: foreign });
+  return out;
+}
+
+export function renderHosts(segments: readonly Segment[]): string {
+  return segments.map((s) => s.text).join('');
+}
+
+/**
+ * Removes the blocks `drop` selects. A line break we added before a block goes with it, but only when nothing
+ * follows: if another program appended after our block, that break now ends a line that is not ours.
+ */
 export function stripBlocks(
   text: string,
   drop: (b: BlockInfo) => boolean,
 ): { text: string; blocks: BlockInfo[] } {
+  const segments = parseHostsText(text);
   const blocks: BlockInfo[] = [];
-  let out = text;
-  let from = 0;
-  for (;;) {
-    const start = out.indexOf(BEGIN, from);
-    if (start === -1 || (start > 0 && out[start - 1] !== '\n')) {
-      if (start === -1) break;
-      from = start + BEGIN.length;
-      continue;
+  let out = '';
+  segments.forEach((s, i) => {
+    if (s.kind === 'text') {
+      out += s.text;
+      return;
     }
-    const endMarker = out.indexOf(END, start);
-    const lineEnd = endMarker === -1 ? -1 : out.indexOf('\n', endMarker);
-    const stop = endMarker === -1 ? out.length : lineEnd === -1 ? out.length : lineEnd + 1;
-    const header = out.slice(start, out.indexOf('\n', start) === -1 ? out.length : out.indexOf('\n', start));
-    const info: BlockInfo = {
-      pid: Number(/pid=(\d+)/.exec(header)?.[1] ?? 0),
-      run: /run=([\w-]+)/.exec(header)?.[1] ?? '',
-      addedNewline: /\bnl=1\b/.test(header),
-    };
-    blocks.push(info);
-    if (!drop(info)) {
-      from = stop;
-      continue;
+    blocks.push(s.info);
+    if (!drop(s.info)) {
+      out += s.text;
+      return;
     }
-    let cut = start;
-    if (info.addedNewline) {
-      if (out.slice(0, cut).endsWith('\r\n')) cut -= 2;
-      else if (out.slice(0, cut).endsWith('\n')) cut -= 1;
-    }
-    out = out.slice(0, cut) + out.slice(stop);
-    from = cut;
-  }
+    const rest = segments.slice(i + 1).some((x) => x.kind === 'text' || !drop(x.info));
+    if (s.info.addedNewline && !rest) out = out.replace(/\r?\n$/, '');
+  });
   return { text: out, blocks };
+}
+
+export interface BlockHeader {
+  pid: number;
+  run: string;
+  start?: string | undefined;
+  boot?: string | undefined;
+}
+
+/** Our block as lines (without terminators); `maxPerLine` 0 puts all names of an IP on one line. */
+export function blockLines(
+  header: BlockHeader,
+  entries: readonly HostsEntry[],
+  maxPerLine = 0,
+  addedNewline = false,
+): string[] {
+  const tags = [`pid=${header.pid}`, `run=${header.run}`];
+  if (header.start) tags.push(`start=${header.start}`);
+  if (header.boot) tags.push(`boot=${header.boot}`);
+  if (addedNewline) tags.push('nl=1');
+  const lines = [`${BEGIN} ${tags.join(' ')}`];
+  for (const e of entries) {
+    if (e.hostnames.length === 0) continue;
+    const per = maxPerLine > 0 ? maxPerLine : e.hostnames.length;
+    for (let i = 0; i < e.hostnames.length; i += per)
+      lines.push(`${e.ip} ${e.hostnames.slice(i, i + per).join(' ')}`);
+  }
+  lines.push(`${END} run=${header.run}`);
+  return lines;
 }
 
 /** Appends our block (if there are entries) to `base`, in the file's line-ending style. */
 export function appendBlock(
   base: string,
-  info: Omit<BlockInfo, 'addedNewline'>,
-  entries: HostsEntry[],
+  header: BlockHeader,
+  entries: readonly HostsEntry[],
   maxPerLine = 0,
+  defaultEol: '\n' | '\r\n' = '\n',
 ): string {
-  if (entries.length === 0) return base;
-  const eol = eolOf(base);
+  if (!entries.some((e) => e.hostnames.length > 0)) return base;
+  const eol = eolOf(base, defaultEol);
   const needsNl = base.length > 0 && !base.endsWith('\n');
-  const lines = [`${BEGIN} pid=${info.pid} run=${info.run}${needsNl ? ' nl=1' : ''}`];
-  for (const e of entries) {
-    const per = maxPerLine > 0 ? maxPerLine : e.hostnames.length || 1;
-    for (let i = 0; i < e.hostnames.length; i += per)
-      lines.push(`${e.ip} ${e.hostnames.slice(i, i + per).join(' ')}`);
+  return `${base}${needsNl ? eol : ''}${blockLines(header, entries, maxPerLine, needsNl).join(eol)}${eol}`;
+}
+
+/** An inclusive IPv4 range; parse with `parseIpRange`. */
+export interface IpRange {
+  from: number;
+  to: number;
+}
+
+const toInt = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const isV4 = (ip: string): boolean => V4.test(ip) && ip.split('.').every((o) => Number(o) <= 255);
+
+/** `A.B.C.D/len` or `A.B.C.D-E.F.G.H`; throws on anything else. */
+export function parseIpRange(spec: string): IpRange {
+  const cidr = /^([\d.]+)\/(\d{1,2})$/.exec(spec.trim());
+  if (cidr && isV4(cidr[1] as string) && Number(cidr[2]) <= 32) {
+    const size = 2 ** (32 - Number(cidr[2]));
+    const from = Math.floor(toInt(cidr[1] as string) / size) * size;
+    return { from, to: from + size - 1 };
   }
-  lines.push(END);
-  return `${base}${needsNl ? eol : ''}${lines.join(eol)}${eol}`;
+  const [a, b] = spec.trim().split('-');
+  if (a && b && isV4(a) && isV4(b) && toInt(a) <= toInt(b)) return { from: toInt(a), to: toInt(b) };
+  throw new Error(`"${spec}" is not an IPv4 range (A.B.C.D/len or A.B.C.D-E.F.G.H)`);
 }
 
-/** The original's stale range: 127.1.27.0 and above, 127.2.0.0 – 127.255.255.255. */
-export function isKubefwdRange(ip: string): boolean {
-  const p = ip.split('.').map(Number);
-  if (p.length !== 4 || p[0] !== 127) return false;
-  return (p[1] ?? 0) > 1 || (p[1] === 1 && (p[2] ?? 0) >= 27);
+/** The original's stale range: 127.1.27.0 and up to 127.255.255.255. */
+export const KUBEFWD_RANGE = '127.1.27.0-127.255.255.255';
+
+export function inRanges(ip: string, ranges: readonly IpRange[]): boolean {
+  if (!isV4(ip)) return false;
+  const n = toInt(ip);
+  return ranges.some((r) => n >= r.from && n <= r.to);
 }
 
-/** Drops whole lines mapping an address in the kubefwd range (outside our blocks); returns the count. */
-export function purgeRange(text: string): { text: string; removed: number } {
+/** True for an address in the original's stale range. */
+export const isKubefwdRange = (ip: string): boolean => inRanges(ip, [parseIpRange(KUBEFWD_RANGE)]);
+
+/** Drops whole foreign lines mapping an address in `ranges`; our blocks are left to `stripBlocks`. */
+export function purgeRange(
+  text: string,
+  ranges: readonly IpRange[] = [parseIpRange(KUBEFWD_RANGE)],
+): { text: string; removed: number } {
   let removed = 0;
-  const kept = text.split(/(?<=\n)/).filter((line) => {
-    const ip = /^\s*(\d+\.\d+\.\d+\.\d+)\s/.exec(line)?.[1];
-    if (ip && isKubefwdRange(ip) && !line.startsWith(BEGIN)) {
-      removed++;
-      return false;
-    }
-    return true;
+  const out = parseHostsText(text).map((s) => {
+    if (s.kind === 'block') return s.text;
+    return splitLines(s.text)
+      .filter((line) => {
+        const ip = /^\s*([\d.]+)[ \t]/.exec(line)?.[1];
+        if (ip && inRanges(ip, ranges)) {
+          removed++;
+          return false;
+        }
+        return true;
+      })
+      .join('');
   });
-  return { text: kept.join(''), removed };
+  return { text: out.join(''), removed };
 }
 
-/** Every (ip, name) pair in the text, for checks and tests. */
+/** Every address line in the text as (ip, names), comments dropped; for checks and tests. */
 export function parseHosts(text: string): Array<{ ip: string; names: string[] }> {
   const out: Array<{ ip: string; names: string[] }> = [];
   for (const raw of text.split(/\r?\n/)) {

@@ -1,129 +1,116 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import YAML from 'yaml';
-import { KubefwdError } from '../errors.ts';
+/**
+ * Loopback IPs for forwarded services, in the original's scheme: base 127.1.27.1, the context index added to the 2nd
+ * octet, the namespace index to the 3rd, one 4th-octet step per service. Unlike the original, an IP belongs to the
+ * service (and to the pod only for headless per-pod names), so it survives pod replacement, is remembered across
+ * restarts in a state file, is released when the service goes, and never ends in .0 or .255 or falls back to 127.0.0.1.
+ *
+ * Overflow: when a namespace's block (127.C.N.1–254) is full, allocation continues in the highest 3rd-octet block
+ * that is not the home block of any namespace index seen so far (127.C.255.x, then 127.C.254.x, …). Namespace indexes
+ * are handed out from 0 upwards, so these blocks are the last any namespace would own; if one later does, its
+ * services simply skip the addresses already taken. Only when every block of the context's 2nd octet (from the base
+ * 3rd octet up) is full does allocation fail with IP_EXHAUSTED.
+ */
+import { KubefwdError, describeError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
+import { isLoopbackV4, reservationNames, type Reservation } from './ip-config.ts';
+import { loadIpState, saveIpState } from './ip-state.ts';
 
-export interface IpKey {
+export {
+  mergeReservations,
+  parseFwdConf,
+  parseFwdConfText,
+  parseReservations,
+  type FwdConf,
+  type Reservation,
+} from './ip-config.ts';
+
+export interface ServiceIpKey {
   context: string;
   namespace: string;
   service: string;
+  /** Only for a headless service's per-pod forward. */
   pod?: string | undefined;
 }
+/** @deprecated the name the daemon used first; same shape. */
+export type IpKey = ServiceIpKey;
 
 export interface IpSlot {
   contextIndex: number;
   namespaceIndex: number;
 }
 
-export interface Reservation {
-  /** Matched against `svc`, `svc.ns`, `svc.ns.ctx` (and `pod.svc…` for headless pods). */
-  name: string;
+export interface IpAllocation {
+  key: string;
   ip: string;
+  /** The reservation (from -r or -z) this IP honours, if any. */
+  reservation: string | undefined;
 }
 
-export const keyString = (k: IpKey): string =>
+export interface IpAllocatorOptions {
+  /** Where assignments are remembered across restarts; none means in memory only. */
+  statePath?: string | undefined;
+  reservations?: readonly Reservation[];
+  /** `baseUnreservedIP` of a -z file; 127.1.27.1 by default. */
+  base?: string | undefined;
+  /** Addresses never handed out (the API's 127.2.27.1). */
+  reserved?: readonly string[];
+  clusterDomain?: string;
+  log?: Logger;
+  /** Saves are coalesced: a burst of allocations is one write. */
+  persistDelayMs?: number;
+  /** Remembered keys of services that are gone are kept up to this many (oldest dropped first). */
+  maxRemembered?: number;
+}
+
+export const DEFAULT_BASE_IP = '127.1.27.1';
+
+export const keyString = (k: ServiceIpKey): string =>
   `${k.pod ? `${k.pod}.` : ''}${k.service}.${k.namespace}.${k.context}`;
 
-const toInt = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-
-export function isLoopbackV4(ip: string): boolean {
-  const parts = ip.split('.');
-  return (
-    parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255) && parts[0] === '127'
-  );
-}
-
-/** Parses `-r NAME:IP` entries; invalid ones are errors (the original skipped them with a warning). */
-export function parseReservations(entries: readonly string[]): Reservation[] {
-  return entries.map((e) => {
-    const i = e.indexOf(':');
-    const name = e.slice(0, i).trim().toLowerCase();
-    const ip = e.slice(i + 1).trim();
-    if (i <= 0 || !name || !isLoopbackV4(ip))
-      throw new KubefwdError('CONFIG_INVALID', `invalid --reserve "${e}": expected NAME:127.x.y.z`);
-    return { name, ip };
-  });
-}
-
-/** Reads the original's `-z` YAML: `baseUnreservedIP` and `serviceConfigurations: [{name, ip}]`. */
-export function parseFwdConf(path: string): { base: string | undefined; reservations: Reservation[] } {
-  let doc: unknown;
-  try {
-    doc = YAML.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new KubefwdError(
-      'CONFIG_INVALID',
-      `cannot read --fwd-conf ${path}: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  const d = (doc ?? {}) as { baseUnreservedIP?: unknown; serviceConfigurations?: unknown };
-  const base =
-    d.baseUnreservedIP === undefined
-      ? undefined
-      : typeof d.baseUnreservedIP === 'string'
-        ? d.baseUnreservedIP
-        : JSON.stringify(d.baseUnreservedIP);
-  if (base !== undefined && !isLoopbackV4(base))
-    throw new KubefwdError(
-      'CONFIG_INVALID',
-      `--fwd-conf: baseUnreservedIP ${base} is not a 127.x.y.z address`,
-    );
-  const list = d.serviceConfigurations ?? [];
-  if (!Array.isArray(list))
-    throw new KubefwdError('CONFIG_INVALID', '--fwd-conf: serviceConfigurations must be a list');
-  const reservations = list.map((entry: unknown, i) => {
-    const e = entry as { name?: unknown; ip?: unknown };
-    if (typeof e?.name !== 'string' || typeof e.ip !== 'string' || !isLoopbackV4(e.ip)) {
-      throw new KubefwdError(
-        'CONFIG_INVALID',
-        `--fwd-conf: serviceConfigurations[${i}] needs a name and a 127.x.y.z ip`,
-      );
-    }
-    return { name: e.name.toLowerCase(), ip: e.ip };
-  });
-  return { base, reservations };
-}
-
-/**
- * The original's scheme (base 127.1.27.1; +context index on the 2nd octet, +namespace index on the 3rd, one 4th-octet
- * step per service), but keyed by service so an IP survives pod replacement and daemon restarts (state file), freed
- * when the service goes, never .0/.255. A block that fills up continues in blocks 64 namespace indexes further on
- * (127.1.27.x → 127.1.91.x → …), which no namespace index reaches before 64 namespaces.
- */
-export function createIpAllocator(options: {
-  statePath?: string | undefined;
-  reservations?: Reservation[];
-  base?: string | undefined;
-  reserved?: string[];
-  log?: Logger;
-}) {
-  const base = (options.base ?? '127.1.27.1').split('.').map(Number) as [number, number, number, number];
+export function createIpAllocator(options: IpAllocatorOptions) {
+  const base = (options.base ?? DEFAULT_BASE_IP).split('.').map(Number) as [number, number, number, number];
+  if (!isLoopbackV4(options.base ?? DEFAULT_BASE_IP))
+    throw new KubefwdError('CONFIG_INVALID', `base IP ${options.base} is not a 127.x.y.z address`);
+  const log = options.log;
+  const persistDelayMs = options.persistDelayMs ?? 200;
+  const maxRemembered = options.maxRemembered ?? 4096;
   const reservations = options.reservations ?? [];
-  const reservedIps = new Set([...reservations.map((r) => r.ip), ...(options.reserved ?? []), '127.0.0.1']);
-  const byKey = new Map<string, string>();
-  const byIp = new Map<string, string>();
-  let remembered: Record<string, string> = {};
-  let rememberedIps = new Set<string>();
-  let persistTimer: NodeJS.Timeout | undefined;
-
-  const seen = new Set<string>();
+  const byReservedIp = new Map<string, Reservation>();
   for (const r of reservations) {
-    if (seen.has(r.ip)) throw new KubefwdError('CONFIG_INVALID', `IP ${r.ip} is reserved twice`);
-    seen.add(r.ip);
+    const other = byReservedIp.get(r.ip);
+    if (other && other.name !== r.name)
+      throw new KubefwdError('CONFIG_INVALID', `IP ${r.ip} is reserved for both ${other.name} and ${r.name}`);
+    byReservedIp.set(r.ip, r);
   }
+  const blocked = new Set(['127.0.0.1', ...(options.reserved ?? [])]);
+  for (const ip of options.reserved ?? [])
+    if (byReservedIp.has(ip))
+      throw new KubefwdError('CONFIG_INVALID', `IP ${ip} is used by kubefwd itself and cannot be reserved`);
 
-  function reservationFor(key: IpKey): string | undefined {
-    const s = key.pod ? `${key.pod}.${key.service}` : key.service;
-    const names = [s, `${s}.${key.namespace}`, `${s}.${key.namespace}.${key.context}`];
-    return reservations.find((r) => names.includes(r.name))?.ip;
-  }
+  const active = new Map<string, string>();
+  const byIp = new Map<string, string>();
+  const reservationOf = new Map<string, string>();
+  /** key → IP of services seen before (this run or earlier runs); kept in insertion order, oldest first. */
+  let remembered = new Map<string, string>();
+  let rememberedIps = new Map<string, string>();
+  const homeThirds = new Set<number>();
+  let persistTimer: NodeJS.Timeout | undefined;
+  let started = false;
 
-  /** Coalesces saves: a burst of allocations is one write. */
-  function persist(): void {
-    if (!options.statePath || persistTimer) return;
-    persistTimer = setTimeout(save, 200);
-    persistTimer.unref();
+  function remember(key: string, ip: string): void {
+    const prevIp = remembered.get(key);
+    if (prevIp !== undefined && rememberedIps.get(prevIp) === key) rememberedIps.delete(prevIp);
+    const prevKey = rememberedIps.get(ip);
+    if (prevKey !== undefined) remembered.delete(prevKey);
+    remembered.delete(key);
+    remembered.set(key, ip);
+    rememberedIps.set(ip, key);
+    while (remembered.size > maxRemembered) {
+      const [oldest] = remembered.keys();
+      if (oldest === undefined || active.has(oldest)) break;
+      rememberedIps.delete(remembered.get(oldest) ?? '');
+      remembered.delete(oldest);
+    }
   }
 
   function save(): void {
@@ -131,95 +118,143 @@ export function createIpAllocator(options: {
     persistTimer = undefined;
     if (!options.statePath) return;
     try {
-      mkdirSync(dirname(options.statePath), { recursive: true });
-      const tmp = `${options.statePath}.${process.pid}.tmp`;
-      writeFileSync(
-        tmp,
-        JSON.stringify({ version: 1, ips: { ...remembered, ...Object.fromEntries(byKey) } }, null, 1),
-      );
-      renameSync(tmp, options.statePath);
+      saveIpState(options.statePath, remembered);
     } catch (err) {
-      options.log?.warn({ err: String(err) }, 'cannot save IP assignments');
+      log?.warn({ path: options.statePath, err: describeError(err) }, 'cannot save IP assignments');
     }
   }
 
-  function usable(ip: string, key: string): boolean {
-    const last = Number(ip.split('.')[3]);
-    if (last === 0 || last === 255) return false;
-    if (reservedIps.has(ip) && reservationFor(parseKey(key)) !== ip) return false;
-    const owner = byIp.get(ip);
-    return owner === undefined || owner === key;
+  function persist(): void {
+    if (!options.statePath || persistTimer) return;
+    persistTimer = setTimeout(save, persistDelayMs);
+    persistTimer.unref();
   }
 
-  const keys = new Map<string, IpKey>();
-  const parseKey = (k: string): IpKey => keys.get(k) as IpKey;
+  /** May `key` (allowed the reservation names `names`) take `ip`? `strict` also keeps others' remembered IPs. */
+  function usable(ip: string, key: string, names: readonly string[], strict: boolean): boolean {
+    const last = Number(ip.slice(ip.lastIndexOf('.') + 1));
+    if (last === 0 || last === 255 || blocked.has(ip)) return false;
+    const r = byReservedIp.get(ip);
+    if (r && !names.includes(r.name)) return false;
+    const owner = byIp.get(ip);
+    if (owner !== undefined && owner !== key) return false;
+    if (strict) {
+      const memo = rememberedIps.get(ip);
+      if (memo !== undefined && memo !== key && !r) return false;
+    }
+    return true;
+  }
+
+  function* candidates(slot: IpSlot): Generator<string> {
+    const second = base[1] + slot.contextIndex;
+    const home = base[2] + slot.namespaceIndex;
+    const block = function* (third: number, from: number): Generator<string> {
+      for (let fourth = from; fourth <= 254; fourth++) yield `${base[0]}.${second}.${third}.${fourth}`;
+      for (let fourth = 1; fourth < from; fourth++) yield `${base[0]}.${second}.${third}.${fourth}`;
+    };
+    if (home <= 255) yield* block(home, Math.max(base[3], 1));
+    for (let third = 255; third >= base[2]; third--) {
+      if (third !== home && !homeThirds.has(third)) yield* block(third, 1);
+    }
+    // Last resort: blocks of namespaces seen, highest first (they may have room left).
+    for (let third = 255; third >= base[2]; third--) {
+      if (third !== home && homeThirds.has(third)) yield* block(third, 1);
+    }
+  }
+
+  function take(k: string, ip: string, reservation: string | undefined): string {
+    active.set(k, ip);
+    byIp.set(ip, k);
+    if (reservation) reservationOf.set(k, reservation);
+    remember(k, ip);
+    persist();
+    return ip;
+  }
 
   return {
-    start(): void {
+    /** Loads what earlier runs remembered. The work is done before the first await, so a caller may not wait. */
+    async start(): Promise<void> {
+      if (started) return;
+      started = true;
       if (!options.statePath) return;
-      try {
-        const doc = JSON.parse(readFileSync(options.statePath, 'utf8')) as { ips?: Record<string, string> };
-        remembered = Object.fromEntries(
-          Object.entries(doc.ips ?? {}).filter(([, ip]) => typeof ip === 'string' && isLoopbackV4(ip)),
-        );
-      } catch {
-        remembered = {};
-      }
-      rememberedIps = new Set(Object.values(remembered));
+      const loaded = loadIpState(options.statePath, log);
+      remembered = new Map();
+      rememberedIps = new Map();
+      for (const [k, ip] of loaded) remember(k, ip);
+      for (const [k, ip] of active) remember(k, ip);
+      await Promise.resolve();
     },
-    allocate(key: IpKey, slot: IpSlot): string {
+
+    /** The IP of `key`, the same one for as long as the key is allocated and, through the state file, afterwards. */
+    allocate(key: ServiceIpKey, slot: IpSlot): string {
+      if (
+        !Number.isInteger(slot.contextIndex) ||
+        !Number.isInteger(slot.namespaceIndex) ||
+        slot.contextIndex < 0 ||
+        slot.namespaceIndex < 0
+      )
+        throw new KubefwdError('BAD_REQUEST', `invalid IP slot ${JSON.stringify(slot)}`);
       const k = keyString(key);
-      keys.set(k, key);
-      const existing = byKey.get(k);
+      const existing = active.get(k);
       if (existing) return existing;
-      const candidates: string[] = [];
-      const reserved = reservationFor(key);
-      if (reserved) candidates.push(reserved);
-      const prior = remembered[k];
-      if (prior) candidates.push(prior);
-      let ip = candidates.find((c) => usable(c, k));
-      if (!ip) {
-        const second = base[1] + slot.contextIndex;
-        for (let block = 0; !ip && block < 4; block++) {
-          const third = base[2] + slot.namespaceIndex + block * 64;
-          if (second > 255 || third > 255) break;
-          for (let fourth = block === 0 ? base[3] : 1; fourth <= 254; fourth++) {
-            const candidate = `${base[0]}.${second}.${third}.${fourth}`;
-            if (usable(candidate, k) && !rememberedIps.has(candidate)) {
-              ip = candidate;
-              break;
-            }
-          }
-        }
-        // Remembered addresses of services not present now are only borrowed when nothing else is left.
-        ip ??= [...rememberedIps].find(
-          (c) => usable(c, k) && toInt(c) >= toInt(`${base[0]}.${base[1] + slot.contextIndex}.0.0`),
-        );
-      }
-      if (!ip)
+      const second = base[1] + slot.contextIndex;
+      if (second > 255)
         throw new KubefwdError(
           'IP_EXHAUSTED',
-          `no loopback IP left for ${k} (context ${slot.contextIndex}, namespace ${slot.namespaceIndex})`,
+          `no loopback IP left for ${k}: context index ${slot.contextIndex} is past 127.255.x.x`,
         );
-      byKey.set(k, ip);
-      byIp.set(ip, k);
-      persist();
-      return ip;
+      if (base[2] + slot.namespaceIndex <= 255) homeThirds.add(base[2] + slot.namespaceIndex);
+
+      const names = reservationNames(key, slot, options.clusterDomain);
+      const reservation = reservations.find((r) => names.includes(r.name));
+      if (reservation) {
+        if (usable(reservation.ip, k, names, false)) return take(k, reservation.ip, reservation.name);
+        log?.warn(
+          { key: k, ip: reservation.ip, holder: byIp.get(reservation.ip) },
+          `reserved IP ${reservation.ip} for ${reservation.name} is held by another forward; allocating another`,
+        );
+      }
+      const prior = remembered.get(k);
+      if (prior && usable(prior, k, names, false)) return take(k, prior, undefined);
+      for (const strict of [true, false]) {
+        for (const ip of candidates(slot)) {
+          if (!usable(ip, k, names, strict)) continue;
+          const memo = rememberedIps.get(ip);
+          if (memo !== undefined && memo !== k) {
+            log?.info(
+              { key: k, ip, previous: memo },
+              `reusing ${ip}, remembered for ${memo} which is not forwarded`,
+            );
+          }
+          return take(k, ip, undefined);
+        }
+      }
+      throw new KubefwdError(
+        'IP_EXHAUSTED',
+        `no loopback IP left for ${k} in 127.${second}.${base[2]}-255.x (context ${slot.contextIndex}, namespace ${slot.namespaceIndex})`,
+      );
     },
-    release(key: IpKey): void {
+
+    /** Frees the IP for others; the key keeps its claim in memory so it gets the same IP back if it returns. */
+    release(key: ServiceIpKey): void {
       const k = keyString(key);
-      const ip = byKey.get(k);
-      if (!ip) return;
-      byKey.delete(k);
+      const ip = active.get(k);
+      if (ip === undefined) return;
+      active.delete(k);
       byIp.delete(ip);
-      remembered[k] = ip;
-      rememberedIps.add(ip);
+      reservationOf.delete(k);
       persist();
     },
-    lookup: (key: IpKey): string | undefined => byKey.get(keyString(key)),
-    list: (): Array<{ key: string; ip: string }> => [...byKey].map(([key, ip]) => ({ key, ip })),
-    close(): void {
+
+    lookup: (key: ServiceIpKey): string | undefined => active.get(keyString(key)),
+
+    list: (): IpAllocation[] =>
+      [...active].map(([key, ip]) => ({ key, ip, reservation: reservationOf.get(key) })),
+
+    /** Writes the state file now (idempotent). */
+    async close(): Promise<void> {
       save();
+      await Promise.resolve();
     },
   };
 }
