@@ -91,8 +91,9 @@ export function renderHosts(segments: readonly Segment[]): string {
 }
 
 /**
- * Removes the blocks `drop` selects. A line break we added before a block goes with it, but only when nothing
- * follows: if another program appended after our block, that break now ends a line that is not ours.
+ * Removes the blocks `drop` selects. A line break we added before a block goes with it when no foreign text follows
+ * (if another program appended after our block, that break now ends a line that is not ours); when other blocks
+ * follow, the next one kept inherits the break and its `nl=1` mark, so removing it later restores the bytes too.
  */
 export function stripBlocks(
   text: string,
@@ -101,6 +102,7 @@ export function stripBlocks(
   const segments = parseHostsText(text);
   const blocks: BlockInfo[] = [];
   let out = '';
+  let carried: string | undefined;
   segments.forEach((s, i) => {
     if (s.kind === 'text') {
       out += s.text;
@@ -108,11 +110,22 @@ export function stripBlocks(
     }
     blocks.push(s.info);
     if (!drop(s.info)) {
-      out += s.text;
+      if (carried !== undefined) {
+        const nl = /\r?\n/.exec(s.text);
+        const cut = nl?.index ?? s.text.length;
+        const head = s.text.slice(0, cut);
+        out += carried + (/\bnl=1\b/.test(head) ? head : `${head} nl=1`) + s.text.slice(cut);
+        carried = undefined;
+      } else out += s.text;
       return;
     }
-    const rest = segments.slice(i + 1).some((x) => x.kind === 'text' || !drop(x.info));
-    if (s.info.addedNewline && !rest) out = out.replace(/\r?\n$/, '');
+    if (!s.info.addedNewline) return;
+    const later = segments.slice(i + 1);
+    if (later.some((x) => x.kind === 'text')) return;
+    const eol = /\r?\n$/.exec(out)?.[0];
+    if (eol === undefined) return;
+    out = out.slice(0, -eol.length);
+    if (later.some((x) => x.kind === 'block' && !drop(x.info))) carried = eol;
   });
   return { text: out, blocks };
 }

@@ -72,6 +72,24 @@ describe('hosts text: parse and render', () => {
     );
   });
 
+  it("several runs' blocks removed in any order give back the original bytes", () => {
+    fc.assert(
+      fc.property(
+        foreignText,
+        fc
+          .integer({ min: 1, max: 4 })
+          .chain((n) => fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n })),
+        (original, order) => {
+          let text = original;
+          for (let i = 0; i < order.length; i++)
+            text = appendBlock(text, { pid: 100 + i, run: `r${i}` }, entries);
+          for (const i of order) text = stripBlocks(text, (b) => b.run === `r${i}`).text;
+          expect(text).toBe(original);
+        },
+      ),
+    );
+  });
+
   it('keeps lines another program appended after our block, and the line break before them', () => {
     const original = '127.0.0.1 localhost';
     const withBlock = appendBlock(original, header, entries);
