@@ -95,7 +95,9 @@ export function createHostsLock(options: HostsLockOptions) {
       age = now() - (statSync(lockPath, { throwIfNoEntry: false })?.mtimeMs ?? now());
     }
     const holder = parseOwner(text);
-    const dead = holder ? holder.pid !== o.pid && !options.isAlive(holder) : age > staleMs;
+    // A lock without a readable holder was cut short between its creation and its first write (a SIGKILL there):
+    // the write follows the creation within microseconds, so half a second without it means its writer is gone.
+    const dead = holder ? holder.pid !== o.pid && !options.isAlive(holder) : age > Math.min(staleMs, 500);
     if (!dead && age <= staleMs) return false;
     // Move it aside first, then check it is still the one judged dead: a plain unlink could remove a lock another
     // waiter has just taken over.

@@ -94,6 +94,9 @@ export function createIpAllocator(options: IpAllocatorOptions) {
   let remembered = new Map<string, string>();
   let rememberedIps = new Map<string, string>();
   const homeThirds = new Set<number>();
+  /** Live allocations per `second.third` block. */
+  const perBlock = new Map<string, number>();
+  const blockOf = (ip: string): string => ip.split('.').slice(1, 3).join('.');
   let persistTimer: NodeJS.Timeout | undefined;
   let started = false;
 
@@ -149,6 +152,8 @@ export function createIpAllocator(options: IpAllocatorOptions) {
     const second = base[1] + slot.contextIndex;
     const home = base[2] + slot.namespaceIndex;
     const block = function* (third: number, from: number): Generator<string> {
+      // A full block is skipped without looking at its 254 addresses: keeps thousands of allocations linear.
+      if ((perBlock.get(`${second}.${third}`) ?? 0) >= 254) return;
       for (let fourth = from; fourth <= 254; fourth++) yield `${base[0]}.${second}.${third}.${fourth}`;
       for (let fourth = 1; fourth < from; fourth++) yield `${base[0]}.${second}.${third}.${fourth}`;
     };
@@ -165,6 +170,8 @@ export function createIpAllocator(options: IpAllocatorOptions) {
   function take(k: string, ip: string, reservation: string | undefined): string {
     active.set(k, ip);
     byIp.set(ip, k);
+    const b = blockOf(ip);
+    perBlock.set(b, (perBlock.get(b) ?? 0) + 1);
     if (reservation) reservationOf.set(k, reservation);
     remember(k, ip);
     persist();
@@ -242,6 +249,8 @@ export function createIpAllocator(options: IpAllocatorOptions) {
       if (ip === undefined) return;
       active.delete(k);
       byIp.delete(ip);
+      const b = blockOf(ip);
+      perBlock.set(b, (perBlock.get(b) ?? 1) - 1);
       reservationOf.delete(k);
       persist();
     },
