@@ -211,9 +211,18 @@ describe('idle mode end to end through the REST API', () => {
     await waitFor(() => events.some((e) => e.type === 'service.removed'), { timeoutMs: 5000 });
     const hosts = env.hosts();
     // Only the API's own name is left, in our marked block; every other line is as before.
-    const ours = (l: string): boolean => l.startsWith('# kubefwd managed block') || l === '127.2.27.1 kubefwd.internal';
-    expect(hosts.split('\n').filter((l) => !ours(l)).join('\n')).toBe(ORIGINAL_HOSTS);
-    expect(hosts.split('\n').filter((l) => l.startsWith('127.'))).toEqual(['127.0.0.1 localhost', '127.2.27.1 kubefwd.internal']);
+    const ours = (l: string): boolean =>
+      l.startsWith('# kubefwd managed block') || l === '127.2.27.1 kubefwd.internal';
+    expect(
+      hosts
+        .split('\n')
+        .filter((l) => !ours(l))
+        .join('\n'),
+    ).toBe(ORIGINAL_HOSTS);
+    expect(hosts.split('\n').filter((l) => l.startsWith('127.'))).toEqual([
+      '127.0.0.1 localhost',
+      '127.2.27.1 kubefwd.internal',
+    ]);
     es.close();
     curlSse.kill();
   });

@@ -214,7 +214,10 @@ describe('faults survived (recovery bounds asserted)', () => {
   it('a client that stops reading: the daemon stops pulling from the pod, its buffering stays bounded', async () => {
     const ip = ipOf('bulk') as string;
     const inFlight = (): number =>
-      (env.daemon.engine?.registry.get('bulk.rel.rel')?.forward.snapshot() ?? []).reduce((n, f) => n + f.bytesIn, 0);
+      (env.daemon.engine?.registry.get('bulk.rel.rel')?.forward.snapshot() ?? []).reduce(
+        (n, f) => n + f.bytesIn,
+        0,
+      );
     const start = inFlight();
     const s = net.connect(28081, ip, () => s.write('GET /bytes/4000000000 HTTP/1.1\r\nHost: x\r\n\r\n'));
     s.pause();
