@@ -138,7 +138,7 @@ export function createEngine(options: EngineOptions) {
     defaultNamespace: (context: string): string => defaultNamespaceOf(options.base, context),
 
     async start(signal?: AbortSignal): Promise<void> {
-      allocator.start();
+      await allocator.start();
       await hosts.start();
       if (config.api) {
         hosts.set(API_HOSTNAME, config.apiAddr.host, [API_HOSTNAME]);
@@ -208,7 +208,7 @@ export function createEngine(options: EngineOptions) {
         aliases.releaseAll();
         if (apiEntry) hosts.remove(API_HOSTNAME);
         await step('hosts', () => hosts.close(), 5000);
-        allocator.close();
+        await allocator.close();
         bus.publish('shutdown.complete', {});
       })();
       return closing;
