@@ -76,6 +76,7 @@ function get(ip: string, port: number, path = '/'): Promise<{ pod: string; statu
   });
 }
 
+/** Polls `probe` until it works; reports and returns the recovery time (the scenarios assert their bound). */
 const recoversWithin = async (ms: number, probe: () => Promise<unknown>): Promise<number> => {
   const t = performance.now();
   await waitFor(
@@ -86,7 +87,11 @@ const recoversWithin = async (ms: number, probe: () => Promise<unknown>): Promis
       ),
     { timeoutMs: ms, intervalMs: 20 },
   );
-  return performance.now() - t;
+  const took = performance.now() - t;
+  console.info(
+    `recovered in ${took.toFixed(0)} ms (bound ${ms} ms): ${expect.getState().currentTestName ?? ''}`,
+  );
+  return took;
 };
 
 describe('faults survived (recovery bounds asserted)', () => {

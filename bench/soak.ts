@@ -1,0 +1,79 @@
+/**
+ * Soak: mixed traffic through kubefwd with a forwarded pod deleted every 10 s; reports per minute RSS, open file
+ * descriptors, listeners, history and metric series of the daemon. `node bench/soak.ts [--minutes 30]`.
+ */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSimulator } from '../src/sim/index.ts';
+import { resourceByName } from '../src/sim/resources.ts';
+import type { KObject } from '../src/sim/store.ts';
+import { BIN, rssMb, start } from './lib/procs.ts';
+
+const minutesArg = process.argv.indexOf('--minutes');
+const MINUTES = minutesArg > 0 ? Number(process.argv[minutesArg + 1]) : 30;
+const KEY = 'soak';
+const dir = mkdtempSync(join(tmpdir(), 'kubefwd-soak-'));
+const objects: KObject[] = [
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'soak' } },
+  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'soak' }, spec: { selector: { app: 'web' }, ports: [{ port: 18090, targetPort: 8080 }] } },
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'soak', labels: { app: 'web' }, annotations: { 'kubefwd.sim/replicas': '3' } },
+    spec: { containers: [{ name: 'c', image: 'sim', ports: [{ containerPort: 8080 }] }] },
+  },
+];
+const sim = createSimulator({ control: false, fixture: { clusters: [{ name: 'soak', objects }] } });
+await sim.start();
+sim.writeKubeconfig(join(dir, 'kc'));
+writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n');
+const daemon = start(process.execPath, [BIN, 'svc', '-n', 'soak', '-c', join(dir, 'kc'), '--hosts-path', join(dir, 'hosts'), '--state-dir', join(dir, 's'), '--api', '--api-addr', '127.2.27.1:0', '--log-format', 'json'], { KUBEFWD_API_KEY: KEY });
+const api = (await daemon.waitFor(/API: (http:\/\/127\.2\.27\.1:\d+)\//, 60_000))[1] as string;
+const pid = daemon.child.pid as number;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
+let ok = 0;
+let failed = 0;
+let stop = false;
+
+async function traffic(): Promise<void> {
+  while (!stop) {
+    await new Promise<void>((resolve) => {
+      const big = Math.random() < 0.05;
+      http
+        .get({ host: '127.1.27.1', port: 18090, path: big ? '/bytes/4000000' : '/small', agent: Math.random() < 0.5 ? agent : false }, (res) => {
+          res.resume();
+          res.on('end', () => (ok++, resolve()));
+          res.on('error', () => (failed++, resolve()));
+        })
+        .on('error', () => (failed++, resolve()));
+    });
+  }
+}
+
+const deleter = setInterval(() => {
+  const pods = sim.cluster().store.peek('pods', 'soak');
+  const victim = pods[Math.floor(Math.random() * pods.length)];
+  if (victim) sim.cluster().remove(resourceByName.get('pods')!, 'soak', victim.metadata.name);
+}, 10_000);
+const workers = Array.from({ length: 8 }, () => traffic());
+const rows: string[] = ['| minute | RSS MB | fds | listeners | history events | metric series | requests ok | failed |', '|---|---|---|---|---|---|---|---|'];
+for (let m = 1; m <= MINUTES; m++) {
+  await new Promise((r) => setTimeout(r, 60_000));
+  const auth = { Authorization: `Bearer ${KEY}` };
+  const net = (await (await fetch(`${api}/api/v1/diagnostics/network`, { headers: auth })).json()) as { data: { listeners: unknown[] } };
+  const stats = (await (await fetch(`${api}/api/v1/history/stats`, { headers: auth })).json()) as { data: { totalEvents: number } };
+  const prom = await (await fetch(`${api}/metrics`, { headers: auth })).text();
+  const series = prom.split('\n').filter((l) => l && !l.startsWith('#')).length;
+  const fds = readdirSync(`/proc/${pid}/fd`).length;
+  rows.push(`| ${m} | ${rssMb(pid).toFixed(1)} | ${fds} | ${net.data.listeners.length} | ${stats.data.totalEvents} | ${series} | ${ok} | ${failed} |`);
+  process.stdout.write(`${rows.at(-1)}\n`);
+}
+stop = true;
+clearInterval(deleter);
+await Promise.all(workers);
+await daemon.stop();
+await sim.close();
+rmSync(dir, { recursive: true, force: true });
+process.stdout.write(`\n${rows.join('\n')}\n`);
