@@ -1,81 +1,257 @@
 import net from 'node:net';
 import { once } from 'node:events';
-import { KubefwdError } from '../errors.ts';
+import type { Duplex } from 'node:stream';
+import { KubefwdError, describeError } from '../errors.ts';
+import type { PortForwardConnection, PortForwardSession } from '../portforward/types.ts';
 
+/** Read-only observer of one connection's bytes (the HTTP sniffer); fed the very Buffers that are forwarded. */
 export interface ConnectionTap {
   client(chunk: Buffer): void;
   server(chunk: Buffer): void;
   end(): void;
 }
 
-export interface Counters {
+/** Where one accepted connection goes. */
+export interface ConnectionTarget {
+  forwardKey: string;
+  pod: string;
+  podPort: number;
+  session: PortForwardSession;
+  /** Called once, when the first bytes come back from the pod: the path really works. */
+  worked?: () => void;
+}
+
+export interface ConnectionFailure {
+  forwardKey: string | undefined;
+  pod: string | undefined;
+  /** `target`: no pod or no session; `open`: the session refused a stream; `stream`: the pod side's error text. */
+  stage: 'target' | 'open' | 'stream';
+  message: string;
+}
+
+export interface PortCounters {
+  /** Bytes from the pod to local clients. */
   bytesIn: number;
+  /** Bytes from local clients to the pod. */
   bytesOut: number;
   connectionsActive: number;
   connectionsTotal: number;
+  /** Epoch ms of the last traffic seen (sampled when counters are read, so the data path has no callbacks). */
   lastActive: number | undefined;
 }
 
-/** A loopback listener on (IP, port); `onConnection` takes each accepted socket. Bound before names are written. */
-export function createPortListener(options: {
+export interface PortListenerOptions {
   ip: string;
   port: number;
-  onConnection: (socket: net.Socket) => void;
-}) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    options.onConnection(socket);
+  /** Chooses the pod and session for an accepted connection; may wait for a pod (until `signal` aborts). */
+  target(signal: AbortSignal): Promise<ConnectionTarget>;
+  tap?: ((forwardKey: string) => ConnectionTap | undefined) | undefined;
+  onFailure?: (failure: ConnectionFailure) => void;
+  onConnection?: (ev: { type: 'opened' | 'closed'; active: number; total: number }) => void;
+  /** How long close() lets connections finish after ending them, before destroying them. */
+  closeGraceMs?: number;
+  now?: () => number;
+}
+
+interface Conn {
+  socket: net.Socket;
+  data: Duplex | undefined;
+  abort: AbortController;
+}
+
+const noop = (): void => undefined;
+
+function listenError(ip: string, port: number, err: unknown): KubefwdError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${ip}:${port}`;
+  if (code === 'EADDRINUSE')
+    return new KubefwdError('PORT_IN_USE', `${where} is already in use`, { cause: err });
+  if (code === 'EACCES')
+    return new KubefwdError(
+      'PORT_IN_USE',
+      `no permission to listen on ${where} (ports below 1024 need root)`,
+      {
+        cause: err,
+      },
+    );
+  return new KubefwdError('INTERNAL_ERROR', `cannot listen on ${where}: ${describeError(err)}`, {
+    cause: err,
   });
-  let listening = false;
-  return {
-    async start(): Promise<void> {
-      server.listen({ host: options.ip, port: options.port, exclusive: true });
-      try {
-        await Promise.race([
-          once(server, 'listening'),
-          once(server, 'error').then(([err]) => Promise.reject(err as Error)),
-        ]);
-        listening = true;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE')
-          throw new KubefwdError('PORT_IN_USE', `${options.ip}:${options.port} is already in use`, {
-            cause: err,
-          });
-        if (code === 'EACCES')
-          throw new KubefwdError(
-            'PORT_IN_USE',
-            `no permission to listen on ${options.ip}:${options.port} (ports below 1024 need root)`,
-            { cause: err },
-          );
-        throw new KubefwdError(
-          'INTERNAL_ERROR',
-          `cannot listen on ${options.ip}:${options.port}: ${(err as Error).message}`,
-          { cause: err },
-        );
+}
+
+/**
+ * One loopback listener on (IP, port) and the connections it accepts. Each connection is spliced to a stream of the
+ * pod's shared session with stream piping (backpressure both ways, half-close both ways) and no per-chunk work: bytes
+ * are counted from the socket's own totals. An error fails only that connection, never the session or the listener.
+ */
+export function createPortListener(options: PortListenerOptions) {
+  const { ip, port } = options;
+  const now = options.now ?? Date.now;
+  const graceMs = options.closeGraceMs ?? 1000;
+  const live = new Set<Conn>();
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, accept);
+  server.on('error', noop);
+  let total = 0;
+  let closedIn = 0;
+  let closedOut = 0;
+  let lastActive: number | undefined;
+  let lastSeen = 0;
+  let starting: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  let drained: (() => void) | undefined;
+
+  const failure = (f: ConnectionFailure): void => options.onFailure?.(f);
+
+  function accept(socket: net.Socket): void {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    const conn: Conn = { socket, data: undefined, abort: new AbortController() };
+    live.add(conn);
+    total++;
+    socket.setNoDelay(true);
+    socket.on('error', noop);
+    socket.once('close', () => {
+      live.delete(conn);
+      closedIn += socket.bytesWritten;
+      closedOut += socket.bytesRead;
+      lastActive = now();
+      conn.abort.abort();
+      if (conn.data && !conn.data.destroyed) conn.data.destroy();
+      options.onConnection?.({ type: 'closed', active: live.size, total });
+      if (live.size === 0) drained?.();
+    });
+    options.onConnection?.({ type: 'opened', active: live.size, total });
+    void connect(conn);
+  }
+
+  async function connect(conn: Conn): Promise<void> {
+    const { socket } = conn;
+    let target: ConnectionTarget;
+    try {
+      target = await options.target(conn.abort.signal);
+    } catch (err) {
+      if (!socket.destroyed) {
+        if (!closing)
+          failure({ forwardKey: undefined, pod: undefined, stage: 'target', message: describeError(err) });
+        socket.destroy();
       }
+      return;
+    }
+    if (socket.destroyed) return;
+    let pf: PortForwardConnection;
+    try {
+      pf = target.session.open(target.podPort);
+    } catch (err) {
+      failure({ forwardKey: target.forwardKey, pod: target.pod, stage: 'open', message: describeError(err) });
+      socket.destroy();
+      return;
+    }
+    splice(conn, pf, target);
+  }
+
+  function splice(conn: Conn, pf: PortForwardConnection, target: ConnectionTarget): void {
+    const { socket } = conn;
+    const { data } = pf;
+    conn.data = data;
+    data.on('error', () => socket.destroy());
+    // A stream that closes before its end was read was reset (session lost, pod gone): the client must not mistake
+    // the truncation for a clean end.
+    data.once('close', () => {
+      if (!data.readableEnded) socket.destroy();
+    });
+    if (target.worked) data.once('data', target.worked);
+    const tap = options.tap?.(target.forwardKey);
+    if (tap) observe(socket, data, tap);
+    socket.pipe(data);
+    data.pipe(socket);
+    void pf.error.then((text) => {
+      if (!text) return;
+      failure({ forwardKey: target.forwardKey, pod: target.pod, stage: 'stream', message: text });
+      if (!socket.destroyed) socket.resetAndDestroy();
+    }, noop);
+  }
+
+  /** The tap sees every chunk; a tap that throws is cut off rather than breaking the connection. */
+  function observe(socket: net.Socket, data: Duplex, tap: ConnectionTap): void {
+    let ok = true;
+    const guard = (fn: () => void): void => {
+      if (!ok) return;
+      try {
+        fn();
+      } catch {
+        ok = false;
+      }
+    };
+    socket.on('data', (chunk: Buffer) => guard(() => tap.client(chunk)));
+    data.on('data', (chunk: Buffer) => guard(() => tap.server(chunk)));
+    socket.once('close', () => guard(() => tap.end()));
+  }
+
+  return {
+    /** Resolves once listening; a port conflict rejects with PORT_IN_USE (that forward only). Idempotent. */
+    start(): Promise<void> {
+      starting ??= (async () => {
+        if (closing) throw new KubefwdError('SHUTTING_DOWN', `listener ${ip}:${port} is closed`);
+        server.listen({ host: ip, port, exclusive: true });
+        try {
+          await once(server, 'listening');
+        } catch (err) {
+          throw listenError(ip, port, err);
+        }
+      })();
+      return starting;
     },
+
     get listening(): boolean {
-      return listening;
+      return server.listening;
     },
-    get connections(): number {
-      return sockets.size;
+
+    /** The bound port (useful with port 0). */
+    get boundPort(): number | undefined {
+      const a = server.address();
+      return a && typeof a === 'object' ? a.port : undefined;
     },
-    /** Stops accepting; live connections get `graceMs` to finish, then are destroyed. */
-    async close(graceMs = 1000): Promise<void> {
-      if (!listening) return;
-      listening = false;
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      for (const s of sockets) s.end();
-      const timer = setTimeout(() => {
-        for (const s of sockets) s.destroy();
-      }, graceMs);
-      timer.unref();
-      await closed;
-      clearTimeout(timer);
+
+    counters(): PortCounters {
+      let bytesIn = closedIn;
+      let bytesOut = closedOut;
+      for (const { socket } of live) {
+        bytesIn += socket.bytesWritten;
+        bytesOut += socket.bytesRead;
+      }
+      if (bytesIn + bytesOut !== lastSeen) {
+        lastSeen = bytesIn + bytesOut;
+        lastActive = now();
+      }
+      return { bytesIn, bytesOut, connectionsActive: live.size, connectionsTotal: total, lastActive };
+    },
+
+    /** Stops accepting, ends live connections both ways, destroys what is left after the grace period. Idempotent. */
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await starting?.catch(noop);
+        const serverClosed = server.listening
+          ? new Promise<void>((resolve) => server.close(() => resolve()))
+          : Promise.resolve();
+        if (live.size > 0) {
+          const allGone = new Promise<void>((resolve) => (drained = resolve));
+          for (const { socket, data, abort } of live) {
+            abort.abort();
+            data?.unpipe(socket);
+            data?.end();
+            socket.end();
+          }
+          let timer: NodeJS.Timeout | undefined;
+          const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+          await Promise.race([allGone, grace]);
+          clearTimeout(timer);
+          for (const { socket } of live) socket.destroy();
+        }
+        await serverClosed;
+      })();
+      return closing;
     },
   };
 }

@@ -1,331 +1,342 @@
-import type net from 'node:net';
-import type { Duplex } from 'node:stream';
-import type { PodCandidate } from '../cluster/pods.ts';
-import type { ForwardHandle, ForwardPortSnapshot, ForwardPortSpec, ForwardRequest } from '../daemon/ports.ts';
+import type { ForwardPortSnapshot, ForwardPortSpec, ForwardRequest } from '../daemon/ports.ts';
 import { KubefwdError, describeError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
-import type { PodSessions } from './pod-sessions.ts';
-import { createPortListener, type ConnectionTap, type Counters, type PortListener } from './port-listener.ts';
+import type { BackoffState } from './backoff.ts';
+import { classifyError, type ErrorClassification } from './classify-error.ts';
+import { choosePod, pinPod, resolvePodPort, type ForwardPod, type PodChooser } from './pod-choice.ts';
+import type { PodRef, PodSessions, SessionEvent } from './pod-sessions.ts';
+import { createPortListener, type ConnectionTap, type PortListener } from './port-listener.ts';
 
 export interface ForwardEvent {
   type: 'forward.connected' | 'forward.disconnected' | 'forward.error' | 'pod.selected';
   data: Record<string, unknown>;
 }
 
+/** Per-connection notices; kept apart from ForwardEvent because they come at connection rate. */
+export interface ConnectionEvent {
+  type: 'connection.opened' | 'connection.closed';
+  data: { key: string; localPort: number; connectionsActive: number; connectionsTotal: number };
+}
+
+export type ForwardStatus = 'active' | 'pending' | 'error' | 'connecting';
+
+export interface ForwardPortStatus extends ForwardPortSnapshot {
+  status: ForwardStatus;
+  reconnect: BackoffState | undefined;
+  servicePort: number;
+  protocol: string | undefined;
+  lastActive: string | undefined;
+}
+
 export interface ServiceForwardOptions {
   request: ForwardRequest;
-  sessions: PodSessions;
+  sessions: Pick<PodSessions, 'get' | 'hold' | 'worked' | 'state'>;
   log: Logger;
   onEvent: (event: ForwardEvent) => void;
-  /** How long a connection arriving while no pod is ready waits for one (the `--timeout`). */
-  waitForPodMs: number;
+  onConnection?: ((event: ConnectionEvent) => void) | undefined;
+  /** How long a connection arriving while no pod is ready (or its session is still dialling) waits, then closes. */
+  waitForPodMs?: number;
   tap?: ((forwardKey: string, serviceKey: string) => ConnectionTap | undefined) | undefined;
+  /** Overrides pod choice; by default `request.pod` pins one pod (headless per-pod forwards), else `choosePod`. */
+  choosePod?: PodChooser | undefined;
   /** Loopback aliases (macOS); absent where the platform needs none. */
   aliases?: { acquire(ip: string): void; release(ip: string): void } | undefined;
+  closeGraceMs?: number;
   now?: () => number;
 }
 
 interface PortState {
   spec: ForwardPortSpec;
-  listener: PortListener | undefined;
-  counters: Counters;
+  listener: PortListener;
+  bound: boolean;
   error: string | undefined;
   startedAt: string | undefined;
 }
 
-function choose(
-  pods: PodCandidate[],
-  current: string | undefined,
-  pinned: string | undefined,
-): PodCandidate | undefined {
-  const eligible = pods.filter((p) => p.ready && !p.terminating && (!pinned || p.name === pinned));
-  const keep = eligible.find((p) => p.name === current);
-  if (keep) return keep;
-  return eligible.sort(
-    (a, b) => a.creationTimestamp.localeCompare(b.creationTimestamp) || a.name.localeCompare(b.name),
-  )[0];
-}
-
-function podPortFor(pod: PodCandidate, target: number | string): number | undefined {
-  if (typeof target === 'number') return target;
-  if (/^\d+$/.test(target)) return Number(target);
-  return pod.containerPorts[target];
-}
-
 /**
- * The forward of one service IP: a listener per port, bound first; connections go to the chosen Ready pod over its
- * shared session; when the pod goes, the next connection goes to another at once. An error on one connection fails
- * that connection only.
+ * The forward of one service IP: a listener per TCP port, bound before names are written. New connections go to the
+ * chosen ready pod over its shared session; when that pod is deleted or turns unready the next connection goes to
+ * another at once, on the same IP. With no ready pod, connections wait up to `waitForPodMs` and the forward is
+ * pending. An error on one connection fails that connection only.
  */
-export function createServiceForward(options: ServiceForwardOptions): ForwardHandle {
+export function createServiceForward(options: ServiceForwardOptions) {
   const { request, sessions, log, onEvent } = options;
   const now = options.now ?? Date.now;
+  const waitForPodMs = options.waitForPodMs ?? 5_000;
+  const chooser = options.choosePod ?? (request.pod ? pinPod(request.pod) : choosePod);
+  const base = { key: request.key, serviceKey: request.serviceKey };
   const ports = new Map<number, PortState>();
-  let pods: PodCandidate[] = [];
-  let current: PodCandidate | undefined;
-  let waiters: Array<() => void> = [];
-  let closed = false;
+  const waiters = new Set<(pod: ForwardPod) => void>();
+  let pods: readonly ForwardPod[] = [];
+  let current: ForwardPod | undefined;
+  let release: (() => void) | undefined;
+  let started: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
 
-  const podRef = (p: PodCandidate) => ({
+  const ref = (p: ForwardPod): PodRef => ({
     context: request.context,
     namespace: p.namespace,
     name: p.name,
     uid: p.uid,
   });
-  const forwardKey = (spec: ForwardPortSpec): string => `${request.key}.${current?.name ?? '-'}.${spec.port}`;
+  const keyFor = (pod: string | undefined, port: number): string => `${request.key}.${pod ?? '-'}.${port}`;
+  const error = (
+    message: string,
+    classification: ErrorClassification,
+    extra: Record<string, unknown> = {},
+  ): void =>
+    onEvent({ type: 'forward.error', data: { ...base, ...extra, message, error: message, classification } });
+
+  function announceConnected(pod: ForwardPod, protocol: string | undefined): void {
+    for (const p of ports.values()) {
+      if (!p.bound) continue;
+      onEvent({
+        type: 'forward.connected',
+        data: {
+          ...base,
+          forwardKey: keyFor(pod.name, p.spec.port),
+          pod: pod.name,
+          port: p.spec.port,
+          podPort: resolvePodPort(pod, p.spec.targetPort),
+          localIP: request.ip,
+          protocol,
+        },
+      });
+    }
+  }
+
+  function onSession(pod: ForwardPod, ev: SessionEvent): void {
+    if (current !== pod || closing) return;
+    if (ev.type === 'connected') announceConnected(pod, ev.protocol);
+    else if (ev.type === 'lost')
+      onEvent({
+        type: 'forward.disconnected',
+        data: { ...base, pod: pod.name, reason: 'session lost', retryInMs: ev.retryInMs },
+      });
+    else error(ev.error, classifyError(ev.error), { pod: pod.name, retryInMs: ev.retryInMs });
+  }
 
   function select(): void {
-    const next = choose(pods, current?.name, request.pod);
-    if (next?.name === current?.name && next?.uid === current?.uid) return;
+    if (closing) return;
+    const next = chooser(
+      pods,
+      current,
+      [...ports.values()].map((p) => p.spec.targetPort),
+    );
+    if (next?.uid === current?.uid && next?.name === current?.name) {
+      current = next ?? current;
+      return;
+    }
     const prev = current;
     current = next;
+    release?.();
+    release = undefined;
     if (prev)
       onEvent({
         type: 'forward.disconnected',
-        data: {
-          key: request.key,
-          serviceKey: request.serviceKey,
-          pod: prev.name,
-          reason: next ? 'pod replaced' : 'no ready pod',
-        },
+        data: { ...base, pod: prev.name, reason: next ? 'pod replaced' : 'no ready pod' },
       });
-    if (next) {
-      onEvent({
-        type: 'pod.selected',
-        data: { key: request.key, serviceKey: request.serviceKey, pod: next.name },
-      });
-      const w = waiters;
-      waiters = [];
-      for (const fn of w) fn();
-      // Warm the session so the first connection does not pay for the upgrade.
-      sessions.get(podRef(next)).then(
-        () => {
-          if (current === next)
-            onEvent({
-              type: 'forward.connected',
-              data: {
-                key: request.key,
-                serviceKey: request.serviceKey,
-                pod: next.name,
-                localIP: request.ip,
-                ports: [...ports.keys()],
-              },
-            });
-        },
-        (err: unknown) =>
-          onEvent({
-            type: 'forward.error',
-            data: {
-              key: request.key,
-              serviceKey: request.serviceKey,
-              pod: next.name,
-              error: describeError(err),
-            },
-          }),
-      );
-    }
+    if (!next) return;
+    onEvent({ type: 'pod.selected', data: { ...base, pod: next.name, previous: prev?.name } });
+    for (const wake of [...waiters]) wake(next);
+    // Holding the pod keeps its session dialled, so the first connection does not pay for the upgrade.
+    release = sessions.hold(ref(next), (ev) => onSession(next, ev));
+    const st = sessions.state(ref(next));
+    if (st?.connected) announceConnected(next, st.protocol);
   }
 
-  function waitForPod(ms: number): Promise<PodCandidate | undefined> {
-    if (current || ms <= 0) return Promise.resolve(current);
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve(current);
+  function waitForPod(signal: AbortSignal): Promise<ForwardPod> {
+    if (current) return Promise.resolve(current);
+    return new Promise((resolve, reject) => {
+      const wake = (pod: ForwardPod): void => {
+        waiters.delete(wake);
+        signal.removeEventListener('abort', onAbort);
+        resolve(pod);
       };
-      const timer = setTimeout(() => {
-        waiters = waiters.filter((w) => w !== done);
-        resolve(undefined);
-      }, ms);
-      timer.unref();
-      waiters.push(done);
+      const onAbort = (): void => {
+        waiters.delete(wake);
+        reject(new Error(`no ready pod for ${request.key} within ${waitForPodMs} ms`));
+      };
+      waiters.add(wake);
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
-  async function handle(state: PortState, socket: net.Socket): Promise<void> {
-    const c = state.counters;
-    c.connectionsActive++;
-    c.connectionsTotal++;
-    socket.once('close', () => c.connectionsActive--);
-    const pod = await waitForPod(options.waitForPodMs);
-    if (!pod || closed) {
-      socket.destroy();
-      return;
-    }
-    const podPort = podPortFor(pod, state.spec.targetPort);
-    if (podPort === undefined) {
-      state.error = `pod ${pod.name} has no port named "${String(state.spec.targetPort)}"`;
-      socket.destroy();
-      return;
-    }
-    let data: Duplex;
-    let errorText: Promise<string | null>;
-    try {
-      const session = await sessions.get(podRef(pod));
-      ({ data, error: errorText } = session.open(podPort));
-    } catch (err) {
-      state.error = describeError(err);
-      socket.destroy();
-      return;
-    }
-    const fk = `${request.key}.${pod.name}.${state.spec.port}`;
-    const tap = options.tap?.(fk, request.serviceKey);
-    let worked = false;
-    data.on('data', (chunk: Buffer) => {
-      c.bytesIn += chunk.length;
-      c.lastActive = now();
-      tap?.server(chunk);
-      if (!worked) {
-        worked = true;
-        sessions.worked(podRef(pod));
-      }
-    });
-    socket.on('data', (chunk: Buffer) => {
-      c.bytesOut += chunk.length;
-      c.lastActive = now();
-      tap?.client(chunk);
-    });
-    data.on('error', () => socket.destroy());
-    data.on('close', () => {
-      tap?.end();
-      if (!socket.destroyed && !socket.writableEnded) socket.end();
-    });
-    socket.on('close', () => {
-      if (!data.destroyed) data.destroy();
-    });
-    socket.pipe(data);
-    data.pipe(socket);
-    socket.resume();
-    void errorText.then((text) => {
-      if (!text) return;
-      state.error = text;
-      log.warn({ forward: fk, err: text }, `connection to ${pod.name}:${podPort} failed`);
-      onEvent({
-        type: 'forward.error',
-        data: {
-          key: request.key,
-          serviceKey: request.serviceKey,
-          pod: pod.name,
-          port: state.spec.port,
-          error: text,
-        },
-      });
-      socket.destroy();
-    });
-  }
-
-  async function openPort(spec: ForwardPortSpec): Promise<PortState> {
+  function listen(spec: ForwardPortSpec): PortState {
     const state: PortState = {
       spec,
-      listener: undefined,
-      counters: { bytesIn: 0, bytesOut: 0, connectionsActive: 0, connectionsTotal: 0, lastActive: undefined },
+      listener: undefined as unknown as PortListener,
+      bound: false,
       error: undefined,
       startedAt: undefined,
     };
-    const listener = createPortListener({
+    state.listener = createPortListener({
       ip: request.ip,
       port: spec.port,
-      onConnection: (socket) => {
-        handle(state, socket).catch((err: unknown) => {
-          state.error = describeError(err);
-          socket.destroy();
+      closeGraceMs: options.closeGraceMs,
+      now,
+      target: async (signal) => {
+        // One bound for the whole wait (pod, then session), so a client is never held longer than promised.
+        const deadline = AbortSignal.any([signal, AbortSignal.timeout(waitForPodMs)]);
+        const pod = await waitForPod(deadline);
+        const podPort = resolvePodPort(pod, state.spec.targetPort);
+        if (podPort === undefined)
+          throw new Error(`pod ${pod.name} has no port named "${String(state.spec.targetPort)}"`);
+        const session = await sessions.get(ref(pod), deadline);
+        const r = ref(pod);
+        return {
+          forwardKey: keyFor(pod.name, spec.port),
+          pod: pod.name,
+          podPort,
+          session,
+          worked: () => sessions.worked(r),
+        };
+      },
+      tap: options.tap ? (fk) => options.tap?.(fk, request.serviceKey) : undefined,
+      onFailure: (f) => {
+        state.error = f.message;
+        log.warn(
+          { forward: f.forwardKey ?? keyFor(current?.name, spec.port), stage: f.stage, err: f.message },
+          `connection to ${request.key}:${spec.port} failed`,
+        );
+        error(f.message, classifyError(f.message), {
+          forwardKey: f.forwardKey,
+          pod: f.pod,
+          port: spec.port,
+          stage: f.stage,
         });
       },
+      onConnection: options.onConnection
+        ? (ev) =>
+            options.onConnection?.({
+              type: ev.type === 'opened' ? 'connection.opened' : 'connection.closed',
+              data: {
+                key: request.key,
+                localPort: spec.port,
+                connectionsActive: ev.active,
+                connectionsTotal: ev.total,
+              },
+            })
+        : undefined,
     });
-    try {
-      options.aliases?.acquire(request.ip);
-      try {
-        await listener.start();
-      } catch (err) {
-        options.aliases?.release(request.ip);
-        throw err;
-      }
-      state.listener = listener;
-      state.startedAt = new Date(now()).toISOString();
-    } catch (err) {
-      state.error = describeError(err);
-      log.error({ forward: request.key, port: spec.port, err: state.error }, state.error);
-      onEvent({
-        type: 'forward.error',
-        data: { key: request.key, serviceKey: request.serviceKey, port: spec.port, error: state.error },
-      });
-    }
     return state;
   }
 
+  async function bind(state: PortState): Promise<void> {
+    options.aliases?.acquire(request.ip);
+    try {
+      await state.listener.start();
+      state.bound = true;
+      state.startedAt = new Date(now()).toISOString();
+    } catch (err) {
+      options.aliases?.release(request.ip);
+      state.error = describeError(err);
+      log.error({ forward: request.key, port: state.spec.port, err: state.error }, state.error);
+      error(state.error, classifyError(err), { port: state.spec.port });
+    }
+  }
+
+  async function unbind(state: PortState): Promise<void> {
+    await state.listener.close();
+    if (state.bound) options.aliases?.release(request.ip);
+    state.bound = false;
+  }
+
+  function add(spec: ForwardPortSpec): PortState | undefined {
+    if ((spec.protocol || 'TCP').toUpperCase() !== 'TCP') {
+      const message = `${spec.protocol} port ${spec.port} of ${request.key} skipped: only TCP can be forwarded`;
+      log.warn({ forward: request.key, port: spec.port }, message);
+      error(message, 'unsupported', { port: spec.port });
+      return undefined;
+    }
+    const state = listen(spec);
+    ports.set(spec.port, state);
+    return state;
+  }
+
+  function statusOf(
+    p: PortState,
+    podPort: number | undefined,
+    session: ReturnType<typeof sessions.state>,
+  ): ForwardStatus {
+    if (!p.bound) return p.startedAt === undefined && !p.error ? 'connecting' : 'error';
+    if (!current) return 'pending';
+    if (podPort === undefined) return 'error';
+    if (session?.connected) return 'active';
+    return session?.lastError && !session.dialing ? 'error' : 'connecting';
+  }
+
   return {
-    async start() {
-      for (const spec of request.ports) ports.set(spec.port, await openPort(spec));
-      if ([...ports.values()].every((p) => !p.listener)) {
-        const first = [...ports.values()][0];
-        throw new KubefwdError('PORT_IN_USE', first?.error ?? `no port of ${request.key} could be bound`);
-      }
+    /** Binds every port; rejects (PORT_IN_USE) only when none could be bound: the others keep working. Idempotent. */
+    start(): Promise<void> {
+      started ??= (async () => {
+        const fresh = request.ports.map(add).filter((s): s is PortState => s !== undefined);
+        await Promise.all(fresh.map(bind));
+        if (fresh.length > 0 && fresh.every((p) => !p.bound))
+          throw new KubefwdError(
+            'PORT_IN_USE',
+            fresh[0]?.error ?? `no port of ${request.key} could be bound`,
+          );
+        select();
+      })();
+      return started;
     },
-    setPods(next) {
+
+    setPods(next: readonly ForwardPod[]): void {
       pods = next;
       select();
     },
-    async setPorts(specs) {
+
+    async setPorts(specs: ForwardPortSpec[]): Promise<void> {
       const wanted = new Map(specs.map((s) => [s.port, s]));
-      for (const [port, state] of ports) {
-        if (wanted.has(port)) {
-          state.spec = wanted.get(port) as ForwardPortSpec;
-          continue;
-        }
-        ports.delete(port);
-        if (state.listener) {
-          await state.listener.close();
-          options.aliases?.release(request.ip);
-        }
-      }
-      for (const spec of specs) if (!ports.has(spec.port)) ports.set(spec.port, await openPort(spec));
+      const gone = [...ports.values()].filter((p) => !wanted.has(p.spec.port));
+      for (const p of gone) ports.delete(p.spec.port);
+      for (const p of ports.values()) p.spec = wanted.get(p.spec.port) ?? p.spec;
+      const fresh = specs
+        .filter((s) => !ports.has(s.port))
+        .map(add)
+        .filter((s): s is PortState => s !== undefined);
+      await Promise.all([...gone.map(unbind), ...(started && !closing ? fresh.map(bind) : [])]);
+      select();
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      for (const w of waiters) w();
-      waiters = [];
-      await Promise.all(
-        [...ports.values()].map(async (p) => {
-          if (!p.listener) return;
-          await p.listener.close();
-          options.aliases?.release(request.ip);
-        }),
-      );
+
+    /** Stops accepting, lets live connections finish within the grace period, releases the pod. Idempotent. */
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await started?.catch(() => undefined);
+        release?.();
+        release = undefined;
+        await Promise.all([...ports.values()].map(unbind));
+      })();
+      return closing;
     },
-    snapshot(): ForwardPortSnapshot[] {
+
+    snapshot(): ForwardPortStatus[] {
+      const session = current ? sessions.state(ref(current)) : undefined;
       return [...ports.values()].map((p) => {
-        const podPort = current ? podPortFor(current, p.spec.targetPort) : undefined;
-        const session = current ? sessions.state(podRef(current)) : undefined;
-        const status = !p.listener
-          ? 'error'
-          : !current
-            ? 'pending'
-            : session?.connected
-              ? 'active'
-              : session?.lastError
-                ? 'error'
-                : 'connecting';
+        const podPort = current ? resolvePodPort(current, p.spec.targetPort) : undefined;
+        const c = p.listener.counters();
         return {
-          forwardKey: forwardKey(p.spec),
+          forwardKey: keyFor(current?.name, p.spec.port),
           localIp: request.ip,
           localPort: p.spec.port,
+          servicePort: p.spec.servicePort,
           podName: current?.name,
           podPort,
-          status,
-          bytesIn: p.counters.bytesIn,
-          bytesOut: p.counters.bytesOut,
-          connectionsActive: p.counters.connectionsActive,
-          connectionsTotal: p.counters.connectionsTotal,
+          status: statusOf(p, podPort, session),
+          bytesIn: c.bytesIn,
+          bytesOut: c.bytesOut,
+          connectionsActive: c.connectionsActive,
+          connectionsTotal: c.connectionsTotal,
           lastError: p.error ?? session?.lastError,
           reconnect: session?.backoff,
-          startedAt: p.startedAt,
-          lastActive:
-            p.counters.lastActive === undefined ? undefined : new Date(p.counters.lastActive).toISOString(),
-          servicePort: p.spec.servicePort,
           protocol: session?.protocol,
+          startedAt: p.startedAt,
+          lastActive: c.lastActive === undefined ? undefined : new Date(c.lastActive).toISOString(),
         };
       });
     },
   };
 }
+
+export type ServiceForward = ReturnType<typeof createServiceForward>;
