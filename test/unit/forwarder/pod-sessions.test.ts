@@ -1,0 +1,211 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createPodSessions, type PodRef, type SessionEvent } from '../../../src/forwarder/pod-sessions.ts';
+import { silentLogger } from '../../../src/log/logger.ts';
+import type { PortForwardSession } from '../../../src/portforward/types.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+
+/** A session that only knows how to die: enough to exercise the pool's bookkeeping. */
+function fakeSession(): PortForwardSession & { die(): void } {
+  let closed = false;
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  const die = (): void => {
+    closed = true;
+    resolve();
+  };
+  return {
+    protocol: 'spdy',
+    open: () => ({ data: new PassThrough(), error: Promise.resolve(null) }),
+    ping: () => Promise.resolve(1),
+    get isClosed() {
+      return closed;
+    },
+    closed: done,
+    close: () => {
+      die();
+      return done;
+    },
+    destroy: die,
+    die,
+  };
+}
+
+const pod: PodRef = { context: 'ctx', namespace: 'ns', name: 'web-1', uid: 'u1' };
+
+function harness(opts: { fail?: () => boolean } = {}) {
+  let t = 0;
+  const sleeps: number[] = [];
+  const sessions: Array<ReturnType<typeof fakeSession>> = [];
+  const dials: PodRef[] = [];
+  let gate: Promise<void> = Promise.resolve();
+  const pool = createPodSessions({
+    log: silentLogger(),
+    now: () => t,
+    random: () => 1,
+    // Backoff waits pass instantly on the fake clock.
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+    dial: async (p) => {
+      dials.push(p);
+      await gate;
+      if (opts.fail?.()) throw new Error('connect ECONNREFUSED');
+      const s = fakeSession();
+      sessions.push(s);
+      return s;
+    },
+  });
+  return {
+    pool,
+    sleeps,
+    sessions,
+    dials,
+    hold: (g: Promise<void>) => (gate = g),
+  };
+}
+
+describe('pod sessions', () => {
+  it('dials once for concurrent callers and reuses the live session', async () => {
+    const h = harness();
+    let open!: () => void;
+    h.hold(new Promise((r) => (open = r)));
+    const all = Promise.all([h.pool.get(pod), h.pool.get(pod), h.pool.get({ ...pod })]);
+    open();
+    const [a, b, c] = await all;
+    expect(a).toBe(b);
+    expect(b).toBe(c);
+    expect(await h.pool.get(pod)).toBe(a);
+    expect(h.dials).toHaveLength(1);
+    expect(h.pool.size).toBe(1);
+    expect(h.pool.state(pod)).toMatchObject({ connected: true, protocol: 'spdy', dialing: false });
+  });
+
+  it('keys pods by uid, so a same-named replacement gets its own session', async () => {
+    const h = harness();
+    const a = await h.pool.get(pod);
+    const b = await h.pool.get({ ...pod, uid: 'u2' });
+    expect(a).not.toBe(b);
+    expect(h.dials).toHaveLength(2);
+  });
+
+  it('backs off after failed dials and resets only after a connection worked', async () => {
+    let failing = true;
+    const h = harness({ fail: () => failing });
+    for (let i = 0; i < 4; i++) await expect(h.pool.get(pod)).rejects.toThrow('ECONNREFUSED');
+    expect(h.sleeps).toEqual([250, 500, 1000]);
+    expect(h.pool.state(pod)?.backoff.attempts).toBe(4);
+    expect(h.pool.state(pod)?.lastError).toMatch(/ECONNREFUSED/);
+    failing = false;
+    await h.pool.get(pod);
+    expect(h.sleeps).toEqual([250, 500, 1000, 2000]);
+    // A successful upgrade alone is no proof: the schedule holds until data flowed.
+    expect(h.pool.state(pod)?.backoff.attempts).toBe(4);
+    h.pool.worked(pod);
+    expect(h.pool.state(pod)?.backoff).toEqual({ attempts: 0, delayMs: 0, nextAttemptAt: undefined });
+  });
+
+  it('redials a held pod when its session dies, with growing delays while it never works', async () => {
+    const h = harness();
+    const events: SessionEvent[] = [];
+    const release = h.pool.hold(pod, (ev) => events.push(ev));
+    await waitFor(() => h.sessions.length === 1);
+    h.sessions[0]?.die();
+    await waitFor(() => h.sessions.length === 2);
+    h.sessions[1]?.die();
+    await waitFor(() => h.sessions.length === 3);
+    expect(h.sleeps).toEqual([250, 500]);
+    expect(events.map((e) => e.type)).toEqual(['connected', 'lost', 'connected', 'lost', 'connected']);
+    h.pool.worked(pod);
+    h.sessions[2]?.die();
+    await waitFor(() => h.sessions.length === 4);
+    expect(h.sleeps).toEqual([250, 500, 250]);
+    release();
+    await h.sessions[3]?.closed;
+    expect(h.pool.size).toBe(0);
+  });
+
+  it('keeps retrying a held pod whose dials fail, and stops once released', async () => {
+    let fails = 3;
+    const h = harness({ fail: () => fails-- > 0 });
+    const events: string[] = [];
+    const release = h.pool.hold(pod, (ev) => events.push(ev.type));
+    await waitFor(() => h.sessions.length === 1);
+    expect(events).toEqual(['dial-failed', 'dial-failed', 'dial-failed', 'connected']);
+    expect(h.sleeps).toEqual([250, 500, 1000]);
+    release();
+    expect(h.sessions[0]?.isClosed).toBe(true);
+    expect(h.pool.state(pod)).toBeUndefined();
+  });
+
+  it('shares a session between holders and closes it with the last release', async () => {
+    const h = harness();
+    const r1 = h.pool.hold(pod);
+    const r2 = h.pool.hold(pod);
+    await waitFor(() => h.pool.size === 1);
+    r1();
+    r1();
+    expect(h.sessions[0]?.isClosed).toBe(false);
+    r2();
+    expect(h.sessions[0]?.isClosed).toBe(true);
+    expect(h.dials).toHaveLength(1);
+  });
+
+  it('drop destroys the session and lets holders redial with a fresh schedule', async () => {
+    const h = harness();
+    h.pool.hold(pod);
+    await waitFor(() => h.sessions.length === 1);
+    h.pool.drop(pod);
+    expect(h.sessions[0]?.isClosed).toBe(true);
+    await waitFor(() => h.sessions.length === 2);
+    expect(h.sleeps).toEqual([]);
+  });
+
+  it('retain forgets deleted pods', async () => {
+    const h = harness();
+    const other = { ...pod, name: 'web-2', uid: 'u2' };
+    await h.pool.get(pod);
+    await h.pool.get(other);
+    h.pool.retain([other]);
+    expect(h.sessions[0]?.isClosed).toBe(true);
+    expect(h.sessions[1]?.isClosed).toBe(false);
+    expect(h.pool.state(pod)).toBeUndefined();
+  });
+
+  it('closeAll destroys everything, stops redials and refuses new gets', async () => {
+    const h = harness();
+    h.pool.hold(pod);
+    await waitFor(() => h.sessions.length === 1);
+    await h.pool.closeAll();
+    await h.pool.closeAll();
+    expect(h.sessions[0]?.isClosed).toBe(true);
+    expect(h.pool.size).toBe(0);
+    await expect(h.pool.get(pod)).rejects.toThrow(/closing/);
+    expect(h.dials).toHaveLength(1);
+  });
+
+  it('lets one caller give up waiting without cancelling the shared dial', async () => {
+    const h = harness();
+    let open!: () => void;
+    h.hold(new Promise((r) => (open = r)));
+    const ac = new AbortController();
+    const impatient = h.pool.get(pod, ac.signal);
+    const patient = h.pool.get(pod);
+    ac.abort(new Error('client went away'));
+    await expect(impatient).rejects.toThrow('client went away');
+    open();
+    expect((await patient).isClosed).toBe(false);
+  });
+
+  it('destroys a session that arrives after its pod was dropped', async () => {
+    const h = harness();
+    let open!: () => void;
+    h.hold(new Promise((r) => (open = r)));
+    const p = h.pool.get(pod);
+    h.pool.drop(pod);
+    open();
+    await expect(p).rejects.toThrow(/no longer forwarded/);
+    await waitFor(() => h.sessions[0]?.isClosed);
+  });
+});
