@@ -73,6 +73,15 @@ export function strParam(
 
 export const RFC1123 = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** Pod and object names: lowercase RFC 1123 subdomains. */
+export function subdomainParam(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !SUBDOMAIN.test(value))
+    throw bad(`${what} must be a lowercase RFC 1123 subdomain`);
+  return value;
+}
+
 export function nameParam(value: unknown, what: string): string {
   if (typeof value !== 'string' || !RFC1123.test(value))
     throw bad(`${what} must be a lowercase RFC 1123 label`);

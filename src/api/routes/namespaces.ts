@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { bad, intParam, nameParam, notFound, page, send, strParam } from '../envelope.ts';
+import { bad, intParam, nameParam, notFound, page, send, strParam, subdomainParam } from '../envelope.ts';
 import type { ApiViews } from '../views.ts';
 
 export function namespacesRouter(views: ApiViews): Router {
@@ -73,7 +73,7 @@ export function kubernetesRouter(views: ApiViews): Router {
       res,
       await k.pod(
         nameParam(req.params.namespace, 'namespace'),
-        strParam(req.params.podName, 'pod name', /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/) ?? '',
+        subdomainParam(req.params.podName, 'pod name'),
         ctx(req.query.context),
       ),
     ),
@@ -83,7 +83,7 @@ export function kubernetesRouter(views: ApiViews): Router {
       res,
       await k.podLogs(
         nameParam(req.params.namespace, 'namespace'),
-        strParam(req.params.podName, 'pod name', /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/) ?? '',
+        subdomainParam(req.params.podName, 'pod name'),
         ctx(req.query.context),
         {
           container:
@@ -98,7 +98,10 @@ export function kubernetesRouter(views: ApiViews): Router {
   r.get('/api/v1/kubernetes/events/:namespace', async (req, res) => {
     const events = await k.events(nameParam(req.params.namespace, 'namespace'), ctx(req.query.context), {
       kind: strParam(req.query.resource_kind, 'resource_kind', /^[A-Za-z]{1,63}$/),
-      name: strParam(req.query.resource_name, 'resource_name', /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/),
+      name:
+        req.query.resource_name === undefined
+          ? undefined
+          : subdomainParam(req.query.resource_name, 'resource_name'),
       limit: intParam(req.query.limit, 'limit', 50, 1, 1000),
     });
     send(res, events, { count: events.length });
