@@ -61,6 +61,15 @@ interface Conn {
 
 const noop = (): void => undefined;
 
+/** How long an ended stream's error text may lag behind its end before the client is simply ended. */
+const ERROR_SETTLE_MS = 1000;
+
+function settled(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([p.then(noop, noop), bound]).finally(() => clearTimeout(timer));
+}
+
 function listenError(ip: string, port: number, err: unknown): KubefwdError {
   const code = (err as NodeJS.ErrnoException).code;
   const where = `${ip}:${port}`;
@@ -164,10 +173,21 @@ export function createPortListener(options: PortListenerOptions) {
     if (target.worked) data.once('data', target.worked);
     const tap = options.tap?.(target.forwardKey);
     if (tap) observe(socket, data, tap);
+    let failed = false;
     socket.pipe(data);
-    data.pipe(socket);
+    data.pipe(socket, { end: false });
+    data.once('end', () => {
+      const end = (): void => {
+        if (!failed && !socket.destroyed) socket.end();
+      };
+      // A stream still open for writing only half-closed: the client may go on sending. A stream already gone may
+      // have been refused or reset; its error text settles a moment later and decides between a reset and an end.
+      if (!data.destroyed) end();
+      else settled(pf.error, ERROR_SETTLE_MS).then(end, end);
+    });
     void pf.error.then((text) => {
       if (!text) return;
+      failed = true;
       failure({ forwardKey: target.forwardKey, pod: target.pod, stage: 'stream', message: text });
       if (!socket.destroyed) socket.resetAndDestroy();
     }, noop);
@@ -247,7 +267,9 @@ export function createPortListener(options: PortListenerOptions) {
           const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
           await Promise.race([allGone, grace]);
           clearTimeout(timer);
-          for (const { socket } of live) socket.destroy();
+          // A reset tells a client that never ended its side that the connection was cut, not finished.
+          for (const { socket } of live) socket.resetAndDestroy();
+          await allGone;
         }
         await serverClosed;
       })();
