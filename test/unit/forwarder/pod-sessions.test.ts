@@ -44,9 +44,10 @@ function harness(opts: { fail?: () => boolean } = {}) {
     now: () => t,
     random: () => 1,
     // Backoff waits pass instantly on the fake clock.
-    sleep: async (ms) => {
+    sleep: (ms) => {
       sleeps.push(ms);
       t += ms;
+      return Promise.resolve();
     },
     dial: async (p) => {
       dials.push(p);
@@ -62,7 +63,9 @@ function harness(opts: { fail?: () => boolean } = {}) {
     sleeps,
     sessions,
     dials,
-    hold: (g: Promise<void>) => (gate = g),
+    hold: (g: Promise<void>): void => {
+      gate = g;
+    },
   };
 }
 

@@ -18,10 +18,9 @@ describe('transport chooser', () => {
     const t = createTransportChooser();
     const tried: PortForwardProtocol[] = [];
     const accepts = new Set<PortForwardProtocol>(['spdy']);
-    const attempt = async (p: PortForwardProtocol): Promise<string> => {
+    const attempt = (p: PortForwardProtocol): Promise<string> => {
       tried.push(p);
-      if (!accepts.has(p)) throw refused(p);
-      return p;
+      return accepts.has(p) ? Promise.resolve(p) : Promise.reject(refused(p));
     };
     expect(await t.dial('a', 32, attempt)).toBe('spdy');
     expect(tried).toEqual(['websocket-tunnel', 'spdy']);
@@ -39,9 +38,9 @@ describe('transport chooser', () => {
     const t = createTransportChooser();
     const tried: PortForwardProtocol[] = [];
     await expect(
-      t.dial('c', 31, async (p) => {
+      t.dial('c', 31, (p) => {
         tried.push(p);
-        throw refused(p);
+        return Promise.reject(refused(p));
       }),
     ).rejects.toThrow(/websocket-v4 refused/);
     expect(tried).toEqual(['websocket-tunnel', 'spdy', 'websocket-v4']);
@@ -52,16 +51,14 @@ describe('transport chooser', () => {
     const t = createTransportChooser();
     const tried: PortForwardProtocol[] = [];
     await expect(
-      t.dial('d', 31, async (p) => {
+      t.dial('d', 31, (p) => {
         tried.push(p);
-        throw new PortForwardDialError('unauthorized', 'no');
+        return Promise.reject(new PortForwardDialError('unauthorized', 'no'));
       }),
     ).rejects.toThrow('no');
-    await expect(
-      t.dial('d', 31, async () => {
-        throw new Error('socket hang up');
-      }),
-    ).rejects.toThrow('hang up');
+    await expect(t.dial('d', 31, () => Promise.reject(new Error('socket hang up')))).rejects.toThrow(
+      'hang up',
+    );
     expect(tried).toEqual(['websocket-tunnel']);
     expect(t.all()).toEqual({ d: 'websocket-tunnel' });
   });
