@@ -72,7 +72,7 @@ describe('service forward', () => {
 
   function make(
     ports: ForwardPortSpec[] = [{ port, servicePort: 80, targetPort: 'http', protocol: 'TCP' }],
-    extra: Partial<ServiceForwardOptions> & { request?: Partial<ForwardRequest> } = {},
+    extra: Partial<Omit<ServiceForwardOptions, 'request'>> & { request?: Partial<ForwardRequest> } = {},
   ): ServiceForward {
     const { request, ...rest } = extra;
     forward = createServiceForward({
