@@ -181,10 +181,8 @@ describe('service forward', () => {
     await expect(get(ip, port)).rejects.toThrow(/socket hang up|ECONNRESET/);
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect(ofType('forward.error').at(-1)?.data).toMatchObject({ classification: 'no-ready-pod' });
-    expect(f.snapshot()[0]).toMatchObject({
-      status: 'pending',
-      lastError: expect.stringMatching(/no ready pod/),
-    });
+    expect(f.snapshot()[0]?.status).toBe('pending');
+    expect(f.snapshot()[0]?.lastError).toMatch(/no ready pod/);
   });
 
   it('redials a session that died, with backoff, and resets it once data flows', async () => {
