@@ -182,6 +182,12 @@ export function createPodSessions(options: PodSessionsOptions) {
       return raceAbort(dial(e), signal);
     },
 
+    /** The pod's session if it is connected right now: the per-connection fast path, without a promise. */
+    live(pod: PodRef): PortForwardSession | undefined {
+      const s = entries.get(podKey(pod))?.session;
+      return s && !s.isClosed ? s : undefined;
+    },
+
     /** Keeps the pod's session dialled while held; `listener` hears of its connects, losses and failed dials. */
     hold(pod: PodRef, listener: (ev: SessionEvent) => void = () => undefined): () => void {
       if (closing) return () => undefined;

@@ -1,6 +1,7 @@
 import type { ForwardPortSnapshot, ForwardPortSpec, ForwardRequest } from '../daemon/ports.ts';
 import { KubefwdError, describeError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
+import type { PortForwardSession } from '../portforward/types.ts';
 import type { BackoffState } from './backoff.ts';
 import { classifyError, type ErrorClassification } from './classify-error.ts';
 import { choosePod, pinPod, resolvePodPort, type ForwardPod, type PodChooser } from './pod-choice.ts';
@@ -30,7 +31,7 @@ export interface ForwardPortStatus extends ForwardPortSnapshot {
 
 export interface ServiceForwardOptions {
   request: ForwardRequest;
-  sessions: Pick<PodSessions, 'get' | 'hold' | 'worked' | 'state'>;
+  sessions: Pick<PodSessions, 'get' | 'live' | 'hold' | 'worked' | 'state'>;
   log: Logger;
   onEvent: (event: ForwardEvent) => void;
   onConnection?: ((event: ConnectionEvent) => void) | undefined;
@@ -155,11 +156,33 @@ export function createServiceForward(options: ServiceForwardOptions) {
       };
       const onAbort = (): void => {
         waiters.delete(wake);
-        reject(new Error(`no ready pod for ${request.key} within ${waitForPodMs} ms`));
+        reject(signal.reason as Error);
       };
       waiters.add(wake);
       signal.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * The slow path of a connection: no ready pod or no live session yet. One bound covers both waits, so a client is
+   * never held longer than `waitForPodMs`; the fast path creates no timer at all.
+   */
+  async function waitForTarget(
+    signal: AbortSignal,
+  ): Promise<{ pod: ForwardPod; session: PortForwardSession }> {
+    const ac = new AbortController();
+    let stage = `no ready pod for ${request.key}`;
+    const timer = setTimeout(() => ac.abort(new Error(`${stage} within ${waitForPodMs} ms`)), waitForPodMs);
+    const onAbort = (): void => ac.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const pod = await waitForPod(ac.signal);
+      stage = `no port-forward session to pod ${pod.name} (timed out)`;
+      return { pod, session: await sessions.get(ref(pod), ac.signal) };
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   function listen(spec: ForwardPortSpec): PortState {
@@ -176,13 +199,12 @@ export function createServiceForward(options: ServiceForwardOptions) {
       closeGraceMs: options.closeGraceMs,
       now,
       target: async (signal) => {
-        // One bound for the whole wait (pod, then session), so a client is never held longer than promised.
-        const deadline = AbortSignal.any([signal, AbortSignal.timeout(waitForPodMs)]);
-        const pod = await waitForPod(deadline);
+        let pod = current;
+        let session = pod ? sessions.live(ref(pod)) : undefined;
+        if (!pod || !session) ({ pod, session } = await waitForTarget(signal));
         const podPort = resolvePodPort(pod, state.spec.targetPort);
         if (podPort === undefined)
           throw new Error(`pod ${pod.name} has no port named "${String(state.spec.targetPort)}"`);
-        const session = await sessions.get(ref(pod), deadline);
         const r = ref(pod);
         return {
           forwardKey: keyFor(pod.name, spec.port),

@@ -80,6 +80,8 @@ describe('pod sessions', () => {
     expect(a).toBe(b);
     expect(b).toBe(c);
     expect(await h.pool.get(pod)).toBe(a);
+    expect(h.pool.live(pod)).toBe(a);
+    expect(h.pool.live({ ...pod, uid: 'other' })).toBeUndefined();
     expect(h.dials).toHaveLength(1);
     expect(h.pool.size).toBe(1);
     expect(h.pool.state(pod)).toMatchObject({ connected: true, protocol: 'spdy', dialing: false });
