@@ -17,11 +17,21 @@ const KEY = 'soak';
 const dir = mkdtempSync(join(tmpdir(), 'kubefwd-soak-'));
 const objects: KObject[] = [
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'soak' } },
-  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'soak' }, spec: { selector: { app: 'web' }, ports: [{ port: 18090, targetPort: 8080 }] } },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'soak' },
+    spec: { selector: { app: 'web' }, ports: [{ port: 18090, targetPort: 8080 }] },
+  },
   {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: 'web', namespace: 'soak', labels: { app: 'web' }, annotations: { 'kubefwd.sim/replicas': '3' } },
+    metadata: {
+      name: 'web',
+      namespace: 'soak',
+      labels: { app: 'web' },
+      annotations: { 'kubefwd.sim/replicas': '3' },
+    },
     spec: { containers: [{ name: 'c', image: 'sim', ports: [{ containerPort: 8080 }] }] },
   },
 ];
@@ -29,7 +39,27 @@ const sim = createSimulator({ control: false, fixture: { clusters: [{ name: 'soa
 await sim.start();
 sim.writeKubeconfig(join(dir, 'kc'));
 writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n');
-const daemon = start(process.execPath, [BIN, 'svc', '-n', 'soak', '-c', join(dir, 'kc'), '--hosts-path', join(dir, 'hosts'), '--state-dir', join(dir, 's'), '--api', '--api-addr', '127.2.27.1:0', '--log-format', 'json'], { KUBEFWD_API_KEY: KEY });
+const daemon = start(
+  process.execPath,
+  [
+    BIN,
+    'svc',
+    '-n',
+    'soak',
+    '-c',
+    join(dir, 'kc'),
+    '--hosts-path',
+    join(dir, 'hosts'),
+    '--state-dir',
+    join(dir, 's'),
+    '--api',
+    '--api-addr',
+    '127.2.27.1:0',
+    '--log-format',
+    'json',
+  ],
+  { KUBEFWD_API_KEY: KEY },
+);
 const api = (await daemon.waitFor(/API: (http:\/\/127\.2\.27\.1:\d+)\//, 60_000))[1] as string;
 const pid = daemon.child.pid as number;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
@@ -42,11 +72,19 @@ async function traffic(): Promise<void> {
     await new Promise<void>((resolve) => {
       const big = Math.random() < 0.05;
       http
-        .get({ host: '127.1.27.1', port: 18090, path: big ? '/bytes/4000000' : '/small', agent: Math.random() < 0.5 ? agent : false }, (res) => {
-          res.resume();
-          res.on('end', () => (ok++, resolve()));
-          res.on('error', () => (failed++, resolve()));
-        })
+        .get(
+          {
+            host: '127.1.27.1',
+            port: 18090,
+            path: big ? '/bytes/4000000' : '/small',
+            agent: Math.random() < 0.5 ? agent : false,
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => (ok++, resolve()));
+            res.on('error', () => (failed++, resolve()));
+          },
+        )
         .on('error', () => (failed++, resolve()));
     });
   }
@@ -58,16 +96,25 @@ const deleter = setInterval(() => {
   if (victim) sim.cluster().remove(resourceByName.get('pods')!, 'soak', victim.metadata.name);
 }, 10_000);
 const workers = Array.from({ length: 8 }, () => traffic());
-const rows: string[] = ['| minute | RSS MB | fds | listeners | history events | metric series | requests ok | failed |', '|---|---|---|---|---|---|---|---|'];
+const rows: string[] = [
+  '| minute | RSS MB | fds | listeners | history events | metric series | requests ok | failed |',
+  '|---|---|---|---|---|---|---|---|',
+];
 for (let m = 1; m <= MINUTES; m++) {
   await new Promise((r) => setTimeout(r, 60_000));
   const auth = { Authorization: `Bearer ${KEY}` };
-  const net = (await (await fetch(`${api}/api/v1/diagnostics/network`, { headers: auth })).json()) as { data: { listeners: unknown[] } };
-  const stats = (await (await fetch(`${api}/api/v1/history/stats`, { headers: auth })).json()) as { data: { totalEvents: number } };
+  const net = (await (await fetch(`${api}/api/v1/diagnostics/network`, { headers: auth })).json()) as {
+    data: { listeners: unknown[] };
+  };
+  const stats = (await (await fetch(`${api}/api/v1/history/stats`, { headers: auth })).json()) as {
+    data: { totalEvents: number };
+  };
   const prom = await (await fetch(`${api}/metrics`, { headers: auth })).text();
   const series = prom.split('\n').filter((l) => l && !l.startsWith('#')).length;
   const fds = readdirSync(`/proc/${pid}/fd`).length;
-  rows.push(`| ${m} | ${rssMb(pid).toFixed(1)} | ${fds} | ${net.data.listeners.length} | ${stats.data.totalEvents} | ${series} | ${ok} | ${failed} |`);
+  rows.push(
+    `| ${m} | ${rssMb(pid).toFixed(1)} | ${fds} | ${net.data.listeners.length} | ${stats.data.totalEvents} | ${series} | ${ok} | ${failed} |`,
+  );
   process.stdout.write(`${rows.at(-1)}\n`);
 }
 stop = true;
