@@ -135,7 +135,8 @@ export function createHostsLock(options: HostsLockOptions) {
             'HOSTS_FILE_ERROR',
             `the hosts file lock ${lockPath} is held by another writer`,
           );
-        await delay(Math.min(50, 2 + attempt * 2) + Math.random() * 5);
+        // Short, jittered polls: holders keep the lock for milliseconds, and a long poll would starve us.
+        await delay(Math.min(10, 1 + attempt) + Math.random() * 3);
       }
       try {
         return fn();
