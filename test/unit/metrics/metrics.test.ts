@@ -101,3 +101,22 @@ describe('metrics store and series', () => {
     expect(() => parseSpan('48h', 'duration')).toThrow(/at most 24h/);
   });
 });
+
+describe('capture store', () => {
+  it('keeps at most maxForwards rings, dropping the least recently used (pods come and go)', async () => {
+    const { createCaptureStore } = await import('../../../src/metrics/capture-store.ts');
+    const store = createCaptureStore({ maxForwards: 3, perForward: 2 });
+    const exchange = (key: string): void => {
+      const s = store.tap(key, 'svc');
+      s.client(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+      s.server(Buffer.from('HTTP/1.1 204 No Content\r\n\r\n'));
+    };
+    for (const k of ['a', 'b', 'c']) exchange(k);
+    exchange('a');
+    exchange('d');
+    expect(store.size).toBe(3);
+    expect(store.list('b', 10)).toEqual([]);
+    expect(store.list('a', 10)).toHaveLength(2);
+    expect(store.forwardKeys('svc').sort()).toEqual(['a', 'c', 'd']);
+  });
+});
