@@ -8,6 +8,7 @@ import { createServiceForward } from '../forwarder/service-forward.ts';
 import { createTransportChooser } from '../forwarder/transport-chooser.ts';
 import { buildHostnames } from '../hosts/hostnames.ts';
 import { createHostsFile } from '../hosts/hosts-file.ts';
+import { sudoOwner } from '../hosts/hosts-platform.ts';
 import { createIpAllocator, parseFwdConf, parseReservations } from '../hosts/ip-allocator.ts';
 import { createLoopbackAliases } from '../hosts/loopback-alias.ts';
 import type { Logger } from '../log/logger.ts';
@@ -50,6 +51,8 @@ export function createEngine(options: EngineOptions) {
   const hosts = createHostsFile({
     path: config.hostsPath,
     backupPath: config.backupPath,
+    // The backup belongs to the user who ran sudo, as the original's ~/hosts.original.
+    backupOwner: sudoOwner(process.env),
     refreshBackup: config.refreshBackup,
     purgeStale: config.purgeStaleIps,
     log,
