@@ -1,15 +1,11 @@
 import { Ring } from '../metrics/ring.ts';
 
-export interface LogRecord {
-  id: number;
-  timestamp: string;
-  level: string;
-  message: string;
-  service?: string | undefined;
-  fields: Record<string, unknown>;
-}
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LevelName = (typeof LEVELS)[number];
+/** Level names, least severe first. */
+export const LEVEL_ORDER: readonly string[] = LEVELS;
 
-const LEVELS: Record<number, string> = {
+const LEVEL_BY_NUMBER: Record<number, LevelName> = {
   10: 'trace',
   20: 'debug',
   30: 'info',
@@ -17,61 +13,129 @@ const LEVELS: Record<number, string> = {
   50: 'error',
   60: 'fatal',
 };
-export const LEVEL_ORDER = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+
+/** One log record: pino's fields spread out, with its numeric level named and an id for SSE replay. */
+export interface LogRecord {
+  [field: string]: unknown;
+  id: number;
+  /** Epoch ms, as pino wrote it. */
+  time: number;
+  level: LevelName;
+  msg: string;
+  /** The service (or forward) the record is about, when it names one. */
+  service?: string | undefined;
+  /** @deprecated ISO form of `time`, for the API until it reads `time`. */
+  timestamp: string;
+  /** @deprecated same as `msg`. */
+  message: string;
+}
+
+export interface LogFilter {
+  count: number;
+  /** Minimum level. */
+  level?: string | undefined;
+  /** Substring of the record's service. */
+  service?: string | undefined;
+}
+
+export interface LogRingOptions {
+  capacity?: number;
+  now?: () => number;
+}
+
+const rank = (level: string): number => LEVEL_ORDER.indexOf(level);
 
 /**
- * A pino destination keeping the last N records for the API (`/api/v1/logs`) and pushing each to subscribers (the
- * logs SSE stream). Records are parsed from pino's JSON lines.
+ * A pino destination (use it in `createLogger({ tees })` or `pino.multistream`) that keeps the last `capacity`
+ * records for the API and hands each to subscribers (the logs SSE stream).
  */
-export function createLogRing(capacity = 1000) {
-  const ring = new Ring<LogRecord>(capacity);
+export function createLogRing(options: LogRingOptions | number = {}) {
+  const opts = typeof options === 'number' ? { capacity: options } : options;
+  const now = opts.now ?? Date.now;
+  const ring = new Ring<LogRecord>(opts.capacity ?? 1000);
   const subscribers = new Set<(r: LogRecord) => void>();
   let nextId = 1;
-  return {
-    write(line: string): void {
-      let parsed: Record<string, unknown>;
+
+  function parse(line: string): LogRecord | undefined {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch {
+      return undefined;
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
+    const fields = obj as Record<string, unknown>;
+    const time = typeof fields.time === 'number' ? fields.time : now();
+    const level =
+      typeof fields.level === 'number'
+        ? (LEVEL_BY_NUMBER[fields.level] ?? 'info')
+        : rank(String(fields.level)) >= 0
+          ? (fields.level as LevelName)
+          : 'info';
+    const msg = typeof fields.msg === 'string' ? fields.msg : '';
+    const named = [fields.service, fields.serviceKey, fields.forwardKey, fields.forward].find(
+      (v): v is string => typeof v === 'string',
+    );
+    return {
+      ...fields,
+      id: nextId++,
+      time,
+      level,
+      msg,
+      service: named,
+      timestamp: new Date(time).toISOString(),
+      message: msg,
+    };
+  }
+
+  function add(record: LogRecord): void {
+    ring.push(record);
+    for (const fn of [...subscribers]) {
       try {
-        parsed = JSON.parse(line) as Record<string, unknown>;
+        fn(record);
       } catch {
-        return;
+        // One failing subscriber (a closed SSE stream) must not stop logging or the others.
       }
-      const { level, time, msg, ...fields } = parsed;
-      const record: LogRecord = {
-        id: nextId++,
-        timestamp: new Date(typeof time === 'number' ? time : Date.now()).toISOString(),
-        level: LEVELS[level as number] ?? String(level),
-        message: typeof msg === 'string' ? msg : '',
-        service:
-          typeof fields.service === 'string'
-            ? fields.service
-            : typeof fields.forward === 'string'
-              ? fields.forward
-              : undefined,
-        fields,
-      };
-      ring.push(record);
-      for (const fn of [...subscribers]) fn(record);
+    }
+  }
+
+  return {
+    /** Takes one or more JSON lines, as pino writes them. */
+    write(chunk: string | Uint8Array): boolean {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      for (const line of text.split('\n')) {
+        if (line.trim() === '') continue;
+        const record = parse(line);
+        if (record) add(record);
+      }
+      return true;
     },
-    list(filter: { count: number; level?: string | undefined; service?: string | undefined }): LogRecord[] {
-      const min = filter.level ? LEVEL_ORDER.indexOf(filter.level) : 0;
-      return ring
-        .toArray()
-        .filter(
-          (r) =>
-            LEVEL_ORDER.indexOf(r.level) >= min &&
-            (!filter.service || (r.service ?? '').includes(filter.service)),
-        )
-        .slice(-filter.count);
+    /** The newest `count` records passing the filter, oldest first. */
+    list(filter: LogFilter): LogRecord[] {
+      const min = filter.level ? Math.max(0, rank(filter.level)) : 0;
+      const out: LogRecord[] = [];
+      for (let i = ring.size - 1; i >= 0 && out.length < filter.count; i--) {
+        const r = ring.at(i) as LogRecord;
+        if (rank(r.level) < min) continue;
+        if (filter.service && !(r.service ?? '').includes(filter.service)) continue;
+        out.push(r);
+      }
+      return out.reverse();
     },
     subscribe(fn: (r: LogRecord) => void): () => void {
       subscribers.add(fn);
-      return () => subscribers.delete(fn);
+      return () => {
+        subscribers.delete(fn);
+      };
     },
     clear(): void {
       ring.clear();
     },
     get size(): number {
       return ring.size;
+    },
+    get capacity(): number {
+      return ring.capacity;
     },
   };
 }

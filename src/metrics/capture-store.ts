@@ -1,4 +1,4 @@
-import { createHttpSniffer, type HttpExchange } from './http-sniffer.ts';
+import { createHttpSniffer, type HttpExchange, type HttpSniffer } from './http-sniffer.ts';
 import { Ring } from './ring.ts';
 
 export interface CapturedExchange extends HttpExchange {
@@ -6,54 +6,61 @@ export interface CapturedExchange extends HttpExchange {
   serviceKey: string;
 }
 
-/**
- * The last N HTTP exchanges per forward, fed by sniffers tapped onto forwarded connections. Forward keys name the pod,
- * so every pod replacement makes a new one: at most `maxForwards` rings are kept, the least recently used dropped.
- */
-export function createCaptureStore(
-  options: { perForward?: number; maxForwards?: number; now?: () => number } = {},
-) {
-  const per = options.perForward ?? 200;
+export interface CaptureStoreOptions {
+  /** Exchanges kept per forward. */
+  perForward?: number;
+  /**
+   * Forwards with captures kept at most; the least recently active is dropped past it. Forward keys name pods, so
+   * without this bound pod churn would grow the store forever.
+   */
+  maxForwards?: number;
+  now?: () => number;
+}
+
+/** The last N HTTP exchanges per forward, fed by sniffers tapped onto the forwarded connections. */
+export function createCaptureStore(options: CaptureStoreOptions = {}) {
+  const per = options.perForward ?? 100;
   const maxForwards = options.maxForwards ?? 256;
-  const rings = new Map<string, Ring<CapturedExchange>>();
-  const byService = new Map<string, Set<string>>();
-  function evictOldest(): void {
-    const oldest = rings.keys().next().value;
-    if (oldest === undefined) return;
-    rings.delete(oldest);
-    for (const [service, keys] of byService) {
-      if (keys.delete(oldest) && keys.size === 0) byService.delete(service);
+  // Map order is recency order: a forward that records moves to the end.
+  const rings = new Map<string, { serviceKey: string; ring: Ring<CapturedExchange> }>();
+
+  function record(forwardKey: string, serviceKey: string, ex: HttpExchange): void {
+    let entry = rings.get(forwardKey);
+    if (entry) rings.delete(forwardKey);
+    else entry = { serviceKey, ring: new Ring<CapturedExchange>(per) };
+    rings.set(forwardKey, entry);
+    entry.ring.push({ ...ex, forwardKey, serviceKey });
+    if (rings.size > maxForwards) {
+      const oldest = rings.keys().next().value;
+      if (oldest !== undefined) rings.delete(oldest);
     }
   }
 
   return {
-    tap(forwardKey: string, serviceKey: string) {
-      return createHttpSniffer({
-        now: options.now,
-        onExchange: (ex) => {
-          let ring = rings.get(forwardKey);
-          if (ring) rings.delete(forwardKey);
-          else {
-            ring = new Ring(per);
-            let set = byService.get(serviceKey);
-            if (!set) byService.set(serviceKey, (set = new Set()));
-            set.add(forwardKey);
-            if (rings.size >= maxForwards) evictOldest();
-          }
-          // Re-inserted on every use: the Map's order is least recently used first.
-          rings.set(forwardKey, ring);
-          ring.push({ ...ex, forwardKey, serviceKey });
-        },
-      });
+    /** A sniffer for one connection of `forwardKey`; feed it copies of the bytes, call `end()` when it closes. */
+    tap(forwardKey: string, serviceKey: string): HttpSniffer {
+      return createHttpSniffer({ now: options.now, onExchange: (ex) => record(forwardKey, serviceKey, ex) });
     },
+    record,
+    /** The newest `count` exchanges of a forward, oldest first. */
     list(forwardKey: string, count: number): CapturedExchange[] {
-      return rings.get(forwardKey)?.last(count) ?? [];
+      return rings.get(forwardKey)?.ring.last(count) ?? [];
     },
+    /** The newest `count` exchanges across a service's forwards, oldest first. */
     listByService(serviceKey: string, count: number): CapturedExchange[] {
-      const all = [...(byService.get(serviceKey) ?? [])].flatMap((k) => rings.get(k)?.toArray() ?? []);
-      return all.sort((a, b) => a.timestamp.localeCompare(b.timestamp)).slice(-count);
+      const all: CapturedExchange[] = [];
+      for (const e of rings.values()) if (e.serviceKey === serviceKey) all.push(...e.ring.last(count));
+      // ISO timestamps of the same era sort chronologically as strings; the sort is stable for ties.
+      all.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+      return all.slice(Math.max(0, all.length - count));
     },
-    forwardKeys: (serviceKey: string): string[] => [...(byService.get(serviceKey) ?? [])],
+    forwardKeys(serviceKey: string): string[] {
+      return [...rings].filter(([, e]) => e.serviceKey === serviceKey).map(([k]) => k);
+    },
+    /** Drops a forward's captures (its forward is gone for good). */
+    forget(forwardKey: string): void {
+      rings.delete(forwardKey);
+    },
     get size(): number {
       return rings.size;
     },

@@ -1,220 +1,217 @@
+import { createMessageReader, SniffError, type Framing, type MessageHead } from './http-message-reader.ts';
+
 /**
- * A passive HTTP/1.x parser fed copies of the bytes of one connection (never altering or delaying them). It pairs
- * requests and responses in order (keep-alive and pipelining), counts bodies instead of copying them, and gives up
- * for good on TLS, HTTP/2, upgrades or anything it does not understand.
+ * A passive HTTP/1.x observer of one connection, fed copies of the chunks going each way (it never alters or delays
+ * them). Requests queue in order and each final response takes the oldest, which is how HTTP/1.1 pairs them with
+ * keep-alive and pipelining. On TLS, HTTP/2, CONNECT, a 101 upgrade or anything malformed it gives up for good and
+ * costs nothing more.
  */
 export interface HttpExchange {
+  /** When the request's head was complete (ISO 8601). */
   timestamp: string;
   method: string;
   path: string;
   status: number;
+  httpVersion: string;
+  /** Request head complete to response complete. */
   durationMs: number;
+  /** Request head complete to response head complete. */
+  ttfbMs: number;
+  /** Bytes on the wire, head and body (chunk framing included). */
   requestBytes: number;
   responseBytes: number;
+  /** Payload bytes. */
+  requestBodyBytes: number;
+  responseBodyBytes: number;
 }
 
-const MAX_HEAD = 16 * 1024;
+export type GiveUpReason = 'tls' | 'http2' | 'tunnel' | 'upgrade' | 'malformed' | 'too-deep' | 'closed';
 
-type Body =
-  | { kind: 'none' }
-  | { kind: 'length'; left: number }
-  | { kind: 'chunked'; state: 'size' | 'data' | 'crlf' | 'trailer'; left: number; line: string }
-  | { kind: 'eof' };
+export interface HttpSnifferOptions {
+  onExchange: (exchange: HttpExchange) => void;
+  now?: () => number;
+  /** Bound on one message's head (and trailers); past it the sniffer gives up. */
+  maxHeadBytes?: number;
+  /** Requests awaiting their response before the sniffer gives up (bounds memory under deep pipelining). */
+  maxPending?: number;
+  maxPathLength?: number;
+}
 
-interface Side {
-  head: Buffer[];
-  headLen: number;
-  body: Body | undefined;
+export interface HttpSniffer {
+  /** Feeds a copy of bytes from the client to the server. */
+  client: (chunk: Buffer) => void;
+  /** Feeds a copy of bytes from the server to the client. */
+  server: (chunk: Buffer) => void;
+  /** The connection closed. */
+  end: () => void;
+  readonly active: boolean;
+  readonly reason: GiveUpReason | undefined;
+}
+
+interface Pending {
+  method: string;
+  path: string;
+  at: number;
+  done: boolean;
+  wireBytes: number;
   bodyBytes: number;
 }
 
-function headerValue(head: string, name: string): string | undefined {
-  const m = new RegExp(`\\r\\n${name}:[ \\t]*([^\\r\\n]*)`, 'i').exec(head);
-  return m?.[1]?.trim();
-}
+const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/(1\.[01])$/;
+const STATUS_LINE = /^HTTP\/(1\.[01]) (\d{3})(?: .*)?$/;
+const H = 0x48;
 
-function bodyFor(head: string): Body {
-  const te = headerValue(head, 'transfer-encoding');
-  if (te && /chunked/i.test(te)) return { kind: 'chunked', state: 'size', left: 0, line: '' };
-  const cl = headerValue(head, 'content-length');
-  if (cl !== undefined && /^\d+$/.test(cl))
-    return Number(cl) > 0 ? { kind: 'length', left: Number(cl) } : { kind: 'none' };
-  return { kind: 'none' };
-}
-
-/** Consumes body bytes from `buf` at `off`; returns the new offset and whether the body ended. */
-function consumeBody(body: Body, buf: Buffer, off: number): [number, boolean] {
-  switch (body.kind) {
-    case 'none':
-      return [off, true];
-    case 'eof':
-      return [buf.length, false];
-    case 'length': {
-      const n = Math.min(body.left, buf.length - off);
-      body.left -= n;
-      return [off + n, body.left === 0];
-    }
-    case 'chunked':
-      while (off < buf.length) {
-        if (body.state === 'data') {
-          const n = Math.min(body.left, buf.length - off);
-          body.left -= n;
-          off += n;
-          if (body.left === 0) body.state = 'crlf';
-          continue;
-        }
-        const nl = buf.indexOf(0x0a, off);
-        const end = nl === -1 ? buf.length : nl + 1;
-        body.line += buf.toString('latin1', off, end);
-        off = end;
-        if (nl === -1) {
-          if (body.line.length > 4096) throw new Error('chunk line too long');
-          break;
-        }
-        const line = body.line.trim();
-        body.line = '';
-        if (body.state === 'crlf') body.state = 'size';
-        else if (body.state === 'size') {
-          const size = Number.parseInt(line.split(';')[0] ?? '', 16);
-          if (!Number.isFinite(size) || size < 0) throw new Error('bad chunk size');
-          if (size === 0) body.state = 'trailer';
-          else {
-            body.state = 'data';
-            body.left = size;
-          }
-        } else if (body.state === 'trailer' && line === '') return [off, true];
-      }
-      return [off, false];
+/** A deliberate stop (not a parse error): carries why. */
+class GiveUp extends SniffError {
+  readonly why: GiveUpReason;
+  constructor(why: GiveUpReason) {
+    super(why);
+    this.why = why;
   }
 }
 
-export function createHttpSniffer(options: { now?: () => number; onExchange: (ex: HttpExchange) => void }) {
+function framingOf(head: MessageHead): Framing | undefined {
+  if (head.transferEncoding !== undefined) {
+    const last = head.transferEncoding.split(',').at(-1)?.trim().toLowerCase();
+    return last === 'chunked' ? 'chunked' : undefined;
+  }
+  if (head.contentLength === undefined) return 'none';
+  if (!/^\d{1,15}$/.test(head.contentLength)) throw new SniffError('bad Content-Length');
+  return { length: Number(head.contentLength) };
+}
+
+export function createHttpSniffer(options: HttpSnifferOptions): HttpSniffer {
   const now = options.now ?? Date.now;
-  let dead = false;
-  const pending: Array<{ method: string; path: string; start: number; bytes: number }> = [];
-  const req: Side = { head: [], headLen: 0, body: undefined, bodyBytes: 0 };
-  const res: Side = { head: [], headLen: 0, body: undefined, bodyBytes: 0 };
-  let current: { status: number; headBytes: number; request: (typeof pending)[number] } | undefined;
+  const maxPending = options.maxPending ?? 100;
+  const maxPath = options.maxPathLength ?? 2048;
+  const readerOptions = { maxHeadBytes: options.maxHeadBytes ?? 16 * 1024 };
+  let reason: GiveUpReason | undefined;
+  let pending: Pending[] = [];
+  let reqCurrent: Pending | undefined;
+  let res: { req: Pending; status: number; version: string; headAt: number } | undefined;
+  let interim = false;
 
-  function takeHead(side: Side, chunk: Buffer, off: number): [string | undefined, number] {
-    side.head.push(off === 0 ? chunk : chunk.subarray(off));
-    side.headLen += chunk.length - off;
-    const joined = side.head.length === 1 ? (side.head[0] as Buffer) : Buffer.concat(side.head);
-    const end = joined.indexOf('\r\n\r\n');
-    if (end === -1) {
-      if (side.headLen > MAX_HEAD) throw new Error('header too large');
-      side.head = [joined];
-      return [undefined, chunk.length];
-    }
-    const head = joined.toString('latin1', 0, end + 2);
-    const consumedFromChunk = end + 4 - (side.headLen - (chunk.length - off));
-    side.head = [];
-    side.headLen = 0;
-    return [head, off + consumedFromChunk];
+  const requests = createMessageReader(
+    {
+      firstByteOk: (b) => (b === 0x16 ? giveUp('tls') : b >= 0x41 && b <= 0x5a),
+      onHead(head) {
+        if (head.startLine.startsWith('PRI * HTTP/2')) throw new GiveUp('http2');
+        const m = REQUEST_LINE.exec(head.startLine);
+        if (!m) throw new SniffError('bad request line');
+        const method = m[1] as string;
+        if (method === 'CONNECT') throw new GiveUp('tunnel');
+        if (pending.length >= maxPending) throw new GiveUp('too-deep');
+        const path = (m[2] as string).slice(0, maxPath);
+        reqCurrent = { method, path, at: now(), done: false, wireBytes: 0, bodyBytes: 0 };
+        pending.push(reqCurrent);
+        // A request body is only ever delimited by its headers; without them it has none.
+        const framing = framingOf(head);
+        if (framing === undefined || framing === 'eof') throw new SniffError('request body not delimited');
+        return framing;
+      },
+      onComplete(stats) {
+        if (!reqCurrent) return;
+        reqCurrent.done = true;
+        reqCurrent.wireBytes = stats.wireBytes;
+        reqCurrent.bodyBytes = stats.bodyBytes;
+        reqCurrent = undefined;
+      },
+    },
+    readerOptions,
+  );
+
+  const responses = createMessageReader(
+    {
+      firstByteOk: (b) => b === H,
+      onHead(head) {
+        const m = STATUS_LINE.exec(head.startLine);
+        if (!m) throw new SniffError('bad status line');
+        const status = Number(m[2]);
+        const req = pending[0];
+        if (!req) throw new SniffError('response without a request');
+        if (status === 101) throw new GiveUp('upgrade');
+        if (status < 200) {
+          // 100 Continue and other interim responses precede the real one and have no body.
+          interim = true;
+          return 'none';
+        }
+        pending.shift();
+        res = { req, status, version: m[1] as string, headAt: now() };
+        if (req.method === 'HEAD' || status === 204 || status === 304) return 'none';
+        // Without a length (or with a transfer coding other than chunked last), a response runs until the server
+        // closes the connection.
+        if (head.transferEncoding === undefined && head.contentLength === undefined) return 'eof';
+        return framingOf(head) ?? 'eof';
+      },
+      onComplete(stats) {
+        if (interim) {
+          interim = false;
+          return;
+        }
+        if (!res) return;
+        const { req, status, version, headAt } = res;
+        res = undefined;
+        const t = now();
+        const exchange: HttpExchange = {
+          timestamp: new Date(req.at).toISOString(),
+          method: req.method,
+          path: req.path,
+          status,
+          httpVersion: version,
+          durationMs: Math.max(0, t - req.at),
+          ttfbMs: Math.max(0, headAt - req.at),
+          // A response may finish before its request (an early 413): report what was sent so far.
+          requestBytes: req.done ? req.wireBytes : requests.progress.wireBytes,
+          responseBytes: stats.wireBytes,
+          requestBodyBytes: req.done ? req.bodyBytes : requests.progress.bodyBytes,
+          responseBodyBytes: stats.bodyBytes,
+        };
+        try {
+          options.onExchange(exchange);
+        } catch {
+          // The consumer's failure is not the connection's.
+        }
+      },
+    },
+    readerOptions,
+  );
+
+  function giveUp(why: GiveUpReason): false {
+    throw new GiveUp(why);
   }
-
-  function client(chunk: Buffer): void {
-    if (dead) return;
+  function stop(why: GiveUpReason): void {
+    reason ??= why;
+    pending = [];
+    reqCurrent = undefined;
+    res = undefined;
+  }
+  function feed(reader: { feed(b: Buffer): void }, chunk: Buffer): void {
+    if (reason !== undefined) return;
     try {
-      let off = 0;
-      while (off < chunk.length) {
-        if (req.body) {
-          const [next, done] = consumeBody(req.body, chunk, off);
-          (pending.at(-1) as { bytes: number }).bytes += next - off;
-          off = next;
-          if (done) req.body = undefined;
-          continue;
-        }
-        if (req.headLen === 0 && pending.length === 0 && current === undefined && off === 0) {
-          const first = chunk[0] as number;
-          if (first === 0x16 || chunk.subarray(0, 3).toString('latin1') === 'PRI') return giveUp();
-        }
-        const [head, next] = takeHead(req, chunk, off);
-        if (head === undefined) return;
-        const m = /^([A-Z]{3,10}) (\S+) HTTP\/1\.[01]\r\n/.exec(head);
-        if (!m?.[1] || !m[2]) return giveUp();
-        if (m[1] === 'CONNECT' || /\r\nupgrade:/i.test(head)) return giveUp();
-
-        pending.push({ method: m[1], path: m[2], start: now(), bytes: head.length + 2 });
-        const body = bodyFor(head);
-        req.body = body.kind === 'none' ? undefined : body;
-        off = next;
-      }
-    } catch {
-      giveUp();
+      reader.feed(chunk);
+    } catch (err) {
+      stop(err instanceof GiveUp ? err.why : 'malformed');
     }
-  }
-
-  function server(chunk: Buffer): void {
-    if (dead) return;
-    try {
-      let off = 0;
-      while (off < chunk.length) {
-        if (res.body && current) {
-          const [next, done] = consumeBody(res.body, chunk, off);
-          res.bodyBytes += next - off;
-          off = next;
-          if (done) finish();
-          continue;
-        }
-        const [head, next] = takeHead(res, chunk, off);
-        if (head === undefined) return;
-        const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-        const request = pending.shift();
-        if (!m?.[1] || !request) return giveUp();
-        const status = Number(m[1]);
-        off = next;
-        if (status === 101) return giveUp();
-        if (status >= 100 && status < 200) {
-          pending.unshift(request);
-          continue;
-        }
-        current = { status, headBytes: head.length + 2, request };
-        res.bodyBytes = 0;
-        const noBody = request.method === 'HEAD' || status === 204 || status === 304;
-        const body = noBody ? ({ kind: 'none' } as Body) : bodyFor(head);
-        const framed = noBody || /\r\n(content-length|transfer-encoding):/i.test(head);
-        res.body = framed ? body : { kind: 'eof' };
-        if (res.body.kind === 'none') finish();
-      }
-    } catch {
-      giveUp();
-    }
-  }
-
-  function finish(): void {
-    if (!current) return;
-    const { status, headBytes, request } = current;
-    options.onExchange({
-      timestamp: new Date(request.start).toISOString(),
-      method: request.method,
-      path: request.path,
-      status,
-      durationMs: Math.max(0, now() - request.start),
-      requestBytes: request.bytes,
-      responseBytes: headBytes + res.bodyBytes,
-    });
-    current = undefined;
-    res.body = undefined;
-  }
-
-  function giveUp(): void {
-    dead = true;
-    pending.length = 0;
-    req.head = [];
-    res.head = [];
   }
 
   return {
-    client,
-    server,
-    /** The connection closed: a response delimited by EOF is complete now. */
-    end(): void {
-      if (!dead && current && res.body?.kind === 'eof') finish();
-      giveUp();
+    client: (chunk) => feed(requests, chunk),
+    server: (chunk) => feed(responses, chunk),
+    end: () => {
+      if (reason === undefined) {
+        try {
+          responses.eof();
+        } catch {
+          // Nothing more to report for this connection.
+        }
+      }
+      stop('closed');
     },
     get active(): boolean {
-      return !dead;
+      return reason === undefined;
+    },
+    get reason(): GiveUpReason | undefined {
+      return reason;
     },
   };
 }

@@ -1,154 +1,265 @@
 import { KubefwdError } from '../errors.ts';
-import { TieredSeries, type Point } from './series.ts';
+import { createDeltaTracker, serviceOf, type CounterReading, type LegacyCounterReading } from './counters.ts';
+import { createSeries, type Point, type Series } from './series.ts';
 
-export interface CounterSample {
-  key: string;
-  serviceKey: string;
+export type { CounterReading } from './counters.ts';
+export type { Point } from './series.ts';
+
+export interface Rates {
+  /** Monotonic totals since the store first saw the key (forward restarts do not lower them). */
   bytesIn: number;
   bytesOut: number;
+  /** Bytes per second over the last sample interval. */
+  rateIn: number;
+  rateOut: number;
+  /** Bytes per second averaged over the last 10 s. */
+  avgRateIn: number;
+  avgRateOut: number;
+  connections: number;
 }
 
-export interface Rate {
+export interface ForwardMetrics extends Rates {
+  key: string;
+  service: string;
+}
+
+export interface ServiceMetrics extends Rates {
+  key: string;
+  /** Forwards of the service in the last sample. */
+  forwards: number;
+}
+
+export interface MetricsSummary extends Rates {
+  forwards: number;
+  services: number;
+  /** Keys with history held (forwards, services and the global one). */
+  series: number;
+  lastSampleAt: number | undefined;
+}
+
+export interface HistoryQuery {
+  /** `30s`, `5m`, `1h`, `24h`, or milliseconds. Defaults to 5 minutes. */
+  duration?: string | number | undefined;
+  /** Same forms; defaults to 1 second. */
+  interval?: string | number | undefined;
+}
+
+export interface MetricsStoreOptions {
+  read: () => Iterable<CounterReading | LegacyCounterReading>;
+  now?: () => number;
+  sampleIntervalMs?: number;
+  /** How long a key that stopped appearing keeps its history (a forward redialled meanwhile continues it). */
+  forgetAfterMs?: number;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DAY = 86_400_000;
+
+/** Parses `30s`, `5m`, `1h`, `24h` into milliseconds; anything else is a BAD_REQUEST naming the parameter. */
+export function parseSpan(text: string, what: string, maxMs = DAY): number {
+  const m = /^(\d{1,9})(ms|s|m|h|d)$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * (UNITS[m[2] as string] ?? Number.NaN) : Number.NaN;
+  if (!m) throw badSpan(what, `"${text}" is not a duration: use a number and a unit, e.g. 30s, 5m, 1h`);
+  return checkSpan(ms, what, maxMs);
+}
+
+function checkSpan(ms: number, what: string, maxMs: number): number {
+  if (!Number.isFinite(ms) || ms <= 0) throw badSpan(what, 'must be more than zero');
+  if (ms > maxMs)
+    throw badSpan(
+      what,
+      `must be at most ${maxMs >= 3_600_000 ? `${maxMs / 3_600_000}h` : `${maxMs / 1000}s`}`,
+    );
+  return ms;
+}
+
+const badSpan = (what: string, why: string): KubefwdError =>
+  new KubefwdError('BAD_REQUEST', `invalid ${what}: ${why}`, { details: { parameter: what } });
+
+const spanOf = (v: string | number | undefined, fallback: number, what: string, maxMs: number): number =>
+  v === undefined ? fallback : typeof v === 'number' ? checkSpan(v, what, maxMs) : parseSpan(v, what, maxMs);
+
+interface Tracked {
+  series: Series;
   bytesIn: number;
   bytesOut: number;
   rateIn: number;
   rateOut: number;
-}
-
-interface Tracked {
-  series: TieredSeries;
-  last: Rate;
+  connections: number;
   lastSeen: number;
-}
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Parses `30s`, `5m`, `1h`, `24h` into milliseconds; anything else is a BAD_REQUEST. */
-export function parseSpan(text: string, what: string, maxMs = 86_400_000): number {
-  const m = /^(\d{1,6})(ms|s|m|h|d)$/.exec(text.trim());
-  const ms = m ? Number(m[1]) * (UNITS[m[2] as string] ?? 0) : NaN;
-  if (!Number.isFinite(ms) || ms <= 0 || ms > maxMs)
-    throw new KubefwdError('BAD_REQUEST', `invalid ${what} "${text}": use e.g. 30s, 5m, 1h (at most 24h)`);
-  return ms;
+  /** Forwards: their service key; services: their forward count. */
+  service: string;
+  forwards: number;
 }
 
 /**
- * Samples the forwarders' cumulative byte counters once a second (no per-chunk work) into rates and tiered series
- * per forward, per service and in total. Keys that disappear are forgotten after `forgetAfterMs`.
+ * Samples the forwarders' cumulative counters every `sampleIntervalMs` (no per-chunk work on the data path) into
+ * rates and tiered series per forward, per service and in total.
  */
-export function createMetricsStore(options: {
-  read: () => Iterable<CounterSample>;
-  now?: () => number;
-  sampleIntervalMs?: number;
-  forgetAfterMs?: number;
-}) {
+export function createMetricsStore(options: MetricsStoreOptions) {
   const now = options.now ?? Date.now;
   const interval = options.sampleIntervalMs ?? 1000;
-  const forgetAfter = options.forgetAfterMs ?? 10 * 60_000;
+  const forgetAfter = options.forgetAfterMs ?? 5 * 60_000;
   const forwards = new Map<string, Tracked>();
   const services = new Map<string, Tracked>();
-  const total: Tracked = {
-    series: new TieredSeries(),
-    last: { bytesIn: 0, bytesOut: 0, rateIn: 0, rateOut: 0 },
-    lastSeen: 0,
-  };
+  const tracker = createDeltaTracker();
+  const track = (service = ''): Tracked => ({
+    series: createSeries({ now }),
+    bytesIn: 0,
+    bytesOut: 0,
+    rateIn: 0,
+    rateOut: 0,
+    connections: 0,
+    lastSeen: now(),
+    service,
+    forwards: 0,
+  });
+  const total = track();
   let lastSampleAt: number | undefined;
   let timer: NodeJS.Timeout | undefined;
-  // Bytes of forwards that went away stay in the totals.
-  let retiredIn = 0;
-  let retiredOut = 0;
+  let closed = false;
 
-  function track(
-    map: Map<string, Tracked>,
-    key: string,
-    bytesIn: number,
-    bytesOut: number,
-    t: number,
-    dt: number,
-  ): void {
-    let e = map.get(key);
-    if (!e) {
-      e = { series: new TieredSeries(), last: { bytesIn, bytesOut, rateIn: 0, rateOut: 0 }, lastSeen: t };
-      map.set(key, e);
-    }
-    const rateIn = dt > 0 ? Math.max(0, (bytesIn - e.last.bytesIn) / dt) : 0;
-    const rateOut = dt > 0 ? Math.max(0, (bytesOut - e.last.bytesOut) / dt) : 0;
-    e.last = { bytesIn, bytesOut, rateIn, rateOut };
-    e.lastSeen = t;
-    e.series.add({ timestamp: t, bytesIn, bytesOut, rateIn, rateOut });
+  function update(e: Tracked, dIn: number, dOut: number, connections: number, t: number, dt: number): void {
+    e.bytesIn += dIn;
+    e.bytesOut += dOut;
+    e.rateIn = dt > 0 ? dIn / dt : 0;
+    e.rateOut = dt > 0 ? dOut / dt : 0;
+    e.connections = connections;
+    e.series.add({
+      timestamp: t,
+      bytesIn: e.bytesIn,
+      bytesOut: e.bytesOut,
+      rateIn: e.rateIn,
+      rateOut: e.rateOut,
+    });
   }
 
+  /** Takes one sample now (the timer calls this; tests drive it with their own clock). */
   function sample(): void {
     const t = now();
-    const dt = lastSampleAt === undefined ? 0 : (t - lastSampleAt) / 1000;
+    const dt = lastSampleAt === undefined ? 0 : Math.max(0, t - lastSampleAt) / 1000;
     lastSampleAt = t;
-    const perService = new Map<string, { bytesIn: number; bytesOut: number }>();
     const seen = new Set<string>();
-    for (const s of options.read()) {
-      seen.add(s.key);
-      track(forwards, s.key, s.bytesIn, s.bytesOut, t, dt);
-      const agg = perService.get(s.serviceKey) ?? { bytesIn: 0, bytesOut: 0 };
-      agg.bytesIn += s.bytesIn;
-      agg.bytesOut += s.bytesOut;
-      perService.set(s.serviceKey, agg);
+    const perService = new Map<
+      string,
+      { bytesIn: number; bytesOut: number; connections: number; n: number }
+    >();
+    const all = { bytesIn: 0, bytesOut: 0, connections: 0 };
+    for (const r of options.read()) {
+      if (seen.has(r.key)) continue;
+      seen.add(r.key);
+      const service = serviceOf(r);
+      const d = tracker.delta(r.key, r.bytesIn, r.bytesOut);
+      const connections = r.connections ?? 0;
+      let f = forwards.get(r.key);
+      if (!f) forwards.set(r.key, (f = track(service)));
+      f.service = service;
+      f.lastSeen = t;
+      update(f, d.bytesIn, d.bytesOut, connections, t, dt);
+      const agg = perService.get(service) ?? { bytesIn: 0, bytesOut: 0, connections: 0, n: 0 };
+      agg.bytesIn += d.bytesIn;
+      agg.bytesOut += d.bytesOut;
+      agg.connections += connections;
+      agg.n++;
+      perService.set(service, agg);
+      all.bytesIn += d.bytesIn;
+      all.bytesOut += d.bytesOut;
+      all.connections += connections;
     }
-    for (const [key, e] of forwards) {
+    tracker.retain(seen);
+    // Keys that went away keep a flat line until they are forgotten, so a short outage shows as zero, not a gap.
+    for (const [key, f] of forwards) {
       if (seen.has(key)) continue;
-      if (e.last.rateIn !== 0 || e.last.rateOut !== 0) e.last = { ...e.last, rateIn: 0, rateOut: 0 };
-      if (t - e.lastSeen > forgetAfter) {
-        retiredIn += e.last.bytesIn;
-        retiredOut += e.last.bytesOut;
-        forwards.delete(key);
-      }
+      if (t - f.lastSeen > forgetAfter) forwards.delete(key);
+      else update(f, 0, 0, 0, t, dt);
     }
-    for (const [key, agg] of perService) track(services, key, agg.bytesIn, agg.bytesOut, t, dt);
-    for (const [key, e] of services)
-      if (!perService.has(key) && t - e.lastSeen > forgetAfter) services.delete(key);
-    let bytesIn = retiredIn;
-    let bytesOut = retiredOut;
-    for (const e of forwards.values()) {
-      bytesIn += e.last.bytesIn;
-      bytesOut += e.last.bytesOut;
+    for (const [key, agg] of perService) {
+      let s = services.get(key);
+      if (!s) services.set(key, (s = track()));
+      s.lastSeen = t;
+      s.forwards = agg.n;
+      update(s, agg.bytesIn, agg.bytesOut, agg.connections, t, dt);
     }
-    total.series.add({
-      timestamp: t,
-      bytesIn,
-      bytesOut,
-      rateIn: dt > 0 ? Math.max(0, (bytesIn - total.last.bytesIn) / dt) : 0,
-      rateOut: dt > 0 ? Math.max(0, (bytesOut - total.last.bytesOut) / dt) : 0,
-    });
-    total.last = {
-      bytesIn,
-      bytesOut,
-      rateIn: total.series.query(2000, 1000, t).at(-1)?.rateIn ?? 0,
-      rateOut: total.series.query(2000, 1000, t).at(-1)?.rateOut ?? 0,
+    for (const [key, s] of services) {
+      if (perService.has(key)) continue;
+      s.forwards = 0;
+      if (t - s.lastSeen > forgetAfter) services.delete(key);
+      else update(s, 0, 0, 0, t, dt);
+    }
+    total.forwards = seen.size;
+    update(total, all.bytesIn, all.bytesOut, all.connections, t, dt);
+  }
+
+  function safeSample(): void {
+    try {
+      sample();
+    } catch {
+      // A failing read skips one sample; the next one measures over the longer interval.
+    }
+  }
+
+  function rates(e: Tracked): Rates {
+    const recent = e.series.query(10_000, 1000);
+    const avg = (f: (p: Point) => number): number =>
+      recent.length === 0 ? 0 : recent.reduce((n, p) => n + f(p), 0) / recent.length;
+    return {
+      bytesIn: e.bytesIn,
+      bytesOut: e.bytesOut,
+      rateIn: e.rateIn,
+      rateOut: e.rateOut,
+      avgRateIn: avg((p) => p.rateIn),
+      avgRateOut: avg((p) => p.rateOut),
+      connections: e.connections,
     };
   }
 
+  function history(key: string | undefined, query: HistoryQuery | number = {}, intervalMs?: number): Point[] {
+    // The numeric form (key, durationMs, intervalMs) is what the daemon's views call.
+    const q: HistoryQuery = typeof query === 'number' ? { duration: query, interval: intervalMs } : query;
+    const duration = spanOf(q.duration, 5 * 60_000, 'duration', DAY);
+    const step = spanOf(q.interval, 1000, 'interval', duration);
+    const e = key === undefined ? total : (services.get(key) ?? forwards.get(key));
+    if (!e) throw new KubefwdError('NOT_FOUND', `no metrics for ${key ?? ''}`);
+    return e.series.query(duration, step);
+  }
+
   return {
-    start(): void {
-      if (timer) return;
-      sample();
-      timer = setInterval(sample, interval);
-      timer.unref();
+    /** Takes a first sample and samples on an unref'd timer from then on; idempotent. */
+    start(): Promise<void> {
+      if (!timer && !closed) {
+        safeSample();
+        timer = setInterval(safeSample, interval);
+        timer.unref();
+      }
+      return Promise.resolve();
     },
-    close(): void {
+    /** Stops sampling for good (history stays readable); idempotent. */
+    close(): Promise<void> {
+      closed = true;
       clearInterval(timer);
       timer = undefined;
+      return Promise.resolve();
     },
     sample,
-    total: (): Rate => total.last,
-    forward: (key: string): Rate | undefined => forwards.get(key)?.last,
-    service: (key: string): Rate | undefined => services.get(key)?.last,
-    /** `key` undefined = all traffic; throws NOT_FOUND for a key never seen. */
-    history(key: string | undefined, durationMs: number, intervalMs: number): Point[] {
-      const e = key === undefined ? total : (services.get(key) ?? forwards.get(key));
-      if (!e) throw new KubefwdError('NOT_FOUND', `no metrics for ${key ?? ''}`);
-      return e.series.query(durationMs, intervalMs, now());
+    summary: (): MetricsSummary => ({
+      ...rates(total),
+      forwards: total.forwards,
+      services: [...services.values()].filter((s) => s.forwards > 0).length,
+      series: forwards.size + services.size + 1,
+      lastSampleAt,
+    }),
+    /** Rates of all traffic (the summary without its counts). */
+    total: (): Rates => rates(total),
+    forward(key: string): ForwardMetrics | undefined {
+      const f = forwards.get(key);
+      return f && { key, service: f.service, ...rates(f) };
     },
-    get seriesCount(): number {
-      return forwards.size + services.size + 1;
+    service(key: string): ServiceMetrics | undefined {
+      const s = services.get(key);
+      return s && { key, forwards: s.forwards, ...rates(s) };
     },
+    /** `key` is a service or forward key, undefined for all traffic; NOT_FOUND for a key not (or no longer) known. */
+    history,
     get lastSampleAt(): number | undefined {
       return lastSampleAt;
     },

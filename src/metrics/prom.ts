@@ -1,72 +1,109 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createDeltaTracker, serviceOf, type CounterReading, type LegacyCounterReading } from './counters.ts';
 
-export interface PromSource {
-  forwards(): Iterable<{
-    namespace: string;
-    context: string;
-    service: string;
-    bytesIn: number;
-    bytesOut: number;
-    connectionsActive: number;
-  }>;
-  sessions(): number;
-  hostsWrites(): number;
+/** The shape the daemon passed before forwards were read as `CounterReading`s. */
+export interface LegacyForwardSource {
+  namespace: string;
+  context: string;
+  service: string;
+  bytesIn: number;
+  bytesOut: number;
+  connectionsActive: number;
+}
+
+export interface PromOptions {
+  /** The forwarders' counters, read at scrape time (the same source the metrics store samples). */
+  read?: () => Iterable<CounterReading | LegacyCounterReading>;
+  /** @deprecated pass `read`. */
+  forwards?: () => Iterable<LegacyForwardSource>;
+  /** Upgraded port-forward connections to pods now. */
+  sessions?: () => number;
+  /** Hosts file writes so far, when the hosts manager counts them; `incHostsWrite()` adds to it. */
+  hostsWrites?: () => number;
+  /** Process metrics (CPU, memory, event loop lag, GC), prefixed `kubefwd_`. Default true. */
+  defaultMetrics?: boolean;
+  now?: () => number;
+  /** How long a service that stopped appearing keeps its byte totals, so a brief gap is not a counter reset. */
+  forgetAfterMs?: number;
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** `svc.ns.ctx` → labels. Service and namespace names have no dots; context names may. */
+export function serviceLabels(key: string): { service: string; namespace: string; context: string } {
+  const a = key.indexOf('.');
+  const b = a === -1 ? -1 : key.indexOf('.', a + 1);
+  if (b === -1) return { service: key, namespace: '', context: '' };
+  return { service: key.slice(0, a), namespace: key.slice(a + 1, b), context: key.slice(b + 1) };
 }
 
 /**
- * Prometheus metrics on their own registry, every name prefixed `kubefwd_`. Byte and connection figures are read at
- * scrape time from the forwarders' counters; labels are bounded (namespace, context, service — one series per
- * forwarded service, never per pod or connection).
+ * Prometheus metrics on their own registry (never prom-client's global one), every name prefixed `kubefwd_`.
+ *
+ * Cardinality: byte and connection series are one per forwarded service (labels namespace, context, service; bytes
+ * also direction in/out), never per pod, port, connection or path, so pod churn adds no series and a vanished
+ * service's series go away after `forgetAfterMs`. Reconnects: one per namespace and context. API series: 7 methods
+ * (else OTHER) × the app's route patterns × the status codes it answers, histogram 11 series each.
  */
-export function createPromMetrics(source: PromSource) {
+export function createPromMetrics(options: PromOptions) {
+  const now = options.now ?? Date.now;
+  const forgetAfter = options.forgetAfterMs ?? 10 * 60_000;
+  const read: () => Iterable<CounterReading | LegacyCounterReading> =
+    options.read ?? (options.forwards ? fromLegacy(options.forwards) : () => []);
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'kubefwd_' });
-  // prom-client names three gauges with a `_total` suffix, which promtool's lint rejects; the handle and request
-  // counts they carry are not worth a non-standard name.
-  for (const name of [
-    'nodejs_active_handles_total',
-    'nodejs_active_requests_total',
-    'nodejs_active_resources_total',
-  ]) {
-    registry.removeSingleMetric(`kubefwd_${name}`);
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, prefix: 'kubefwd_' });
+    // prom-client names three gauges with a `_total` suffix, which promtool rejects for a gauge; what they count is
+    // in the process handle metrics already.
+    for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total'])
+      registry.removeSingleMetric(`kubefwd_nodejs_${name}`);
   }
+
+  const tracker = createDeltaTracker();
+  const totals = new Map<string, { bytesIn: number; bytesOut: number; seen: number }>();
+  function scrapeBytes(): void {
+    const t = now();
+    const seen = new Set<string>();
+    for (const r of read()) {
+      if (seen.has(r.key)) continue;
+      seen.add(r.key);
+      const d = tracker.delta(r.key, r.bytesIn, r.bytesOut);
+      const key = serviceOf(r);
+      const tot = totals.get(key) ?? { bytesIn: 0, bytesOut: 0, seen: t };
+      tot.bytesIn += d.bytesIn;
+      tot.bytesOut += d.bytesOut;
+      tot.seen = t;
+      totals.set(key, tot);
+    }
+    tracker.retain(seen);
+    for (const [key, tot] of totals) if (t - tot.seen > forgetAfter) totals.delete(key);
+  }
+
   new Counter({
     name: 'kubefwd_forward_bytes_total',
-    help: 'Bytes carried by forwards since start, by direction (in = from the pod).',
+    help: 'Bytes carried by forwards, by service and direction (in = from the pod to local clients).',
     labelNames: ['namespace', 'context', 'service', 'direction'],
     registers: [registry],
     collect() {
+      scrapeBytes();
       this.reset();
-      const agg = new Map<
-        string,
-        { labels: { namespace: string; context: string; service: string }; bytesIn: number; bytesOut: number }
-      >();
-      for (const f of source.forwards()) {
-        const k = `${f.service}.${f.namespace}.${f.context}`;
-        const a = agg.get(k) ?? {
-          labels: { namespace: f.namespace, context: f.context, service: f.service },
-          bytesIn: 0,
-          bytesOut: 0,
-        };
-        a.bytesIn += f.bytesIn;
-        a.bytesOut += f.bytesOut;
-        agg.set(k, a);
-      }
-      for (const a of agg.values()) {
-        // Read from the forwarders' cumulative counters at scrape time: reset, then the running totals.
-        this.inc({ ...a.labels, direction: 'in' }, a.bytesIn);
-        this.inc({ ...a.labels, direction: 'out' }, a.bytesOut);
+      for (const [key, tot] of totals) {
+        const labels = serviceLabels(key);
+        this.inc({ ...labels, direction: 'in' }, tot.bytesIn);
+        this.inc({ ...labels, direction: 'out' }, tot.bytesOut);
       }
     },
   });
   new Gauge({
     name: 'kubefwd_connections_active',
-    help: 'Open local connections being forwarded.',
+    help: 'Open local connections being forwarded, by service.',
+    labelNames: ['namespace', 'context', 'service'],
     registers: [registry],
     collect() {
-      let n = 0;
-      for (const f of source.forwards()) n += f.connectionsActive;
-      this.set(n);
+      const per = new Map<string, number>();
+      for (const r of read()) per.set(serviceOf(r), (per.get(serviceOf(r)) ?? 0) + (r.connections ?? 0));
+      this.reset();
+      for (const [key, n] of per) this.set(serviceLabels(key), n);
     },
   });
   new Gauge({
@@ -74,48 +111,71 @@ export function createPromMetrics(source: PromSource) {
     help: 'Upgraded port-forward connections to pods.',
     registers: [registry],
     collect() {
-      this.set(source.sessions());
+      this.set(options.sessions?.() ?? 0);
     },
   });
+  let hostsWritesCounted = 0;
   new Counter({
     name: 'kubefwd_hosts_writes_total',
-    help: 'Writes of the hosts file since start.',
+    help: 'Writes of the hosts file.',
     registers: [registry],
     collect() {
       this.reset();
-      this.inc(source.hostsWrites());
+      this.inc((options.hostsWrites?.() ?? 0) + hostsWritesCounted);
     },
   });
   const reconnects = new Counter({
     name: 'kubefwd_reconnects_total',
-    help: 'Pod changes and redials of forwards.',
+    help: 'Forwards moved to another pod or redialled.',
     labelNames: ['namespace', 'context'],
     registers: [registry],
   });
   const apiRequests = new Counter({
     name: 'kubefwd_api_requests_total',
-    help: 'REST API requests.',
+    help: 'REST API requests, by method, route pattern and status.',
     labelNames: ['method', 'route', 'status'],
     registers: [registry],
   });
   const apiDuration = new Histogram({
     name: 'kubefwd_api_request_duration_seconds',
-    help: 'REST API request duration.',
+    help: 'REST API request duration, by method, route pattern and status.',
     labelNames: ['method', 'route', 'status'],
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+
   return {
     registry,
     contentType: registry.contentType,
+    /** `route` is the route pattern (`/api/v1/services/:key`), never the raw path, so series stay bounded. */
     observeApiRequest(method: string, route: string, status: number, seconds: number): void {
-      apiRequests.inc({ method, route, status: String(status) });
-      apiDuration.observe({ method, route, status: String(status) }, seconds);
+      const labels = { method: METHODS.has(method) ? method : 'OTHER', route, status: String(status) };
+      apiRequests.inc(labels);
+      apiDuration.observe(labels, seconds);
     },
     incReconnect(labels: { namespace: string; context: string }): void {
-      reconnects.inc(labels);
+      reconnects.inc({ namespace: labels.namespace, context: labels.context });
+    },
+    incHostsWrite(): void {
+      hostsWritesCounted++;
     },
     metricsText: (): Promise<string> => registry.metrics(),
+  };
+}
+
+/** Sums the legacy per-forward entries per service (they carry no forward key to track each by). */
+function fromLegacy(forwards: () => Iterable<LegacyForwardSource>): () => Iterable<CounterReading> {
+  return () => {
+    const per = new Map<string, CounterReading>();
+    for (const f of forwards()) {
+      const service = `${f.service}.${f.namespace}.${f.context}`;
+      const r = per.get(service) ?? { key: service, service, bytesIn: 0, bytesOut: 0, connections: 0 };
+      r.bytesIn += f.bytesIn;
+      r.bytesOut += f.bytesOut;
+      r.connections = (r.connections ?? 0) + f.connectionsActive;
+      per.set(service, r);
+    }
+    return per.values();
   };
 }
 

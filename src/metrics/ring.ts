@@ -1,42 +1,65 @@
-/** A bounded ring buffer: memory stays fixed however long the daemon runs. */
+import { KubefwdError } from '../errors.ts';
+
+/**
+ * A bounded ring buffer: memory stays fixed however long the daemon runs. Storage grows with use up to `capacity`,
+ * so a ring that sees three items costs three slots, not `capacity`.
+ */
 export class Ring<T> {
   readonly capacity: number;
-  #items: (T | undefined)[];
+  #items: T[] = [];
+  /** Index of the oldest item once the ring has wrapped. */
   #start = 0;
-  #size = 0;
 
   constructor(capacity: number) {
-    this.capacity = Math.max(1, capacity);
-    this.#items = new Array<T | undefined>(this.capacity);
-  }
-
-  push(item: T): void {
-    const idx = (this.#start + this.#size) % this.capacity;
-    this.#items[idx] = item;
-    if (this.#size < this.capacity) this.#size++;
-    else this.#start = (this.#start + 1) % this.capacity;
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new KubefwdError('INTERNAL_ERROR', `ring capacity must be a positive integer, got ${capacity}`);
+    this.capacity = capacity;
   }
 
   get size(): number {
-    return this.#size;
+    return this.#items.length;
   }
 
-  /** Oldest first. */
+  push(item: T): void {
+    if (this.#items.length < this.capacity) {
+      this.#items.push(item);
+      return;
+    }
+    this.#items[this.#start] = item;
+    this.#start = (this.#start + 1) % this.capacity;
+  }
+
+  /** The item `i` places from the oldest (0 = oldest); undefined out of range. */
+  at(i: number): T | undefined {
+    if (i < 0 || i >= this.#items.length) return undefined;
+    return this.#items[(this.#start + i) % this.#items.length];
+  }
+
+  /** All items, oldest first (newest last). */
   toArray(): T[] {
-    const out: T[] = [];
-    for (let i = 0; i < this.#size; i++) out.push(this.#items[(this.#start + i) % this.capacity] as T);
+    return this.last(this.#items.length);
+  }
+
+  /** The newest `n` items, oldest first. */
+  last(n: number): T[] {
+    const size = this.#items.length;
+    const count = Math.max(0, Math.min(Math.floor(n), size));
+    const out = new Array<T>(count);
+    for (let i = 0; i < count; i++) out[i] = this.at(size - count + i) as T;
     return out;
   }
 
-  /** The newest `n`, oldest first. */
-  last(n: number): T[] {
-    const all = this.toArray();
-    return all.slice(Math.max(0, all.length - n));
+  clear(): void {
+    this.#items = [];
+    this.#start = 0;
   }
 
-  clear(): void {
-    this.#items = new Array<T | undefined>(this.capacity);
-    this.#start = 0;
-    this.#size = 0;
+  *[Symbol.iterator](): Iterator<T> {
+    for (let i = 0; i < this.#items.length; i++) yield this.at(i) as T;
   }
+}
+
+/** Factory form of `new Ring(capacity)`. */
+export function createRing<T>(capacity: number): Ring<T> {
+  return new Ring<T>(capacity);
 }

@@ -1,91 +1,198 @@
-import { Ring } from './ring.ts';
-
+/**
+ * Tiered time series for one key: 1 s points kept 5 min, 10 s buckets kept 1 h, 1 min buckets kept 24 h. Every
+ * sample feeds all three tiers at once (each tier averages the rates that fall in its current bucket), so coarse
+ * history exists from the first minute on and no tier ever has to be rebuilt from another.
+ */
 export interface Point {
+  /** Epoch ms of the start of the point's bucket. */
   timestamp: number;
-  /** Cumulative counters at the end of the bucket. */
+  /** Cumulative byte counters at the end of the bucket. */
   bytesIn: number;
   bytesOut: number;
-  /** Bytes per second over the bucket. */
+  /** Mean rate over the bucket, bytes per second. */
   rateIn: number;
   rateOut: number;
 }
 
-/** Tiers: 1 s samples for 5 min, 10 s for 1 h, 1 min for 24 h: 300 + 360 + 1440 points per key at most. */
-export const TIERS = [
-  { stepMs: 1_000, keep: 300 },
-  { stepMs: 10_000, keep: 360 },
-  { stepMs: 60_000, keep: 1_440 },
-] as const;
+export interface Tier {
+  stepMs: number;
+  retentionMs: number;
+}
 
-/** One key's history, downsampled as time passes; memory is bounded by the tiers' capacities. */
-export class TieredSeries {
-  #tiers = TIERS.map((t) => new Ring<Point>(t.keep));
-  #pending: Array<Point | undefined> = TIERS.map(() => undefined);
+export const TIERS: readonly Tier[] = [
+  { stepMs: 1_000, retentionMs: 5 * 60_000 },
+  { stepMs: 10_000, retentionMs: 60 * 60_000 },
+  { stepMs: 60_000, retentionMs: 24 * 60 * 60_000 },
+];
 
-  get capacity(): number {
-    return TIERS.reduce((n, t) => n + t.keep, 0);
+const FIELDS = 5;
+/** Bytes one stored point costs (five float64s). */
+export const BYTES_PER_POINT = FIELDS * 8;
+
+/** A ring of points in one Float64Array, grown by doubling up to its capacity: no object per point. */
+class PointBuffer {
+  readonly capacity: number;
+  #data = new Float64Array(0);
+  #start = 0;
+  #size = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
   }
 
-  add(p: Point): void {
-    (this.#tiers[0] as Ring<Point>).push(p);
-    for (let i = 1; i < TIERS.length; i++) {
-      const step = (TIERS[i] as { stepMs: number }).stepMs;
-      const bucket = Math.floor(p.timestamp / step) * step;
-      const pending = this.#pending[i];
-      if (pending && pending.timestamp !== bucket) {
-        (this.#tiers[i] as Ring<Point>).push(pending);
-        this.#pending[i] = undefined;
+  get size(): number {
+    return this.#size;
+  }
+
+  get allocatedPoints(): number {
+    return this.#data.length / FIELDS;
+  }
+
+  push(p: Point): void {
+    let slot: number;
+    if (this.#size < this.capacity) {
+      if (this.#size * FIELDS === this.#data.length) {
+        const grown = new Float64Array(Math.min(this.capacity, Math.max(16, this.#size * 2)) * FIELDS);
+        grown.set(this.#data);
+        this.#data = grown;
       }
-      const cur = this.#pending[i];
-      if (!cur)
-        this.#pending[i] = { ...p, timestamp: bucket, rateIn: p.rateIn, rateOut: p.rateOut, _n: 1 } as Point;
-      else {
-        const n = ((cur as Point & { _n: number })._n ?? 1) + 1;
-        this.#pending[i] = {
-          timestamp: bucket,
-          bytesIn: p.bytesIn,
-          bytesOut: p.bytesOut,
-          rateIn: cur.rateIn + (p.rateIn - cur.rateIn) / n,
-          rateOut: cur.rateOut + (p.rateOut - cur.rateOut) / n,
-          _n: n,
-        } as Point;
-      }
+      slot = this.#size++;
+    } else {
+      slot = this.#start;
+      this.#start = (this.#start + 1) % this.capacity;
     }
+    const o = slot * FIELDS;
+    this.#data[o] = p.timestamp;
+    this.#data[o + 1] = p.bytesIn;
+    this.#data[o + 2] = p.bytesOut;
+    this.#data[o + 3] = p.rateIn;
+    this.#data[o + 4] = p.rateOut;
   }
 
-  /** Points covering the last `durationMs`, at `intervalMs` or the nearest coarser tier that still has the span. */
-  query(durationMs: number, intervalMs: number, now: number): Point[] {
-    let tier = TIERS.findIndex((t) => t.stepMs >= intervalMs && t.stepMs * t.keep >= durationMs);
-    if (tier === -1) tier = TIERS.length - 1;
-    const step = (TIERS[tier] as { stepMs: number }).stepMs;
-    const points = (this.#tiers[tier] as Ring<Point>).toArray();
-    const pending = this.#pending[tier];
-    if (pending) points.push(pending);
-    const from = now - durationMs;
-    const picked = points
-      .filter((p) => p.timestamp >= from)
-      .map(({ timestamp, bytesIn, bytesOut, rateIn, rateOut }) => ({
+  /** Points with `timestamp >= from`, oldest first. */
+  since(from: number, out: Point[]): void {
+    const d = this.#data;
+    for (let i = 0; i < this.#size; i++) {
+      const o = ((this.#start + i) % this.capacity) * FIELDS;
+      const timestamp = d[o] as number;
+      if (timestamp < from) continue;
+      out.push({
         timestamp,
-        bytesIn,
-        bytesOut,
-        rateIn,
-        rateOut,
-      }));
-    if (intervalMs <= step) return picked;
-    // Coarser than the tier: average rates per requested interval.
-    const out = new Map<number, Point & { n: number }>();
-    for (const p of picked) {
-      const b = Math.floor(p.timestamp / intervalMs) * intervalMs;
-      const cur = out.get(b);
-      if (!cur) out.set(b, { ...p, timestamp: b, n: 1 });
-      else {
-        cur.n++;
-        cur.bytesIn = p.bytesIn;
-        cur.bytesOut = p.bytesOut;
-        cur.rateIn += (p.rateIn - cur.rateIn) / cur.n;
-        cur.rateOut += (p.rateOut - cur.rateOut) / cur.n;
-      }
+        bytesIn: d[o + 1] as number,
+        bytesOut: d[o + 2] as number,
+        rateIn: d[o + 3] as number,
+        rateOut: d[o + 4] as number,
+      });
     }
-    return [...out.values()].map(({ n: _n, ...p }) => p);
   }
+}
+
+/** The bucket a tier is still filling. */
+interface OpenBucket {
+  timestamp: number;
+  n: number;
+  sumIn: number;
+  sumOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+const closeBucket = (b: OpenBucket): Point => ({
+  timestamp: b.timestamp,
+  bytesIn: b.bytesIn,
+  bytesOut: b.bytesOut,
+  rateIn: b.sumIn / b.n,
+  rateOut: b.sumOut / b.n,
+});
+
+export interface Series {
+  /** Records one sample (its timestamp is epoch ms). Samples older than the newest bucket are merged into it. */
+  add(sample: Point): void;
+  /** Points of the last `durationMs`, from the finest tier that covers it, regrouped when `intervalMs` is coarser. */
+  query(durationMs: number, intervalMs: number): Point[];
+  /** Most points this series can ever hold (its memory bound is `capacity * BYTES_PER_POINT`). */
+  readonly capacity: number;
+  /** Points currently allocated. */
+  readonly allocatedPoints: number;
+}
+
+export function createSeries(options: { now?: () => number; tiers?: readonly Tier[] } = {}): Series {
+  const now = options.now ?? Date.now;
+  const tiers = options.tiers ?? TIERS;
+  const buffers = tiers.map((t) => new PointBuffer(Math.ceil(t.retentionMs / t.stepMs)));
+  const open: (OpenBucket | undefined)[] = tiers.map(() => undefined);
+
+  function add(p: Point): void {
+    tiers.forEach((tier, i) => {
+      const bucket = Math.floor(p.timestamp / tier.stepMs) * tier.stepMs;
+      let b = open[i];
+      if (b && bucket > b.timestamp) {
+        (buffers[i] as PointBuffer).push(closeBucket(b));
+        b = undefined;
+      }
+      if (!b) {
+        open[i] = { timestamp: bucket, n: 1, sumIn: p.rateIn, sumOut: p.rateOut, ...counters(p) };
+        return;
+      }
+      b.n++;
+      b.sumIn += p.rateIn;
+      b.sumOut += p.rateOut;
+      b.bytesIn = Math.max(b.bytesIn, p.bytesIn);
+      b.bytesOut = Math.max(b.bytesOut, p.bytesOut);
+    });
+  }
+
+  function pickTier(durationMs: number, intervalMs: number): number {
+    // The coarsest tier not coarser than asked that still spans the duration; else the finest one that spans it.
+    let pick = -1;
+    tiers.forEach((t, i) => {
+      if (t.retentionMs >= durationMs && t.stepMs <= Math.max(intervalMs, (tiers[0] as Tier).stepMs))
+        pick = i;
+    });
+    if (pick === -1) pick = tiers.findIndex((t) => t.retentionMs >= durationMs);
+    return pick === -1 ? tiers.length - 1 : pick;
+  }
+
+  function query(durationMs: number, intervalMs: number): Point[] {
+    const i = pickTier(durationMs, intervalMs);
+    const step = (tiers[i] as Tier).stepMs;
+    const from = now() - durationMs;
+    const points: Point[] = [];
+    (buffers[i] as PointBuffer).since(from, points);
+    const b = open[i];
+    if (b && b.timestamp >= from) points.push(closeBucket(b));
+    return intervalMs > step ? regroup(points, intervalMs) : points;
+  }
+
+  return {
+    add,
+    query,
+    capacity: buffers.reduce((n, b) => n + b.capacity, 0),
+    get allocatedPoints() {
+      return buffers.reduce((n, b) => n + b.allocatedPoints, 0);
+    },
+  };
+}
+
+const counters = (p: Point) => ({ bytesIn: p.bytesIn, bytesOut: p.bytesOut });
+
+/** Regroups points into `intervalMs` buckets: rates averaged, counters from the last point. */
+function regroup(points: Point[], intervalMs: number): Point[] {
+  const out: Point[] = [];
+  let n = 0;
+  for (const p of points) {
+    const bucket = Math.floor(p.timestamp / intervalMs) * intervalMs;
+    const cur = out.at(-1);
+    if (cur?.timestamp !== bucket) {
+      out.push({ ...p, timestamp: bucket });
+      n = 1;
+      continue;
+    }
+    n++;
+    cur.rateIn += (p.rateIn - cur.rateIn) / n;
+    cur.rateOut += (p.rateOut - cur.rateOut) / n;
+    cur.bytesIn = p.bytesIn;
+    cur.bytesOut = p.bytesOut;
+  }
+  return out;
 }
