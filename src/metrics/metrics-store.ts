@@ -199,7 +199,8 @@ export function createMetricsStore(options: MetricsStoreOptions) {
   }
 
   function rates(e: Tracked): Rates {
-    const recent = e.series.query(10_000, 1000);
+    const since = now() - 10_000;
+    const recent = e.series.query(10_000, 1000).filter((p) => p.timestamp > since);
     const avg = (f: (p: Point) => number): number =>
       recent.length === 0 ? 0 : recent.reduce((n, p) => n + f(p), 0) / recent.length;
     return {

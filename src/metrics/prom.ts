@@ -30,11 +30,11 @@ export interface PromOptions {
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /** `svc.ns.ctx` → labels. Service and namespace names have no dots; context names may. */
-export function serviceLabels(key: string): { service: string; namespace: string; context: string } {
+export function serviceLabels(key: string): { namespace: string; context: string; service: string } {
   const a = key.indexOf('.');
   const b = a === -1 ? -1 : key.indexOf('.', a + 1);
-  if (b === -1) return { service: key, namespace: '', context: '' };
-  return { service: key.slice(0, a), namespace: key.slice(a + 1, b), context: key.slice(b + 1) };
+  if (b === -1) return { namespace: '', context: '', service: key };
+  return { namespace: key.slice(a + 1, b), context: key.slice(b + 1), service: key.slice(0, a) };
 }
 
 /**

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { BYTES_PER_POINT, createSeries, type Point } from '../../../src/metrics/series.ts';
+
+const S = 1000;
+const MIN = 60 * S;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+/** Feeds one sample a second for `ms` from `start`, at `rate(t)` bytes/s, with a clock the series reads. */
+function simulate(
+  ms: number,
+  rate: (t: number) => number,
+  start = 1_700_000_000_000 - (1_700_000_000_000 % MIN),
+) {
+  let t = start;
+  let bytes = 0;
+  const series = createSeries({ now: () => t });
+  for (; t < start + ms; t += S) {
+    const r = rate(t - start);
+    bytes += r;
+    series.add({ timestamp: t, bytesIn: bytes, bytesOut: 0, rateIn: r, rateOut: 0 });
+  }
+  t -= S;
+  return { series, start, end: t };
+}
+
+const steps = (points: Point[]) =>
+  new Set(points.slice(1).map((p, i) => p.timestamp - (points[i] as Point).timestamp));
+
+describe('tiered series', () => {
+  it('keeps a known, exact bound per key however long it runs (simulated 25 h)', () => {
+    const { series } = simulate(25 * HOUR, () => 1000);
+    expect(series.capacity).toBe(300 + 360 + 1440);
+    expect(series.allocatedPoints).toBe(series.capacity);
+    expect(series.capacity * BYTES_PER_POINT).toBe(84_000);
+  });
+
+  it('allocates little for a short-lived key', () => {
+    const { series } = simulate(30 * S, () => 1);
+    expect(series.allocatedPoints).toBeLessThanOrEqual(16 * 3);
+  });
+
+  it('answers each duration from the tier that covers it, at its step', () => {
+    const { series, end } = simulate(DAY + HOUR, () => 1000);
+    const fiveMin = series.query(5 * MIN, S);
+    expect(fiveMin.length).toBeGreaterThanOrEqual(300);
+    expect(fiveMin.length).toBeLessThanOrEqual(301);
+    expect(steps(fiveMin)).toEqual(new Set([S]));
+    expect(fiveMin.at(-1)?.timestamp).toBe(end);
+
+    const hour = series.query(HOUR, 10 * S);
+    expect(hour.length).toBeGreaterThanOrEqual(360);
+    expect(hour.length).toBeLessThanOrEqual(361);
+    expect(steps(hour)).toEqual(new Set([10 * S]));
+
+    const day = series.query(DAY, MIN);
+    expect(day.length).toBeGreaterThanOrEqual(1440);
+    expect(day.length).toBeLessThanOrEqual(1441);
+    expect(steps(day)).toEqual(new Set([MIN]));
+    expect(day[0]?.timestamp).toBeGreaterThanOrEqual(end - DAY);
+
+    // Finer than any tier spanning the duration can be: the coarser tier's step.
+    expect(steps(series.query(2 * HOUR, S))).toEqual(new Set([MIN]));
+    // Coarser than the tier: regrouped.
+    const hourByMinute = series.query(HOUR, MIN);
+    expect(hourByMinute.length).toBeGreaterThanOrEqual(60);
+    expect(hourByMinute.length).toBeLessThanOrEqual(61);
+    expect(steps(hourByMinute)).toEqual(new Set([MIN]));
+    for (const p of [...fiveMin, ...hour, ...day, ...hourByMinute]) expect(p.rateIn).toBeCloseTo(1000, 6);
+  });
+
+  it('averages rates when downsampling and keeps cumulative counters', () => {
+    // 6,000 B/s during the first 10 s of every hour's 30th minute, 1,000 B/s otherwise.
+    const burst = (t: number): number => (t % HOUR >= 30 * MIN && t % HOUR < 30 * MIN + 10 * S ? 6000 : 1000);
+    const { series, start } = simulate(DAY, burst);
+    const day = series.query(DAY, MIN);
+    const minute = day.find((p) => (p.timestamp - start) % HOUR === 30 * MIN);
+    expect(minute?.rateIn).toBeCloseTo((6000 * 10 + 1000 * 50) / 60, 6);
+    const tenS = series.query(HOUR, 10 * S).find((p) => (p.timestamp - start) % HOUR === 30 * MIN);
+    expect(tenS?.rateIn).toBeCloseTo(6000, 6);
+    const bytes = day.map((p) => p.bytesIn);
+    expect(bytes).toEqual([...bytes].sort((a, b) => a - b));
+    const last = day.at(-1) as Point;
+    expect(last.bytesIn).toBe((DAY / S) * 1000 + 24 * 10 * 5000);
+  });
+
+  it('ends queries at the injected now and leaves out what is older than the duration', () => {
+    let t = 0;
+    const series = createSeries({ now: () => t });
+    for (; t <= 20 * S; t += S) series.add({ timestamp: t, bytesIn: t, bytesOut: 0, rateIn: 1, rateOut: 0 });
+    t = 30 * S;
+    expect(series.query(15 * S, S).map((p) => p.timestamp)).toEqual(
+      [15, 16, 17, 18, 19, 20].map((x) => x * S),
+    );
+    t = 10 * MIN;
+    expect(series.query(5 * MIN, S)).toEqual([]);
+  });
+});
