@@ -90,6 +90,8 @@ export function createHttpSniffer(options: HttpSnifferOptions): HttpSniffer {
   let reqCurrent: Pending | undefined;
   let res: { req: Pending; status: number; version: string; headAt: number } | undefined;
   let interim = false;
+  /** Wire bytes of interim (1xx) responses, counted into the final response they precede. */
+  let interimBytes = 0;
 
   const requests = createMessageReader(
     {
@@ -146,12 +148,15 @@ export function createHttpSniffer(options: HttpSnifferOptions): HttpSniffer {
       onComplete(stats) {
         if (interim) {
           interim = false;
+          interimBytes += stats.wireBytes;
           return;
         }
         if (!res) return;
         const { req, status, version, headAt } = res;
         res = undefined;
         const t = now();
+        const responseBytes = stats.wireBytes + interimBytes;
+        interimBytes = 0;
         const exchange: HttpExchange = {
           timestamp: new Date(req.at).toISOString(),
           method: req.method,
@@ -162,7 +167,7 @@ export function createHttpSniffer(options: HttpSnifferOptions): HttpSniffer {
           ttfbMs: Math.max(0, headAt - req.at),
           // A response may finish before its request (an early 413): report what was sent so far.
           requestBytes: req.done ? req.wireBytes : requests.progress.wireBytes,
-          responseBytes: stats.wireBytes,
+          responseBytes,
           requestBodyBytes: req.done ? req.bodyBytes : requests.progress.bodyBytes,
           responseBodyBytes: stats.bodyBytes,
         };
