@@ -136,7 +136,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
             yield { key: f.forwardKey, serviceKey: r.key, bytesIn: f.bytesIn, bytesOut: f.bytesOut };
         },
       });
-      metrics.start();
+      await metrics.start();
       const history = createHistory(bus, { now });
       const prom = createPromMetrics({
         forwards: function* () {
@@ -214,7 +214,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       closing ??= (async () => {
         await api?.close();
         if (engine) await engine.close();
-        metrics?.close();
+        await metrics?.close();
       })();
       return closing;
     },
