@@ -79,12 +79,15 @@ export class V4Connection extends Duplex {
       return;
     }
     this.#ws = ws;
+    let orderly = false;
     ws.on('message', (msg: Buffer) => this.#onMessage(msg));
+    ws.once('peer-close', (code: number) => (orderly = code === 1000 || code === 1005));
     ws.once('close', () => {
       const text = Buffer.concat(this.#errorParts).toString('utf8').trim();
       this.#resolveError(text || null);
-      // An error means the forward failed: abort rather than end, so the local side is reset, not closed.
-      if (text) this.destroy();
+      // An error or a connection lost without a close frame means the forward failed: abort rather than end, so
+      // the local side is reset, not closed as if the pod had finished.
+      if (text || !orderly) this.destroy();
       else this.push(null);
     });
     ws.start();
