@@ -17,7 +17,7 @@ function relay(messages: Buffer[], cuts: number[], streaming: boolean): Buffer {
   for (const m of messages) client.send(m);
   const bytes = Buffer.concat(written);
   const input = new PassThrough();
-  const server = new WebSocketConnection(input, false, undefined, { streaming }).start();
+  const server = new WebSocketConnection(input, false, undefined, { streaming });
   const got: Buffer[] = [];
   server.on('piece', (b: Buffer) => got.push(Buffer.from(b)));
   server.on('message', (b: Buffer) => got.push(Buffer.from(b)));
