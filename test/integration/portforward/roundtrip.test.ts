@@ -1,5 +1,7 @@
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RST } from '../../../src/portforward/spdy/frames.ts';
+import type { SpdyStream } from '../../../src/portforward/spdy/stream.ts';
 import type { PortForwardSession } from '../../../src/portforward/types.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import {
@@ -151,6 +153,19 @@ describe.each(['spdy', 'websocket-tunnel'] as const)('multiplexing over %s', (pr
     );
     results.forEach((r, i) => expect(r.equals(payloads[i] as Buffer)).toBe(true));
     expect(fx.pf.sessionCount()).toBe(1);
+  });
+
+  it('ends a stream the server resets before closing it, so a flowing reader can wait for the error text', async () => {
+    const session = await dial(protocol);
+    const bad = session.open(REFUSED_PORT);
+    const events: string[] = [];
+    bad.data.on('end', () => events.push('end'));
+    bad.data.on('close', () => events.push('close'));
+    bad.data.resume();
+    expect(await bad.error).toMatch(/connection refused/);
+    await waitFor(() => events.includes('close'));
+    expect(events).toEqual(['end', 'close']);
+    expect((bad.data as SpdyStream).resetStatus).toBe(RST.CANCEL);
   });
 
   it('measures PING round trips', async () => {
