@@ -30,7 +30,9 @@ async function listen(server: net.Server | http.Server): Promise<number> {
 }
 
 /** A plain-HTTP stand-in for the API server: every upgrade goes to the port-forward server for pod ns/p. */
-export async function startFixture(options: { tunnelSupported?: boolean } = {}): Promise<Fixture> {
+export async function startFixture(
+  options: { tunnelSupported?: boolean; streamCreationTimeoutMs?: number } = {},
+): Promise<Fixture> {
   const source = { size: 64 * 1024 * 1024, written: 0, sockets: new Set<net.Socket>() };
   const greeted: Promise<Buffer>[] = [];
   const echo = net.createServer({ allowHalfOpen: true }, (s) => s.pipe(s));
@@ -69,7 +71,11 @@ export async function startFixture(options: { tunnelSupported?: boolean } = {}):
     [SOURCE_PORT, await listen(sourceServer)],
     [GREETER_PORT, await listen(greeter)],
   ]);
-  const pf = createPortForwardServer();
+  const pf = createPortForwardServer(
+    options.streamCreationTimeoutMs === undefined
+      ? {}
+      : { streamCreationTimeoutMs: options.streamCreationTimeoutMs },
+  );
   const api = http.createServer((_req, res) => res.writeHead(404).end());
   api.on('upgrade', (req, socket: Duplex, head: Buffer) => {
     pf.handleUpgrade(req, socket, head, {
