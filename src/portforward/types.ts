@@ -21,6 +21,8 @@ export interface DialOptions {
   timeoutMs?: number;
   /** Interval of SPDY PINGs that keep the session alive and detect a dead peer; 0 disables. */
   pingIntervalMs?: number;
+  /** A PING unanswered for this long destroys the session (dead peer); default two intervals, at least 5 s. */
+  pingTimeoutMs?: number;
   signal?: AbortSignal;
   log?: Logger;
 }

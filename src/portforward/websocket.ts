@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 
@@ -62,7 +62,9 @@ export class WebSocketConnection extends EventEmitter {
   #fragments: Buffer[] = [];
   #fragmentOp = 0;
   #closed = false;
-  #pendingParts: Buffer[] | undefined;
+  #closeSent = false;
+  #started = false;
+  #head: Buffer | undefined;
   /** Streaming mode: binary payloads are handed out as they arrive ('piece' events), never reassembled. */
   readonly streaming: boolean;
   #piece: { remaining: number; key: Buffer | undefined; offset: number } | undefined;
@@ -72,82 +74,94 @@ export class WebSocketConnection extends EventEmitter {
     this.socket = socket;
     this.isClient = isClient;
     this.streaming = options.streaming ?? false;
+    this.#head = head;
+  }
+
+  /**
+   * Starts reading. Separate from construction so the owner attaches its listeners first: messages that arrived
+   * with the upgrade response (`head`) are delivered synchronously here, and none is lost.
+   */
+  start(): this {
+    if (this.#started) return this;
+    this.#started = true;
+    const socket = this.socket;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('close', () => this.#finish());
-    socket.on('end', () => this.#finish());
+    // The peer's EOF ends the connection: finish our half too (upgraded server sockets allow half-open ones).
+    socket.on('end', () => {
+      socket.end();
+      this.#finish();
+    });
     socket.on('error', () => this.#finish());
-    if (head && head.length > 0) queueMicrotask(() => this.#onData(head));
+    const head = this.#head;
+    this.#head = undefined;
+    if (head && head.length > 0) this.#onData(head);
+    if (socket.destroyed) this.#finish();
+    return this;
   }
 
+  /** True once no more messages can be sent (our close frame is out, or the connection is gone). */
   get closed(): boolean {
-    return this.#closed;
+    return this.#closed || this.#closeSent;
   }
 
-  /** Sends several buffers as one message (the tunnel's SPDY frame header and payload travel together). */
+  /** Sends several buffers as one binary message (a tunnelled SPDY frame's header and payload travel together). */
   sendv(parts: Buffer[]): boolean {
-    if (parts.length === 1) return this.send(parts[0] as Buffer);
-    const total = parts.reduce((n, p) => n + p.length, 0);
-    if (this.#closed) return false;
-    if (this.isClient) {
-      this.#pendingParts = parts;
-      return this.send(Buffer.alloc(0), OP.BINARY, total);
-    }
-    this.socket.cork();
-    const first = this.send(Buffer.alloc(0), OP.BINARY, total);
-    void first;
-    let ok = true;
-    for (const p of parts) ok = this.socket.write(p);
-    this.socket.uncork();
-    return ok && !this.socket.writableNeedDrain;
+    return this.#writeFrame(OP.BINARY, parts);
   }
 
-  /** Sends one message; returns false when the socket wants a drain. */
-  send(payload: Buffer, opcode: number = OP.BINARY, declaredLength?: number): boolean {
-    if (this.#closed) return false;
-    const len = declaredLength ?? payload.length;
+  /** Sends one unfragmented message; returns false when the socket wants a drain. */
+  send(payload: Buffer, opcode: number = OP.BINARY): boolean {
+    return this.#writeFrame(opcode, [payload]);
+  }
+
+  #writeFrame(opcode: number, parts: Buffer[]): boolean {
+    if (this.closed) return false;
+    let len = 0;
+    for (const p of parts) len += p.length;
+    const lenBytes = len < 126 ? 0 : len < 65536 ? 2 : 8;
+    const headerLen = 2 + lenBytes + (this.isClient ? 4 : 0);
+    // Client frames are masked, so the payload is copied anyway: header and masked payload in one buffer and one
+    // write. Server frames go out as header plus the caller's buffers, uncopied.
+    const frame = Buffer.allocUnsafe(this.isClient ? headerLen + len : headerLen);
+    frame[0] = 0x80 | opcode;
     const maskBit = this.isClient ? 0x80 : 0;
-    const headerLen = (len < 126 ? 2 : len < 65536 ? 4 : 10) + (this.isClient ? 4 : 0);
-    const header = Buffer.allocUnsafe(headerLen);
-    header[0] = 0x80 | opcode;
-    let off = 2;
-    if (len < 126) header[1] = maskBit | len;
-    else if (len < 65536) {
-      header[1] = maskBit | 126;
-      header.writeUInt16BE(len, 2);
-      off = 4;
+    if (lenBytes === 0) frame[1] = maskBit | len;
+    else if (lenBytes === 2) {
+      frame[1] = maskBit | 126;
+      frame.writeUInt16BE(len, 2);
     } else {
-      header[1] = maskBit | 127;
-      header.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
-      header.writeUInt32BE(len >>> 0, 6);
-      off = 10;
+      frame[1] = maskBit | 127;
+      frame.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
+      frame.writeUInt32BE(len >>> 0, 6);
     }
     if (this.isClient) {
-      // Client frames are masked: header and masked payload in one buffer, one copy, one write.
-      const frame = Buffer.allocUnsafe(headerLen + len);
-      header.copy(frame, 0, 0, off);
-      const key = randomBytes(4);
-      key.copy(frame, off);
+      const keyAt = 2 + lenBytes;
+      randomFillSync(frame, keyAt, 4);
       let at = headerLen;
-      for (const part of this.#pendingParts ?? [payload]) at += part.copy(frame, at);
-      this.#pendingParts = undefined;
-      mask(frame.subarray(headerLen), key);
+      for (const p of parts) at += p.copy(frame, at);
+      mask(frame.subarray(headerLen), frame.subarray(keyAt, keyAt + 4));
       return this.socket.write(frame) && !this.socket.writableNeedDrain;
     }
     this.socket.cork();
-    this.socket.write(header);
-    const ok = payload.length > 0 ? this.socket.write(payload) : true;
+    this.socket.write(frame);
+    for (const p of parts) if (p.length > 0) this.socket.write(p);
     this.socket.uncork();
-    return ok && !this.socket.writableNeedDrain;
+    return !this.socket.writableNeedDrain;
   }
 
+  /**
+   * Sends a close frame and ends our side of the socket. Frames the peer sent before it saw ours are still
+   * delivered; 'close' fires when the peer answers or the socket goes.
+   */
   close(code = 1000, reason = ''): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#closeSent) return;
     const body = Buffer.alloc(2 + Buffer.byteLength(reason));
     body.writeUInt16BE(code, 0);
     body.write(reason, 2);
     this.send(body, OP.CLOSE);
+    this.#closeSent = true;
     this.socket.end();
-    this.#finish();
   }
 
   #onData(chunk: Buffer): void {
@@ -181,7 +195,15 @@ export class WebSocketConnection extends EventEmitter {
     }
     if (this.#buffered < 2) return false;
     let buf = this.#chunks[0] as Buffer;
-    if (buf.length < 14 && this.#chunks.length > 1) buf = this.#concat();
+    // A frame header straddling reads: join just the small pieces, never a large payload chunk.
+    while (buf.length < 14 && this.#chunks.length > 1) {
+      const next = this.#chunks[1] as Buffer;
+      if (next.length > 64) {
+        const headPart = next.subarray(0, 14 - buf.length);
+        this.#chunks.splice(0, 2, Buffer.concat([buf, headPart]), next.subarray(headPart.length));
+      } else this.#chunks.splice(0, 2, Buffer.concat([buf, next]));
+      buf = this.#chunks[0] as Buffer;
+    }
     const b0 = buf[0] as number;
     const b1 = buf[1] as number;
     let len = b1 & 0x7f;
@@ -229,7 +251,7 @@ export class WebSocketConnection extends EventEmitter {
     if (opcode === OP.CLOSE) {
       const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
       this.emit('peer-close', code, payload.subarray(2).toString());
-      if (!this.#closed) {
+      if (!this.closed) {
         this.send(payload.subarray(0, 2), OP.CLOSE);
         this.socket.end();
       }
@@ -257,58 +279,4 @@ export class WebSocketConnection extends EventEmitter {
     this.#closed = true;
     this.emit('close');
   }
-}
-
-/**
- * The tunnel of KEP-4006: the WebSocket is a byte pipe, every write one binary message, boundaries meaningless.
- */
-export function tunnelDuplex(ws: WebSocketConnection): Duplex {
-  let waiting: (() => void) | undefined;
-  const duplex = new Duplex({
-    highWaterMark: 256 * 1024,
-    write(chunk: Buffer, _enc, cb) {
-      if (ws.closed) return cb(new Error('WebSocket closed'));
-      if (ws.send(chunk)) cb();
-      else ws.socket.once('drain', () => cb());
-    },
-    writev(chunks: Array<{ chunk: Buffer }>, cb) {
-      if (ws.closed) return cb(new Error('WebSocket closed'));
-      if (ws.sendv(chunks.map((c) => c.chunk))) cb();
-      else ws.socket.once('drain', () => cb());
-    },
-    final(cb) {
-      ws.close(1000);
-      cb();
-    },
-    read() {
-      if (waiting) {
-        const w = waiting;
-        waiting = undefined;
-        w();
-      }
-    },
-    destroy(err, cb) {
-      ws.socket.destroy();
-      cb(err);
-    },
-  });
-  const deliver = (data: Buffer): void => {
-    if (!duplex.push(data)) {
-      ws.socket.pause();
-      waiting = () => ws.socket.resume();
-    }
-  };
-  ws.on('piece', deliver);
-  ws.on('message', (data: Buffer, binary: boolean) => {
-    if (!binary) {
-      duplex.destroy(new Error('invalid message type received'));
-      return;
-    }
-    deliver(data);
-  });
-  ws.on('close', () => {
-    duplex.push(null);
-    if (!duplex.writableFinished) duplex.destroy();
-  });
-  return duplex;
 }

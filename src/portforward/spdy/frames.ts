@@ -1,8 +1,11 @@
-import zlib from 'node:zlib';
-import { SPDY3_DICTIONARY } from './dictionary.ts';
+import type { HeaderCodec, Headers } from './header-codec.ts';
+
+export type { Headers } from './header-codec.ts';
 
 export const SPDY_VERSION = 3;
 export const FLAG_FIN = 0x01;
+/** Largest DATA payload one frame can carry (24-bit length). */
+export const MAX_DATA_LENGTH = 0xffffff;
 
 export const FRAME = {
   SYN_STREAM: 1,
@@ -19,187 +22,182 @@ export const RST = {
   PROTOCOL_ERROR: 1,
   INVALID_STREAM: 2,
   REFUSED_STREAM: 3,
+  UNSUPPORTED_VERSION: 4,
   CANCEL: 5,
   INTERNAL_ERROR: 6,
+  FLOW_CONTROL_ERROR: 7,
   STREAM_IN_USE: 8,
   STREAM_ALREADY_CLOSED: 9,
+  FRAME_TOO_LARGE: 11,
 } as const;
 
-export type Headers = Record<string, string>;
+/** A control frame's 8-byte header: control bit, version, type, flags, 24-bit length. */
+export function controlHeader(type: number, flags: number, length: number): Buffer {
+  const header = Buffer.allocUnsafe(8);
+  header.writeUInt16BE(0x8000 | SPDY_VERSION, 0);
+  header.writeUInt16BE(type, 2);
+  header.writeUInt32BE((((flags & 0xff) << 24) | length) >>> 0, 4);
+  return header;
+}
 
 export function controlFrame(type: number, flags: number, payload: Buffer): Buffer {
   const frame = Buffer.allocUnsafe(8 + payload.length);
-  frame.writeUInt16BE(0x8000 | SPDY_VERSION, 0);
-  frame.writeUInt16BE(type, 2);
-  frame.writeUInt32BE(((flags & 0xff) << 24) | payload.length, 4);
+  controlHeader(type, flags, payload.length).copy(frame, 0);
   payload.copy(frame, 8);
   return frame;
 }
 
+/** A DATA frame's header; the payload is written after it as is, never copied into a frame buffer. */
 export function dataHeader(streamId: number, flags: number, length: number): Buffer {
   const header = Buffer.allocUnsafe(8);
   header.writeUInt32BE(streamId & 0x7fffffff, 0);
-  header.writeUInt32BE(((flags & 0xff) << 24) | length, 4);
+  header.writeUInt32BE((((flags & 0xff) << 24) | length) >>> 0, 4);
   return header;
 }
 
-function adler32(buf: Buffer): number {
-  let a = 1;
-  let b = 0;
-  for (const byte of buf) {
-    a = (a + byte) % 65521;
-    b = (b + a) % 65521;
-  }
-  return ((b << 16) | a) >>> 0;
+function withStreamId(type: number, flags: number, streamId: number, offset: number, block: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(8 + offset + block.length);
+  controlHeader(type, flags, offset + block.length).copy(frame, 0);
+  frame.writeUInt32BE(streamId & 0x7fffffff, 8);
+  frame.fill(0, 12, 8 + offset);
+  block.copy(frame, 8 + offset);
+  return frame;
 }
 
-const STREAM_HEADER = (() => {
-  // zlib header announcing a preset dictionary (FDICT), then the dictionary's Adler-32.
-  const h = Buffer.allocUnsafe(6);
-  h[0] = 0x78;
-  h[1] = 0xbb;
-  h.writeUInt32BE(adler32(SPDY3_DICTIONARY), 2);
-  return h;
-})();
-
-const SYNC_MARKER = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
-
-function serialize(headers: Headers): Buffer {
-  const entries = Object.entries(headers);
-  const parts: Buffer[] = [];
-  const count = Buffer.allocUnsafe(4);
-  count.writeUInt32BE(entries.length);
-  parts.push(count);
-  for (const [name, value] of entries) {
-    const n = Buffer.from(name.toLowerCase(), 'utf8');
-    const v = Buffer.from(value, 'utf8');
-    const ln = Buffer.allocUnsafe(4);
-    ln.writeUInt32BE(n.length);
-    const lv = Buffer.allocUnsafe(4);
-    lv.writeUInt32BE(v.length);
-    parts.push(ln, n, lv, v);
-  }
-  return Buffer.concat(parts);
+export function synStreamFrame(
+  codec: HeaderCodec,
+  streamId: number,
+  headers: Headers,
+  flags = 0,
+  options: { associatedId?: number; priority?: number } = {},
+): Buffer {
+  const frame = withStreamId(FRAME.SYN_STREAM, flags, streamId, 10, codec.encode(headers));
+  frame.writeUInt32BE((options.associatedId ?? 0) & 0x7fffffff, 12);
+  frame[16] = ((options.priority ?? 0) & 0x7) << 5;
+  return frame;
 }
 
-function parseBlock(raw: Buffer): Headers {
-  const headers: Headers = {};
-  if (raw.length < 4) return headers;
-  const count = raw.readUInt32BE(0);
-  let off = 4;
-  for (let i = 0; i < count; i++) {
-    if (off + 4 > raw.length) throw new Error('truncated SPDY header block');
-    const nl = raw.readUInt32BE(off);
-    off += 4;
-    const name = raw.toString('utf8', off, off + nl).toLowerCase();
-    off += nl;
-    if (off + 4 > raw.length) throw new Error('truncated SPDY header block');
-    const vl = raw.readUInt32BE(off);
-    off += 4;
-    if (off + vl > raw.length) throw new Error('truncated SPDY header block');
-    headers[name] = raw.toString('utf8', off, off + vl);
-    off += vl;
-  }
-  return headers;
+export const synReplyFrame = (codec: HeaderCodec, streamId: number, headers: Headers, flags = 0): Buffer =>
+  withStreamId(FRAME.SYN_REPLY, flags, streamId, 4, codec.encode(headers));
+
+export const headersFrame = (codec: HeaderCodec, streamId: number, headers: Headers, flags = 0): Buffer =>
+  withStreamId(FRAME.HEADERS, flags, streamId, 4, codec.encode(headers));
+
+function twoWords(type: number, a: number, b: number): Buffer {
+  const frame = Buffer.allocUnsafe(16);
+  controlHeader(type, 0, 8).copy(frame, 0);
+  frame.writeUInt32BE(a >>> 0, 8);
+  frame.writeUInt32BE(b >>> 0, 12);
+  return frame;
 }
 
-/**
- * Header blocks form one zlib stream per direction for the whole session (SPDY/3 section 2.6.10.1).
- * Outgoing blocks are written as stored (uncompressed) deflate blocks: valid for any inflater, synchronous, and our
- * header blocks are a few dozen bytes, so compression would buy nothing. Incoming blocks go through one streaming
- * inflater; decodes complete in order.
- */
-export function createHeaderCodec() {
-  let started = false;
-  const inflate = zlib.createInflate({ dictionary: SPDY3_DICTIONARY });
-  let output: Buffer[] = [];
-  let failed: Error | undefined;
-  inflate.on('data', (d: Buffer) => output.push(d));
-  inflate.on('error', (err: Error) => (failed = err));
-  return {
-    encode(headers: Headers): Buffer {
-      const raw = serialize(headers);
-      const parts: Buffer[] = [];
-      if (!started) {
-        parts.push(STREAM_HEADER);
-        started = true;
+export const rstStreamFrame = (streamId: number, status: number): Buffer =>
+  twoWords(FRAME.RST_STREAM, streamId & 0x7fffffff, status);
+
+export const goawayFrame = (lastStreamId: number, status = 0): Buffer =>
+  twoWords(FRAME.GOAWAY, lastStreamId & 0x7fffffff, status);
+
+export const windowUpdateFrame = (streamId: number, delta: number): Buffer =>
+  twoWords(FRAME.WINDOW_UPDATE, streamId & 0x7fffffff, delta & 0x7fffffff);
+
+export function pingFrame(id: number): Buffer {
+  const frame = Buffer.allocUnsafe(12);
+  controlHeader(FRAME.PING, 0, 4).copy(frame, 0);
+  frame.writeUInt32BE(id >>> 0, 8);
+  return frame;
+}
+
+export interface Setting {
+  id: number;
+  flags: number;
+  value: number;
+}
+
+export function settingsFrame(settings: Setting[], flags = 0): Buffer {
+  const frame = Buffer.allocUnsafe(12 + 8 * settings.length);
+  controlHeader(FRAME.SETTINGS, flags, 4 + 8 * settings.length).copy(frame, 0);
+  frame.writeUInt32BE(settings.length, 8);
+  settings.forEach((s, i) => {
+    frame.writeUInt32BE((((s.flags & 0xff) << 24) | (s.id & 0xffffff)) >>> 0, 12 + 8 * i);
+    frame.writeUInt32BE(s.value >>> 0, 16 + 8 * i);
+  });
+  return frame;
+}
+
+/** A decoded control frame; header blocks stay compressed (they decode in session order, see header-codec.ts). */
+export type ControlFrame =
+  | {
+      type: 'syn-stream';
+      flags: number;
+      streamId: number;
+      associatedId: number;
+      priority: number;
+      block: Buffer;
+    }
+  | { type: 'syn-reply' | 'headers'; flags: number; streamId: number; block: Buffer }
+  | { type: 'rst-stream'; streamId: number; status: number }
+  | { type: 'settings'; flags: number; settings: Setting[] }
+  | { type: 'ping'; id: number }
+  | { type: 'goaway'; lastStreamId: number; status: number }
+  | { type: 'window-update'; streamId: number; delta: number }
+  | { type: 'unknown'; frameType: number; flags: number; payload: Buffer };
+
+const MIN_LENGTH: Record<number, number> = {
+  [FRAME.SYN_STREAM]: 10,
+  [FRAME.SYN_REPLY]: 4,
+  [FRAME.RST_STREAM]: 8,
+  [FRAME.SETTINGS]: 4,
+  [FRAME.PING]: 4,
+  [FRAME.GOAWAY]: 4,
+  [FRAME.HEADERS]: 4,
+  [FRAME.WINDOW_UPDATE]: 8,
+};
+
+export function decodeControl(type: number, flags: number, payload: Buffer): ControlFrame {
+  if (payload.length < (MIN_LENGTH[type] ?? 0))
+    throw new Error(`SPDY control frame ${type} too short (${payload.length} bytes)`);
+  const word = (at: number): number => payload.readUInt32BE(at);
+  switch (type) {
+    case FRAME.SYN_STREAM:
+      return {
+        type: 'syn-stream',
+        flags,
+        streamId: word(0) & 0x7fffffff,
+        associatedId: word(4) & 0x7fffffff,
+        priority: (payload[8] as number) >> 5,
+        block: payload.subarray(10),
+      };
+    case FRAME.SYN_REPLY:
+    case FRAME.HEADERS:
+      return {
+        type: type === FRAME.SYN_REPLY ? 'syn-reply' : 'headers',
+        flags,
+        streamId: word(0) & 0x7fffffff,
+        block: payload.subarray(4),
+      };
+    case FRAME.RST_STREAM:
+      return { type: 'rst-stream', streamId: word(0) & 0x7fffffff, status: word(4) };
+    case FRAME.SETTINGS: {
+      const count = Math.min(word(0), Math.floor((payload.length - 4) / 8));
+      const settings: Setting[] = [];
+      for (let i = 0; i < count; i++) {
+        const head = word(4 + 8 * i);
+        settings.push({ flags: head >>> 24, id: head & 0xffffff, value: word(8 + 8 * i) });
       }
-      for (let off = 0; off < raw.length || off === 0; off += 65535) {
-        const piece = raw.subarray(off, Math.min(off + 65535, raw.length));
-        const head = Buffer.allocUnsafe(5);
-        head[0] = 0x00;
-        head.writeUInt16LE(piece.length, 1);
-        head.writeUInt16LE(~piece.length & 0xffff, 3);
-        parts.push(head, piece);
-        if (raw.length === 0) break;
-      }
-      // The empty stored block of a sync flush: it makes inflaters (Go's in particular) hand out the block's bytes
-      // without reading past the frame for the next block header.
-      parts.push(SYNC_MARKER);
-      return Buffer.concat(parts);
-    },
-    decode(block: Buffer): Promise<Headers> {
-      if (failed) return Promise.reject(failed);
-      if (block.length === 0) return Promise.resolve({});
-      return new Promise((resolve, reject) => {
-        inflate.write(block);
-        inflate.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-          if (failed) return reject(failed);
-          const raw = Buffer.concat(output);
-          output = [];
-          try {
-            resolve(parseBlock(raw));
-          } catch (err) {
-            reject(err instanceof Error ? err : new Error(String(err)));
-          }
-        });
-      });
-    },
-    close(): void {
-      inflate.close();
-    },
-  };
+      return { type: 'settings', flags, settings };
+    }
+    case FRAME.PING:
+      return { type: 'ping', id: word(0) };
+    case FRAME.GOAWAY:
+      // The status word is absent in SPDY/2-style frames; treat it as OK.
+      return {
+        type: 'goaway',
+        lastStreamId: word(0) & 0x7fffffff,
+        status: payload.length >= 8 ? word(4) : 0,
+      };
+    case FRAME.WINDOW_UPDATE:
+      return { type: 'window-update', streamId: word(0) & 0x7fffffff, delta: word(4) & 0x7fffffff };
+    default:
+      return { type: 'unknown', frameType: type, flags, payload };
+  }
 }
-
-export type HeaderCodec = ReturnType<typeof createHeaderCodec>;
-
-export const synStream = (codec: HeaderCodec, streamId: number, headers: Headers, flags = 0): Buffer => {
-  const block = codec.encode(headers);
-  const payload = Buffer.allocUnsafe(10 + block.length);
-  payload.writeUInt32BE(streamId & 0x7fffffff, 0);
-  payload.writeUInt32BE(0, 4);
-  payload.writeUInt16BE(0, 8);
-  block.copy(payload, 10);
-  return controlFrame(FRAME.SYN_STREAM, flags, payload);
-};
-
-export const synReply = (codec: HeaderCodec, streamId: number, headers: Headers, flags = 0): Buffer => {
-  const block = codec.encode(headers);
-  const payload = Buffer.allocUnsafe(REPLY_BLOCK_OFFSET + block.length);
-  payload.writeUInt32BE(streamId & 0x7fffffff, 0);
-  block.copy(payload, REPLY_BLOCK_OFFSET);
-  return controlFrame(FRAME.SYN_REPLY, flags, payload);
-};
-
-export const rstStream = (streamId: number, status: number): Buffer => {
-  const payload = Buffer.allocUnsafe(8);
-  payload.writeUInt32BE(streamId & 0x7fffffff, 0);
-  payload.writeUInt32BE(status, 4);
-  return controlFrame(FRAME.RST_STREAM, 0, payload);
-};
-
-export const pingFrame = (id: number): Buffer => {
-  const payload = Buffer.allocUnsafe(4);
-  payload.writeUInt32BE(id >>> 0, 0);
-  return controlFrame(FRAME.PING, 0, payload);
-};
-
-export const goawayFrame = (lastStreamId: number, status = 0): Buffer => {
-  const payload = Buffer.allocUnsafe(8);
-  payload.writeUInt32BE(lastStreamId & 0x7fffffff, 0);
-  payload.writeUInt32BE(status, 4);
-  return controlFrame(FRAME.GOAWAY, 0, payload);
-};
-
-/** Where the header block starts in SYN_REPLY and HEADERS payloads (see synReply). */
-export const REPLY_BLOCK_OFFSET = 4;

@@ -1,146 +1,84 @@
 import { EventEmitter } from 'node:events';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import {
   FLAG_FIN,
-  FRAME,
-  REPLY_BLOCK_OFFSET,
+  MAX_DATA_LENGTH,
   RST,
-  controlFrame,
-  createHeaderCodec,
   dataHeader,
+  decodeControl,
   goawayFrame,
   pingFrame,
-  rstStream,
-  synReply,
-  synStream,
-  type HeaderCodec,
+  rstStreamFrame,
+  synReplyFrame,
+  synStreamFrame,
+  type ControlFrame,
   type Headers,
 } from './frames.ts';
+import { createHeaderCodec, type HeaderCodec } from './header-codec.ts';
+import { FrameParser } from './parser.ts';
+import { SpdyStream, type StreamOwner } from './stream.ts';
 
-const MAX_DATA = 0xffffff;
-const EMPTY = Buffer.alloc(0);
-
-export class SpdyStream extends Duplex {
-  readonly id: number;
-  headers: Headers;
-  #session: SpdySession;
-  #localFin = false;
-  #remoteFin = false;
-  /** RST_STREAM status the peer sent, if any. */
-  resetStatus: number | undefined;
-
-  constructor(session: SpdySession, id: number, headers: Headers) {
-    super({ allowHalfOpen: true, highWaterMark: 256 * 1024 });
-    this.#session = session;
-    this.id = id;
-    this.headers = headers;
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.#session._writeData(this.id, chunk, 0, cb);
-  }
-
-  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
-    this.#session._writeData(
-      this.id,
-      chunks.length === 1
-        ? (chunks[0] as { chunk: Buffer }).chunk
-        : Buffer.concat(chunks.map((c) => c.chunk)),
-      0,
-      cb,
-    );
-  }
-
-  override _final(cb: (err?: Error | null) => void): void {
-    this.#localFin = true;
-    this.#session._writeData(this.id, EMPTY, FLAG_FIN, cb);
-    this.#maybeDone();
-  }
-
-  override _read(): void {
-    this.#session._resume(this);
-  }
-
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (!(this.#localFin && this.#remoteFin) && this.resetStatus === undefined)
-      this.#session._reset(this.id, RST.CANCEL);
-    this.#session._forget(this.id);
-    cb(err);
-  }
-
-  /** Sends RST_STREAM and drops the stream. */
-  reset(status: number = RST.CANCEL): void {
-    if (this.destroyed) return;
-    this.#session._reset(this.id, status);
-    this.resetStatus = status;
-    this.destroy();
-  }
-
-  _onData(buf: Buffer): boolean {
-    return this.push(buf);
-  }
-
-  _onFin(): void {
-    if (this.#remoteFin) return;
-    this.#remoteFin = true;
-    this.push(null);
-    this.#maybeDone();
-  }
-
-  _onReset(status: number): void {
-    this.resetStatus = status;
-    if (!this.#remoteFin) {
-      this.#remoteFin = true;
-      this.push(null);
-    }
-    this.destroy();
-  }
-
-  #maybeDone(): void {
-    if (this.#localFin && this.#remoteFin) this.#session._forget(this.id);
-  }
-}
+export { SpdyStream } from './stream.ts';
 
 export interface SpdySessionOptions {
+  /** Server role: even stream and PING ids are ours, odd ones the peer's. */
   isServer: boolean;
-  /** Server role: answer every SYN_STREAM with an empty SYN_REPLY, as the kubelet does. */
+  /** Answer every SYN_STREAM with an empty SYN_REPLY, as the kubelet does (default: the server role does). */
   autoReply?: boolean;
+  /** Bytes the transport may hold before stream writes wait for it to drain (default 1 MiB). */
+  writeBufferBytes?: number;
+  /** How long ping() waits for its PONG by default. */
+  pingTimeoutMs?: number;
+  now?: () => number;
 }
 
+type PendingPing = { resolve: (rtt: number) => void; reject: (err: Error) => void; start: number };
+
 /**
- * A SPDY/3.1 session over any duplex (a TLS socket, or a WebSocket tunnel). No flow control is enforced, as with the
- * Kubernetes implementation; backpressure comes from pausing the transport while any stream's reader is full.
+ * A SPDY/3.1 session over any duplex (a TCP or TLS socket, or a WebSocket tunnel). Flow control is not enforced,
+ * as in the Kubernetes implementation (it never sends WINDOW_UPDATE); backpressure comes from the transport: it is
+ * paused while any stream's reader is full, and stream writes complete only when the transport has drained.
+ *
+ * Events: 'stream' (stream, headers) for streams the peer opens; 'goaway'; 'close' (error | null).
  */
-export class SpdySession extends EventEmitter {
+export class SpdySession extends EventEmitter implements StreamOwner {
   readonly isServer: boolean;
+  readonly closed: Promise<void>;
   #socket: Duplex;
   #codec: HeaderCodec = createHeaderCodec();
+  #parser: FrameParser;
   #streams = new Map<number, SpdyStream>();
   #nextStreamId: number;
   #nextPingId: number;
-  #pings = new Map<number, { resolve: (rtt: number) => void; reject: (err: Error) => void; start: number }>();
+  #pings = new Map<number, PendingPing>();
+  #pingTimeoutMs: number;
+  #writeBuffer: number;
+  #now: () => number;
   #paused = new Set<SpdyStream>();
   #drainWaiters: Array<(err?: Error | null) => void> = [];
-  #chunks: Buffer[] = [];
-  #buffered = 0;
-  #dataRemaining = 0;
-  #dataStreamId = 0;
-  #dataFin = false;
   #lastRemoteStreamId = 0;
   #goawayReceived = false;
+  #goawaySent = false;
   #closed = false;
   #autoReply: boolean;
-  readonly closed: Promise<void>;
+  #closeError: Error | null = null;
   #resolveClosed!: () => void;
 
   constructor(socket: Duplex, options: SpdySessionOptions) {
     super();
     this.isServer = options.isServer;
     this.#autoReply = options.autoReply ?? options.isServer;
+    this.#pingTimeoutMs = options.pingTimeoutMs ?? 10_000;
+    this.#writeBuffer = options.writeBufferBytes ?? 1024 * 1024;
+    this.#now = options.now ?? (() => performance.now());
     this.#socket = socket;
     this.#nextStreamId = options.isServer ? 2 : 1;
     this.#nextPingId = options.isServer ? 2 : 1;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#parser = new FrameParser({
+      onControl: (type, flags, payload) => this.#onControl(decodeControl(type, flags, payload)),
+      onData: (id, piece, fin) => this.#onData(id, piece, fin),
+    });
     socket.on('data', (chunk: Buffer) => this.#onChunk(chunk));
     socket.on('drain', () => this.#flushDrain());
     socket.on('end', () => this.#teardown(null));
@@ -152,6 +90,11 @@ export class SpdySession extends EventEmitter {
     return this.#closed;
   }
 
+  /** Why the session ended (null for an orderly close or while open). */
+  get closeError(): Error | null {
+    return this.#closeError;
+  }
+
   get streamCount(): number {
     return this.#streams.size;
   }
@@ -160,7 +103,7 @@ export class SpdySession extends EventEmitter {
     return this.#goawayReceived;
   }
 
-  /** Runs `fn` with the transport corked, so the frames it writes leave together. */
+  /** Runs `fn` with the transport corked, so the frames it writes leave in one write. */
   batch<T>(fn: () => T): T {
     this.#socket.cork();
     try {
@@ -170,17 +113,24 @@ export class SpdySession extends EventEmitter {
     }
   }
 
-  openStream(headers: Headers, fin = false): SpdyStream {
-    if (this.#closed) throw new Error('SPDY session is closed');
+  /** Opens a stream; `halfClosed` sends our FIN right after SYN_STREAM (as client-go does for error streams). */
+  openStream(headers: Headers, options: { halfClosed?: boolean } = {}): SpdyStream {
+    if (this.#closed || this.#goawaySent) throw new Error('SPDY session is closed');
+    if (this.#goawayReceived) throw new Error('SPDY session is going away');
     const id = this.#nextStreamId;
     this.#nextStreamId += 2;
     const stream = new SpdyStream(this, id, headers);
     this.#streams.set(id, stream);
-    this.#socket.write(synStream(this.#codec, id, headers, fin ? FLAG_FIN : 0));
+    this.batch(() => {
+      this.#socket.write(synStreamFrame(this.#codec, id, headers));
+      if (options.halfClosed) this.#socket.write(dataHeader(id, FLAG_FIN, 0));
+    });
+    if (options.halfClosed) stream.markLocalFin();
     return stream;
   }
 
-  ping(timeoutMs = 10_000): Promise<number> {
+  /** Round-trip time of one PING in milliseconds. */
+  ping(timeoutMs = this.#pingTimeoutMs): Promise<number> {
     if (this.#closed) return Promise.reject(new Error('SPDY session is closed'));
     const id = this.#nextPingId;
     this.#nextPingId = (this.#nextPingId + 2) >>> 0;
@@ -193,64 +143,170 @@ export class SpdySession extends EventEmitter {
       this.#pings.set(id, {
         resolve: (rtt) => (clearTimeout(timer), resolve(rtt)),
         reject: (err) => (clearTimeout(timer), reject(err)),
-        start: performance.now(),
+        start: this.#now(),
       });
       this.#socket.write(pingFrame(id));
     });
   }
 
-  goaway(): void {
-    if (!this.#closed) this.#socket.write(goawayFrame(this.#lastRemoteStreamId));
+  /**
+   * Graceful: GOAWAY, no new streams either way; the transport ends once the open streams are done.
+   * Resolves when the session is gone.
+   */
+  close(): Promise<void> {
+    if (!this.#closed && !this.#goawaySent) {
+      this.#goawaySent = true;
+      this.#socket.write(goawayFrame(this.#lastRemoteStreamId));
+      this.#endIfIdle();
+    }
+    return this.closed;
   }
 
-  /** Ends the transport after pending writes; streams still open are destroyed when it closes. */
-  close(): void {
-    if (this.#closed) return;
-    this.goaway();
-    this.#socket.end();
-  }
-
+  /** Immediate: the transport is destroyed and every stream with it. */
   destroy(err?: Error): void {
-    this.#socket.destroy();
     this.#teardown(err ?? null);
   }
 
-  _writeData(id: number, chunk: Buffer, flags: number, cb: (err?: Error | null) => void): void {
+  // --- StreamOwner ------------------------------------------------------------------------------------------
+
+  writeData(id: number, chunks: Buffer[], flags: number, cb: (err?: Error | null) => void): void {
     if (this.#closed) {
-      cb(new Error('SPDY session is closed'));
+      cb(this.#closeError ?? new Error('SPDY session is closed'));
       return;
     }
     const socket = this.#socket;
-    let ok = true;
     socket.cork();
-    if (chunk.length <= MAX_DATA) {
-      socket.write(dataHeader(id, flags, chunk.length));
-      if (chunk.length > 0) ok = socket.write(chunk);
-    } else {
-      for (let off = 0; off < chunk.length; off += MAX_DATA) {
-        const part = chunk.subarray(off, Math.min(off + MAX_DATA, chunk.length));
-        const last = off + MAX_DATA >= chunk.length;
-        socket.write(dataHeader(id, last ? flags : 0, part.length));
-        ok = socket.write(part);
+    if (chunks.length === 0) socket.write(dataHeader(id, flags, 0));
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i] as Buffer;
+      const lastFlags = i === chunks.length - 1 ? flags : 0;
+      if (chunk.length <= MAX_DATA_LENGTH) {
+        socket.write(dataHeader(id, lastFlags, chunk.length));
+        if (chunk.length > 0) socket.write(chunk);
+        continue;
+      }
+      for (let off = 0; off < chunk.length; off += MAX_DATA_LENGTH) {
+        const part = chunk.subarray(off, off + MAX_DATA_LENGTH);
+        socket.write(dataHeader(id, off + part.length === chunk.length ? lastFlags : 0, part.length));
+        socket.write(part);
       }
     }
     socket.uncork();
-    if (ok && !socket.writableNeedDrain) cb();
+    // Streams may queue up to a bound in the transport before they wait for 'drain': several frames then leave in
+    // one writev instead of one write and one drain per chunk.
+    if (socket.writableLength <= this.#writeBuffer) cb();
     else this.#drainWaiters.push(cb);
   }
 
-  _reset(id: number, status: number): void {
-    if (!this.#closed) this.#socket.write(rstStream(id, status));
+  writeReset(id: number, status: number): void {
+    if (!this.#closed) this.#socket.write(rstStreamFrame(id, status));
   }
 
-  _forget(id: number): void {
+  readWanted(stream: SpdyStream): void {
+    if (this.#paused.delete(stream) && this.#paused.size === 0 && !this.#closed) this.#socket.resume();
+  }
+
+  forget(stream: SpdyStream): void {
+    if (this.#streams.get(stream.id) === stream) this.#streams.delete(stream.id);
+    this.readWanted(stream);
+    this.#endIfIdle();
+  }
+
+  // --- receiving --------------------------------------------------------------------------------------------
+
+  #onChunk(chunk: Buffer): void {
+    // Frames written in answer to one read (SYN_REPLY, PING) leave together.
+    this.#socket.cork();
+    try {
+      this.#parser.push(chunk);
+    } catch (err) {
+      this.destroy(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.#socket.uncork();
+    }
+  }
+
+  #onData(id: number, piece: Buffer, fin: boolean): void {
     const stream = this.#streams.get(id);
-    this.#streams.delete(id);
-    if (stream && this.#paused.delete(stream) && this.#paused.size === 0) this.#socket.resume();
+    if (!stream) return;
+    if (piece.length > 0 && !stream.receive(piece)) {
+      this.#paused.add(stream);
+      this.#socket.pause();
+    }
+    if (fin) stream.receiveFin();
   }
 
-  _resume(stream: SpdyStream): void {
-    if (this.#paused.delete(stream) && this.#paused.size === 0) this.#socket.resume();
+  #onControl(frame: ControlFrame): void {
+    switch (frame.type) {
+      case 'syn-stream':
+        this.#onSynStream(frame.streamId, frame.flags, frame.block);
+        return;
+      case 'syn-reply':
+      case 'headers': {
+        // Decoded even when unused: the inflate context spans every block of the session.
+        this.#codec.decode(frame.block).catch((err: unknown) => this.#fail(err));
+        if (frame.flags & FLAG_FIN) this.#streams.get(frame.streamId)?.receiveFin();
+        return;
+      }
+      case 'rst-stream': {
+        const stream = this.#streams.get(frame.streamId);
+        this.#streams.delete(frame.streamId);
+        stream?.receiveReset(frame.status);
+        return;
+      }
+      case 'ping': {
+        const mine = (frame.id % 2 === 0) === this.isServer;
+        if (!mine) {
+          this.#socket.write(pingFrame(frame.id));
+          return;
+        }
+        const pending = this.#pings.get(frame.id);
+        this.#pings.delete(frame.id);
+        pending?.resolve(this.#now() - pending.start);
+        return;
+      }
+      case 'goaway':
+        this.#goawayReceived = true;
+        this.emit('goaway', frame.lastStreamId, frame.status);
+        this.#endIfIdle();
+        return;
+      default:
+        // SETTINGS, WINDOW_UPDATE and unknown types: no flow control, as the Kubernetes implementation.
+        return;
+    }
+  }
+
+  #onSynStream(id: number, flags: number, block: Buffer): void {
+    const decoded = this.#codec.decode(block);
+    const refuse = (status: number): void => {
+      decoded.catch((err: unknown) => this.#fail(err));
+      this.#socket.write(rstStreamFrame(id, status));
+    };
+    if (id === 0 || id % 2 === (this.isServer ? 0 : 1) || id <= this.#lastRemoteStreamId) {
+      refuse(RST.PROTOCOL_ERROR);
+      return;
+    }
+    this.#lastRemoteStreamId = id;
+    if (this.#goawaySent || this.#goawayReceived || this.listenerCount('stream') === 0) {
+      refuse(RST.REFUSED_STREAM);
+      return;
+    }
+    // Registered at once so the DATA that follows is buffered; announced once its headers are inflated.
+    const stream = new SpdyStream(this, id, {});
+    this.#streams.set(id, stream);
+    if (this.#autoReply) this.#socket.write(synReplyFrame(this.#codec, id, {}));
+    if (flags & FLAG_FIN) stream.receiveFin();
+    decoded.then(
+      (headers) => {
+        stream.headers = headers;
+        if (!this.#closed && !stream.destroyed) this.emit('stream', stream, headers);
+      },
+      (err: unknown) => this.#fail(err),
+    );
+  }
+
+  #fail(err: unknown): void {
+    this.destroy(err instanceof Error ? err : new Error(String(err)));
   }
 
   #flushDrain(): void {
@@ -259,178 +315,22 @@ export class SpdySession extends EventEmitter {
     for (const cb of waiters) cb();
   }
 
-  #take(n: number): Buffer {
-    const first = this.#chunks[0] as Buffer;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(n);
-    } else {
-      out = Buffer.allocUnsafe(n);
-      let off = 0;
-      while (off < n) {
-        const c = this.#chunks[0] as Buffer;
-        const k = Math.min(c.length, n - off);
-        c.copy(out, off, 0, k);
-        off += k;
-        if (k === c.length) this.#chunks.shift();
-        else this.#chunks[0] = c.subarray(k);
-      }
-    }
-    this.#buffered -= n;
-    return out;
-  }
-
-  #peek8(): Buffer {
-    const first = this.#chunks[0] as Buffer;
-    if (first.length >= 8) return first;
-    const out = Buffer.allocUnsafe(8);
-    let off = 0;
-    for (const c of this.#chunks) {
-      const k = Math.min(c.length, 8 - off);
-      c.copy(out, off, 0, k);
-      off += k;
-      if (off === 8) break;
-    }
-    return out;
-  }
-
-  #onChunk(chunk: Buffer): void {
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    // Replies triggered by one read (SYN_REPLY, PING) leave in one write.
-    this.#socket.cork();
-    try {
-      this.#parse();
-    } catch (err) {
-      this.destroy(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      this.#socket.uncork();
-    }
-  }
-
-  #parse(): void {
-    for (;;) {
-      if (this.#dataRemaining > 0) {
-        if (this.#buffered === 0) return;
-        const first = this.#chunks[0] as Buffer;
-        const n = Math.min(first.length, this.#dataRemaining);
-        const piece = this.#take(n);
-        this.#dataRemaining -= n;
-        const stream = this.#streams.get(this.#dataStreamId);
-        if (stream && !stream.destroyed && !stream._onData(piece)) {
-          this.#paused.add(stream);
-          this.#socket.pause();
-        }
-        if (this.#dataRemaining === 0 && this.#dataFin) stream?._onFin();
-        continue;
-      }
-      if (this.#buffered < 8) return;
-      const head = this.#peek8();
-      const word0 = head.readUInt32BE(0);
-      const word1 = head.readUInt32BE(4);
-      const flags = word1 >>> 24;
-      const length = word1 & 0xffffff;
-      if (word0 & 0x80000000) {
-        if (this.#buffered < 8 + length) return;
-        this.#take(8);
-        const payload = length > 0 ? this.#take(length) : EMPTY;
-        this.#onControl(word0 & 0xffff, flags, payload);
-        if (this.#closed) return;
-      } else {
-        this.#take(8);
-        const id = word0 & 0x7fffffff;
-        const fin = (flags & FLAG_FIN) !== 0;
-        if (length === 0) {
-          if (fin) this.#streams.get(id)?._onFin();
-          continue;
-        }
-        this.#dataStreamId = id;
-        this.#dataRemaining = length;
-        this.#dataFin = fin;
-      }
-    }
-  }
-
-  #onControl(type: number, flags: number, payload: Buffer): void {
-    switch (type) {
-      case FRAME.SYN_STREAM: {
-        const id = payload.readUInt32BE(0) & 0x7fffffff;
-        const decoded = this.#codec.decode(payload.subarray(10));
-        this.#lastRemoteStreamId = id;
-        if (this.#goawayReceived || this.listenerCount('stream') === 0) {
-          decoded.catch(() => undefined);
-          this.#socket.write(rstStream(id, RST.REFUSED_STREAM));
-          return;
-        }
-        // Registered at once so DATA that follows is buffered; announced once its headers are inflated.
-        const stream = new SpdyStream(this, id, {});
-        this.#streams.set(id, stream);
-        if (this.#autoReply) this.#socket.write(synReply(this.#codec, id, {}));
-        if (flags & FLAG_FIN) stream._onFin();
-        decoded.then(
-          (headers) => {
-            stream.headers = headers;
-            if (!this.#closed) this.emit('stream', stream, headers);
-          },
-          (err: unknown) => this.destroy(err instanceof Error ? err : new Error(String(err))),
-        );
-        return;
-      }
-      case FRAME.SYN_REPLY: {
-        const id = payload.readUInt32BE(0) & 0x7fffffff;
-        this.#codec.decode(payload.subarray(REPLY_BLOCK_OFFSET)).catch(() => undefined);
-        if (flags & FLAG_FIN) this.#streams.get(id)?._onFin();
-        return;
-      }
-      case FRAME.HEADERS: {
-        const id = payload.readUInt32BE(0) & 0x7fffffff;
-        this.#codec.decode(payload.subarray(REPLY_BLOCK_OFFSET)).catch(() => undefined);
-        if (flags & FLAG_FIN) this.#streams.get(id)?._onFin();
-        return;
-      }
-      case FRAME.RST_STREAM: {
-        const id = payload.readUInt32BE(0) & 0x7fffffff;
-        const status = payload.readUInt32BE(4);
-        const stream = this.#streams.get(id);
-        this.#streams.delete(id);
-        stream?._onReset(status);
-        return;
-      }
-      case FRAME.PING: {
-        const id = payload.readUInt32BE(0);
-        const mine = (id % 2 === 1) !== this.isServer;
-        if (!mine) {
-          this.#socket.write(controlFrame(FRAME.PING, 0, payload));
-          return;
-        }
-        const pending = this.#pings.get(id);
-        this.#pings.delete(id);
-        pending?.resolve(performance.now() - pending.start);
-        return;
-      }
-      case FRAME.GOAWAY:
-        this.#goawayReceived = true;
-        this.emit('goaway');
-        return;
-      default:
-        // SETTINGS, WINDOW_UPDATE and unknown frames: no flow control, as the Kubernetes implementation.
-        return;
-    }
+  #endIfIdle(): void {
+    if (!this.#closed && this.#streams.size === 0 && (this.#goawaySent || this.#goawayReceived))
+      this.#socket.end();
   }
 
   #teardown(err: Error | null): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closeError = err;
+    this.#parser.stop();
     const error = err ?? new Error('SPDY session closed');
     for (const p of this.#pings.values()) p.reject(error);
     this.#pings.clear();
-    for (const stream of this.#streams.values()) {
-      stream.resetStatus ??= RST.CANCEL;
-      stream.destroy();
-    }
+    const streams = [...this.#streams.values()];
     this.#streams.clear();
+    for (const stream of streams) stream.abort();
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const cb of waiters) cb(error);

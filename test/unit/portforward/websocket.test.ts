@@ -1,7 +1,7 @@
 import { Duplex, PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { WebSocketConnection } from '../../../src/portforward/websocket.ts';
+import { OP, WebSocketConnection } from '../../../src/portforward/websocket.ts';
 
 /** Runs a client connection's output through a server connection's parser, split at arbitrary points. */
 function relay(messages: Buffer[], cuts: number[], streaming: boolean): Buffer {
@@ -17,7 +17,7 @@ function relay(messages: Buffer[], cuts: number[], streaming: boolean): Buffer {
   for (const m of messages) client.send(m);
   const bytes = Buffer.concat(written);
   const input = new PassThrough();
-  const server = new WebSocketConnection(input, false, undefined, { streaming });
+  const server = new WebSocketConnection(input, false, undefined, { streaming }).start();
   const got: Buffer[] = [];
   server.on('piece', (b: Buffer) => got.push(Buffer.from(b)));
   server.on('message', (b: Buffer) => got.push(Buffer.from(b)));
@@ -44,5 +44,87 @@ describe('WebSocket framing', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+/** A client-to-server frame built by hand (masked), for fragmentation and control frames. */
+function rawFrame(opcode: number, payload: Buffer, fin: boolean): Buffer {
+  const key = Buffer.from([1, 2, 3, 4]);
+  const masked = Buffer.from(payload.map((b, i) => b ^ (key[i & 3] as number)));
+  return Buffer.concat([Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | payload.length]), key, masked]);
+}
+
+/** A server connection fed from `input`, with what it writes back collected and parsed by a client connection. */
+function serverUnderTest() {
+  const written: Buffer[] = [];
+  const wire = new Duplex({
+    write(chunk: Buffer, _enc, cb) {
+      written.push(chunk);
+      cb();
+    },
+    read() {},
+  });
+  // Delivered synchronously, as a socket's 'data' events are.
+  const input = { write: (b: Buffer) => wire.emit('data', b) };
+  const server = new WebSocketConnection(wire, false).start();
+  const replies = (): Array<{ opcode: number; payload: Buffer }> => {
+    const bytes = Buffer.concat(written);
+    const out: Array<{ opcode: number; payload: Buffer }> = [];
+    for (let off = 0; off < bytes.length;) {
+      const len = (bytes[off + 1] as number) & 0x7f;
+      expect((bytes[off + 1] as number) & 0x80).toBe(0); // servers never mask
+      out.push({ opcode: (bytes[off] as number) & 0x0f, payload: bytes.subarray(off + 2, off + 2 + len) });
+      off += 2 + len;
+    }
+    return out;
+  };
+  return { server, input, replies };
+}
+
+describe('WebSocket control frames and fragments', () => {
+  it('reassembles a fragmented message around an interleaved PING, which is answered with a PONG', () => {
+    const { server, input, replies } = serverUnderTest();
+    const messages: Array<[string, boolean]> = [];
+    server.on('message', (m: Buffer, binary: boolean) => messages.push([m.toString(), binary]));
+    input.write(rawFrame(OP.TEXT, Buffer.from('ab'), false));
+    input.write(rawFrame(OP.PING, Buffer.from('beat'), true));
+    input.write(rawFrame(OP.CONT, Buffer.from('cd'), false));
+    input.write(rawFrame(OP.CONT, Buffer.from('ef'), true));
+    expect(messages).toEqual([['abcdef', false]]);
+    expect(replies()).toEqual([{ opcode: OP.PONG, payload: Buffer.from('beat') }]);
+  });
+
+  it('answers a close frame with its code and reports the close once', () => {
+    const { server, input, replies } = serverUnderTest();
+    const events: string[] = [];
+    server.on('peer-close', (code: number, reason: string) => events.push(`peer-close ${code} ${reason}`));
+    server.on('close', () => events.push('close'));
+    const body = Buffer.alloc(5);
+    body.writeUInt16BE(1000, 0);
+    body.write('bye', 2);
+    input.write(rawFrame(OP.CLOSE, body, true));
+    expect(events).toEqual(['peer-close 1000 bye', 'close']);
+    expect(replies()).toEqual([{ opcode: OP.CLOSE, payload: body.subarray(0, 2) }]);
+    expect(server.send(Buffer.from('late'))).toBe(false);
+  });
+
+  it('masks what a client sends and sends nothing after its own close frame', () => {
+    const written: Buffer[] = [];
+    const wire = new Duplex({
+      write(chunk: Buffer, _enc, cb) {
+        written.push(chunk);
+        cb();
+      },
+      read() {},
+    });
+    const client = new WebSocketConnection(wire, true).start();
+    client.sendv([Buffer.from('he'), Buffer.from('llo')]);
+    const frame = Buffer.concat(written);
+    expect((frame[1] as number) & 0x80).toBe(0x80);
+    const key = frame.subarray(2, 6);
+    expect(Buffer.from(frame.subarray(6).map((b, i) => b ^ (key[i & 3] as number))).toString()).toBe('hello');
+    client.close(1000);
+    expect(client.closed).toBe(true);
+    expect(client.send(Buffer.from('late'))).toBe(false);
   });
 });

@@ -1,0 +1,89 @@
+import type { SpdySession, SpdyStream } from './spdy/session.ts';
+import type { PortForwardConnection, PortForwardSession } from './types.ts';
+
+export interface SpdyClientOptions {
+  protocol: 'spdy' | 'websocket-tunnel';
+  /** 0 disables keep-alive PINGs. */
+  pingIntervalMs: number;
+  /** A PING without answer within this bound means the peer is dead: the session is destroyed. */
+  pingTimeoutMs: number;
+}
+
+/** Collects an error stream to its end: the kubelet writes plain text there when forwarding fails. */
+function readErrorText(stream: SpdyStream): Promise<string | null> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    stream.on('data', (d: Buffer) => parts.push(d));
+    stream.on('error', () => undefined);
+    stream.once('close', () => {
+      const text = Buffer.concat(parts).toString('utf8').trim();
+      resolve(text.length > 0 ? text : null);
+    });
+  });
+}
+
+/** Port-forward over a SPDY session (direct or tunnelled): one error and one data stream per connection. */
+export class SpdyPortForwardSession implements PortForwardSession {
+  readonly protocol: 'spdy' | 'websocket-tunnel';
+  readonly closed: Promise<void>;
+  #session: SpdySession;
+  #requestId = 0;
+  #pinger: NodeJS.Timeout | undefined;
+
+  constructor(session: SpdySession, options: SpdyClientOptions) {
+    this.#session = session;
+    this.protocol = options.protocol;
+    this.closed = session.closed;
+    if (options.pingIntervalMs > 0) {
+      this.#pinger = setInterval(() => {
+        session.ping(options.pingTimeoutMs).catch((err: unknown) => {
+          if (!session.isClosed)
+            session.destroy(new Error('port-forward peer did not answer PING', { cause: err }));
+        });
+      }, options.pingIntervalMs);
+      this.#pinger.unref();
+    }
+    void session.closed.then(() => clearInterval(this.#pinger));
+  }
+
+  get isClosed(): boolean {
+    return this.#session.isClosed || this.#session.goawayReceived;
+  }
+
+  /** Why the session ended, when it did not end in order. */
+  get closeError(): Error | null {
+    return this.#session.closeError;
+  }
+
+  get streamCount(): number {
+    return this.#session.streamCount;
+  }
+
+  open(port: number): PortForwardConnection {
+    const requestID = String(++this.#requestId);
+    const base = { port: String(port), requestID };
+    // Both SYN_STREAMs leave in one write and data may follow at once: frames are ordered, the server pairs the
+    // streams by requestID, so there is no round trip to wait for.
+    const [errorStream, data] = this.#session.batch((): [SpdyStream, SpdyStream] => [
+      this.#session.openStream({ streamType: 'error', ...base }, { halfClosed: true }),
+      this.#session.openStream({ streamType: 'data', ...base }),
+    ]);
+    const error = readErrorText(errorStream);
+    // Release the error stream with the data stream (client-go's RemoveStreams; kubernetes#112032).
+    data.once('close', () => setImmediate(() => errorStream.destroy()));
+    return { data, error };
+  }
+
+  ping(): Promise<number> {
+    return this.#session.ping();
+  }
+
+  close(): Promise<void> {
+    return this.#session.close();
+  }
+
+  destroy(err?: Error): void {
+    clearInterval(this.#pinger);
+    this.#session.destroy(err);
+  }
+}
