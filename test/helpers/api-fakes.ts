@@ -491,6 +491,7 @@ export function createFakeViews(options: FakeOptions = {}) {
 
   return {
     views,
+    now,
     calls,
     services,
     publish,

@@ -32,6 +32,7 @@ export async function startApi(options: Partial<ApiAppOptions> & { fake?: FakeOp
     apiKey: API_KEY,
     allowedHosts: ['kubefwd.internal', '127.0.0.1', 'localhost', '127.2.27.1'],
     log: silentLogger(),
+    now: fake.now,
     observeApiRequest: (o) => observed.push(o),
     ...options,
   });
