@@ -21,6 +21,8 @@ export interface ApiServer {
   close(): Promise<void>;
   readonly url: string;
   readonly port: number;
+  /** Requests answered 503 because they came in while closing. */
+  readonly refusedWhileClosing: number;
 }
 
 /**
@@ -34,9 +36,11 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   let starting: Promise<void> | undefined;
   let address: AddressInfo | undefined;
   const sockets = new Set<Socket>();
+  let refused = 0;
 
   const server = http.createServer((req, res) => {
     if (closing) {
+      refused++;
       // Late requests (a keep-alive socket that raced close) get the envelope, not a reset.
       const body = JSON.stringify(
         errorBody('SHUTTING_DOWN', 'kubefwd is shutting down', {
@@ -97,6 +101,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     },
     get port() {
       return address?.port ?? options.port;
+    },
+    get refusedWhileClosing() {
+      return refused;
     },
   };
 }
