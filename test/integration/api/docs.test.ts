@@ -49,7 +49,7 @@ describe.skipIf(!chromium)('/docs in headless Chromium', () => {
           url,
         ],
         { timeout: 60_000, maxBuffer: 64 << 20 },
-        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+        (err, stdout) => (err ? reject(new Error(`chromium failed: ${err.message}`)) : resolve(stdout)),
       );
     });
     const rendered = new Set(
