@@ -26,3 +26,6 @@ export function obj(properties: Record<string, Schema>, optional: readonly strin
   const required = Object.keys(properties).filter((k) => !optional.includes(k));
   return { type: 'object', ...(required.length ? { required } : {}), properties };
 }
+
+/** Byte counts and rates. */
+export const bytes: Schema = { type: 'number', minimum: 0 };
