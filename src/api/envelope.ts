@@ -2,105 +2,101 @@ import type { NextFunction, Request, Response } from 'express';
 import { ERROR_CODES, KubefwdError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 
-/** The `{success, data, error, meta}` envelope, shared by the app and the server's shutdown path. */
-export interface Meta {
-  count?: number;
-  total?: number;
-  timestamp: string;
-  requestId: string;
+export function requestId(res: Response): string {
+  return String(res.getHeader('X-Request-Id') ?? '');
 }
 
-export function errorBody(code: ErrorCode, message: string, meta: Meta) {
-  return { success: false as const, error: { code, message }, meta };
-}
-
-/** Request-scoped helpers the routers use; `now` is the app's injected clock. */
-export function createResponder(now: () => number) {
-  const meta = (res: Response, extra: { count?: number; total?: number } = {}): Meta => ({
-    ...extra,
-    timestamp: new Date(now()).toISOString(),
-    requestId: String(res.getHeader('X-Request-Id') ?? ''),
+/** `{success, data, error, meta}` on every route but /api/health. */
+export function send(res: Response, data: unknown, options: { status?: number; count?: number } = {}): void {
+  res.status(options.status ?? 200).json({
+    success: true,
+    data,
+    meta: {
+      ...(options.count === undefined ? {} : { count: options.count }),
+      timestamp: new Date().toISOString(),
+      requestId: requestId(res),
+    },
   });
-  return {
-    meta,
-    send(
-      res: Response,
-      data: unknown,
-      options: { status?: number; count?: number; total?: number } = {},
-    ): void {
-      const extra = {
-        ...(options.count === undefined ? {} : { count: options.count }),
-        ...(options.total === undefined ? {} : { total: options.total }),
-      };
-      res.status(options.status ?? 200).json({ success: true, data, meta: meta(res, extra) });
-    },
-    /** Arrays carry meta.count. */
-    sendList(res: Response, data: unknown[]): void {
-      res.status(200).json({ success: true, data, meta: meta(res, { count: data.length }) });
-    },
-    sendError(res: Response, code: ErrorCode, message: string): void {
-      res.status(ERROR_CODES[code].status).json(errorBody(code, message, meta(res)));
-    },
-  };
 }
 
-export type Responder = ReturnType<typeof createResponder>;
-
-interface HttpishError {
-  type?: unknown;
-  status?: unknown;
-  statusCode?: unknown;
-  message?: unknown;
+export function sendError(res: Response, code: ErrorCode, message: string): void {
+  res.status(ERROR_CODES[code].status).json({
+    success: false,
+    error: { code, message },
+    meta: { timestamp: new Date().toISOString(), requestId: requestId(res) },
+  });
 }
 
-/** Maps what body-parser, the router and handlers throw to one of our codes. */
-export function classifyError(err: unknown): { code: ErrorCode; message: string } | undefined {
-  if (err instanceof KubefwdError) return { code: err.code, message: err.message };
-  const e = (typeof err === 'object' && err !== null ? err : {}) as HttpishError;
-  switch (e.type) {
-    case 'entity.too.large':
-      return { code: 'PAYLOAD_TOO_LARGE', message: 'request body too large' };
-    case 'entity.parse.failed':
-      return { code: 'BAD_REQUEST', message: 'request body is not valid JSON' };
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported body encoding or charset' };
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-      return { code: 'BAD_REQUEST', message: 'request body could not be read' };
-  }
-  const status = Number(e.status ?? e.statusCode);
-  if (err instanceof URIError || (status === 400 && /decod|URI/i.test(String(e.message))))
-    return { code: 'BAD_REQUEST', message: 'malformed percent-encoding in the URL' };
-  if (status === 400) return { code: 'BAD_REQUEST', message: 'bad request' };
-  if (status === 413) return { code: 'PAYLOAD_TOO_LARGE', message: 'request body too large' };
-  if (status === 415) return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported media type' };
-  return undefined;
-}
-
-/** The one error middleware: any thrown error becomes the envelope with a stable code; stacks never leak. */
-export function errorHandler(log: Logger, responder: Responder) {
-  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+/** The one error middleware: any thrown error becomes the envelope with a stable code; no stack leaks. */
+export function errorHandler(log: Logger) {
+  return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
     if (res.headersSent) {
-      // A stream already started (SSE): all we can do is end it.
       res.destroy();
       return;
     }
-    const known = classifyError(err);
-    if (known) {
-      if (ERROR_CODES[known.code].status >= 500)
-        log.warn({ code: known.code, method: req.method, path: req.path.slice(0, 200) }, known.message);
-      responder.sendError(res, known.code, known.message);
-      return;
-    }
-    log.error(
-      {
-        err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err),
-        path: req.path.slice(0, 200),
-      },
-      'API request failed',
-    );
-    responder.sendError(res, 'INTERNAL_ERROR', 'internal error');
+    const e = err as { type?: string; status?: number; message?: string };
+    if (err instanceof KubefwdError) return sendError(res, err.code, err.message);
+    if (e?.type === 'entity.too.large') return sendError(res, 'PAYLOAD_TOO_LARGE', 'request body too large');
+    if (e?.type === 'entity.parse.failed')
+      return sendError(res, 'BAD_REQUEST', 'request body is not valid JSON');
+    if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
+      return sendError(res, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported encoding');
+    if (err instanceof URIError || (e?.status === 400 && /decode/i.test(e.message ?? '')))
+      return sendError(res, 'BAD_REQUEST', 'malformed URL encoding');
+    if (e?.status === 400) return sendError(res, 'BAD_REQUEST', 'bad request');
+    log.error({ err: e?.message ?? String(err) }, 'API request failed');
+    sendError(res, 'INTERNAL_ERROR', 'internal error');
   };
+}
+
+export const bad = (message: string): KubefwdError => new KubefwdError('BAD_REQUEST', message);
+export const notFound = (message: string): KubefwdError => new KubefwdError('NOT_FOUND', message);
+
+/** Bounded integer query parameter. */
+export function intParam(value: unknown, name: string, def: number, min: number, max: number): number {
+  if (value === undefined || value === '') return def;
+  if (typeof value !== 'string' || !/^-?\d{1,9}$/.test(value)) throw bad(`${name} must be an integer`);
+  const n = Number(value);
+  if (n < min || n > max) throw bad(`${name} must be between ${min} and ${max}`);
+  return n;
+}
+
+export function strParam(
+  value: unknown,
+  name: string,
+  pattern = /^[A-Za-z0-9._:/@-]{1,253}$/,
+): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !pattern.test(value)) throw bad(`invalid ${name}`);
+  return value;
+}
+
+export const RFC1123 = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** Pod and object names: lowercase RFC 1123 subdomains. */
+export function subdomainParam(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !SUBDOMAIN.test(value))
+    throw bad(`${what} must be a lowercase RFC 1123 subdomain`);
+  return value;
+}
+
+export function nameParam(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !RFC1123.test(value))
+    throw bad(`${what} must be a lowercase RFC 1123 label`);
+  return value;
+}
+
+/** Paging as the original: limit (1..1000, default 100), offset, search (case-insensitive substring). */
+export function page<T>(
+  items: T[],
+  query: Request['query'],
+  text: (item: T) => string,
+): { items: T[]; total: number } {
+  const limit = intParam(query.limit, 'limit', 100, 1, 1000);
+  const offset = intParam(query.offset, 'offset', 0, 0, 1_000_000);
+  const search = typeof query.search === 'string' ? query.search.toLowerCase().slice(0, 200) : undefined;
+  const filtered = search ? items.filter((i) => text(i).toLowerCase().includes(search)) : items;
+  return { items: filtered.slice(offset, offset + limit), total: filtered.length };
 }

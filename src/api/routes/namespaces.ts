@@ -1,36 +1,120 @@
 import { Router } from 'express';
-import { bodyObject, contextParam, keyParam, labelParam, notFound, page, selectorParam } from '../params.ts';
-import type { RouteContext } from './context.ts';
+import { bad, intParam, nameParam, notFound, page, send, strParam, subdomainParam } from '../envelope.ts';
+import type { ApiViews } from '../views.ts';
 
-const namespaceKey = (value: unknown): string => keyParam(value, 'namespace', 1);
-
-export function namespacesRouter({ views, respond }: RouteContext): Router {
-  const r = Router({ strict: true });
-  const ns = views.namespaces;
-  r.get('/api/v1/namespaces', async (req, res) => {
-    const all = [...(await ns.list())].sort((a, b) => a.key.localeCompare(b.key));
-    const { items, total } = page(all, req.query, (n) => `${n.namespace} ${n.context}`);
-    respond.send(res, { namespaces: items }, { count: items.length, total });
+export function namespacesRouter(views: ApiViews): Router {
+  const r = Router();
+  r.get('/api/v1/namespaces', (req, res) => {
+    const { items } = page(views.namespaces.list(), req.query, (n) => `${n.namespace} ${n.context}`);
+    send(res, { namespaces: items }, { count: items.length });
   });
   r.post('/api/v1/namespaces', async (req, res) => {
-    const body = bodyObject(req.body);
-    const added = await ns.add({
-      namespace: labelParam(body.namespace, 'namespace'),
-      context: contextParam(body.context),
-      selector: selectorParam(body.selector, 'selector'),
-    });
-    respond.send(res, added, { status: 201 });
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const namespace = nameParam(body.namespace, 'namespace');
+    const context = body.context === undefined ? undefined : strParam(body.context, 'context');
+    const selector =
+      body.selector === undefined
+        ? undefined
+        : strParam(body.selector, 'selector', /^[A-Za-z0-9._/=!,()\s-]{1,500}$/);
+    send(res, await views.namespaces.add({ namespace, context, selector }), { status: 201 });
   });
-  r.get('/api/v1/namespaces/:key', async (req, res) => {
-    const key = namespaceKey(req.params.key);
-    const n = await ns.get(key);
-    if (!n) throw notFound('Namespace', key);
-    respond.send(res, n);
+  r.get('/api/v1/namespaces/:key', (req, res) => {
+    if (!req.params.key.includes('.')) throw bad('namespace key must be namespace.context');
+    const n = views.namespaces.get(req.params.key);
+    if (!n) throw notFound(`Namespace not found: ${req.params.key}`);
+    send(res, n);
   });
   r.delete('/api/v1/namespaces/:key', async (req, res) => {
-    const key = namespaceKey(req.params.key);
-    if (!(await ns.remove(key))) throw notFound('Namespace', key);
-    respond.send(res, { removed: true, key, message: 'Namespace watcher stopped and services removed' });
+    if (!req.params.key.includes('.')) throw bad('namespace key must be namespace.context');
+    if (!(await views.namespaces.remove(req.params.key)))
+      throw notFound(`Namespace not found: ${req.params.key}`);
+    send(res, {
+      removed: true,
+      key: req.params.key,
+      message: 'Namespace watcher stopped and services removed',
+    });
   });
+  return r;
+}
+
+export function kubernetesRouter(views: ApiViews): Router {
+  const r = Router();
+  const k = views.kubernetes;
+  const ctx = (q: unknown): string | undefined => strParam(q, 'context');
+  r.get('/api/v1/kubernetes/contexts', (_req, res) => send(res, k.contexts()));
+  r.get('/api/v1/kubernetes/namespaces', async (req, res) =>
+    send(res, await k.namespaces(ctx(req.query.context))),
+  );
+  r.get('/api/v1/kubernetes/services', async (req, res) => {
+    const namespace = nameParam(req.query.namespace, 'namespace');
+    send(res, await k.services(namespace, ctx(req.query.context)));
+  });
+  r.get('/api/v1/kubernetes/services/:namespace/:name', async (req, res) =>
+    send(
+      res,
+      await k.service(
+        nameParam(req.params.namespace, 'namespace'),
+        nameParam(req.params.name, 'name'),
+        ctx(req.query.context),
+      ),
+    ),
+  );
+  r.get('/api/v1/kubernetes/pods/:namespace', async (req, res) => {
+    const pods = await k.pods(nameParam(req.params.namespace, 'namespace'), ctx(req.query.context), {
+      labelSelector: strParam(req.query.label_selector, 'label_selector', /^[A-Za-z0-9._/=!,()\s-]{1,500}$/),
+      fieldSelector: strParam(req.query.field_selector, 'field_selector', /^[A-Za-z0-9._/=!,-]{1,500}$/),
+      serviceName:
+        req.query.service_name === undefined ? undefined : nameParam(req.query.service_name, 'service_name'),
+    });
+    send(res, pods, { count: pods.length });
+  });
+  r.get('/api/v1/kubernetes/pods/:namespace/:podName', async (req, res) =>
+    send(
+      res,
+      await k.pod(
+        nameParam(req.params.namespace, 'namespace'),
+        subdomainParam(req.params.podName, 'pod name'),
+        ctx(req.query.context),
+      ),
+    ),
+  );
+  r.get('/api/v1/kubernetes/pods/:namespace/:podName/logs', async (req, res) =>
+    send(
+      res,
+      await k.podLogs(
+        nameParam(req.params.namespace, 'namespace'),
+        subdomainParam(req.params.podName, 'pod name'),
+        ctx(req.query.context),
+        {
+          container:
+            req.query.container === undefined ? undefined : nameParam(req.query.container, 'container'),
+          tailLines: intParam(req.query.tail_lines, 'tail_lines', 100, 1, 1000),
+          previous: req.query.previous === 'true',
+          timestamps: req.query.timestamps === 'true',
+        },
+      ),
+    ),
+  );
+  r.get('/api/v1/kubernetes/events/:namespace', async (req, res) => {
+    const events = await k.events(nameParam(req.params.namespace, 'namespace'), ctx(req.query.context), {
+      kind: strParam(req.query.resource_kind, 'resource_kind', /^[A-Za-z]{1,63}$/),
+      name:
+        req.query.resource_name === undefined
+          ? undefined
+          : subdomainParam(req.query.resource_name, 'resource_name'),
+      limit: intParam(req.query.limit, 'limit', 50, 1, 1000),
+    });
+    send(res, events, { count: events.length });
+  });
+  r.get('/api/v1/kubernetes/endpoints/:namespace/:serviceName', async (req, res) =>
+    send(
+      res,
+      await k.endpoints(
+        nameParam(req.params.namespace, 'namespace'),
+        nameParam(req.params.serviceName, 'service name'),
+        ctx(req.query.context),
+      ),
+    ),
+  );
   return r;
 }

@@ -1,110 +1,112 @@
 import { Router } from 'express';
-import { exchangeView, httpSummary, serviceSummary } from '../derive.ts';
-import {
-  bad,
-  bodyObject,
-  boolParam,
-  contextParam,
-  enumParam,
-  intParam,
-  keyParam,
-  labelParam,
-  notFound,
-  optionalLabel,
-  page,
-} from '../params.ts';
-import { SERVICE_STATUSES, type Service, type ServiceFilter } from '../views.ts';
-import type { RouteContext } from './context.ts';
+import { bad, intParam, nameParam, notFound, page, send, strParam } from '../envelope.ts';
+import type { ApiViews, ForwardView, ServiceView } from '../views.ts';
 
-export const serviceKey = (value: unknown): string => keyParam(value, 'service', 2);
+const summaryOf = (services: ServiceView[]) => ({
+  totalServices: services.length,
+  activeServices: services.filter((s) => s.status === 'active').length,
+  totalForwards: services.reduce((n, s) => n + s.forwards.length, 0),
+  activeForwards: services.reduce((n, s) => n + s.activeCount, 0),
+  errorCount: services.reduce((n, s) => n + s.errorCount, 0),
+  totalBytesIn: services.reduce((n, s) => n + s.totalBytesIn, 0),
+  totalBytesOut: services.reduce((n, s) => n + s.totalBytesOut, 0),
+  rateIn: services.reduce((n, s) => n + s.rateIn, 0),
+  rateOut: services.reduce((n, s) => n + s.rateOut, 0),
+});
 
-export function matchesService(s: Service, f: ServiceFilter): boolean {
-  return (
-    (!f.status || s.status === f.status) &&
-    (!f.namespace || s.namespace === f.namespace) &&
-    (!f.context || s.context === f.context)
-  );
-}
+const STATUSES = new Set(['active', 'error', 'partial', 'pending']);
 
-const byName = (a: Service, b: Service): number =>
-  a.serviceName.localeCompare(b.serviceName) || a.key.localeCompare(b.key);
-
-export function servicesRouter({ views, respond }: RouteContext): Router {
-  const r = Router({ strict: true });
-  const svc = views.services;
-
-  r.get('/api/v1/services', async (req, res) => {
-    const filter: ServiceFilter = {
-      namespace: optionalLabel(req.query.namespace, 'namespace'),
-      context: contextParam(req.query.context),
-      status: enumParam(req.query.status, 'status', SERVICE_STATUSES),
-    };
-    const all = (await svc.list(filter)).filter((s) => matchesService(s, filter)).sort(byName);
-    const { items, total } = page(all, req.query, (s) => `${s.serviceName} ${s.namespace} ${s.context}`);
-    respond.send(res, { services: items, summary: serviceSummary(all) }, { count: items.length, total });
+export function servicesRouter(views: ApiViews): Router {
+  const r = Router();
+  r.get('/api/v1/services', (req, res) => {
+    const status = strParam(req.query.status, 'status');
+    if (status && !STATUSES.has(status)) throw bad('status must be one of active, error, partial, pending');
+    const ns = strParam(req.query.namespace, 'namespace');
+    const ctx = strParam(req.query.context, 'context');
+    const all = views.services
+      .list()
+      .filter(
+        (s) => (!status || s.status === status) && (!ns || s.namespace === ns) && (!ctx || s.context === ctx),
+      );
+    const { items } = page(all, req.query, (s) => `${s.serviceName} ${s.namespace} ${s.context}`);
+    send(res, { services: items, summary: summaryOf(all) }, { count: items.length });
   });
-
   r.post('/api/v1/services', async (req, res) => {
-    const body = bodyObject(req.body);
-    if (
-      body.service_name !== undefined &&
-      body.serviceName !== undefined &&
-      body.service_name !== body.serviceName
-    )
-      throw bad('service_name and serviceName differ');
-    const added = await svc.add({
-      namespace: labelParam(body.namespace, 'namespace'),
-      serviceName: labelParam(body.service_name ?? body.serviceName, 'service_name'),
-      context: contextParam(body.context),
-    });
-    respond.send(res, added, { status: 201 });
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const namespace = nameParam(body.namespace, 'namespace');
+    const serviceName = nameParam(body.service_name ?? body.serviceName, 'service_name');
+    const context = body.context === undefined ? undefined : strParam(body.context, 'context');
+    send(res, await views.services.add({ namespace, serviceName, context }), { status: 201 });
   });
-
-  r.post('/api/v1/services/reconnect', async (req, res) => {
-    const force = boolParam(req.query.force, 'force');
-    const services = await svc.reconnectAll({ force });
-    respond.send(res, { triggered: services.length, services, force });
+  r.post('/api/v1/services/reconnect', (req, res) => {
+    const force = req.query.force === 'true';
+    send(res, { triggered: views.services.reconnectAll(force), force });
   });
-
-  r.get('/api/v1/services/:key', async (req, res) => {
-    const key = serviceKey(req.params.key);
-    const s = await svc.get(key);
-    if (!s) throw notFound('Service', key);
-    respond.send(res, s);
+  r.get('/api/v1/services/:key', (req, res) => {
+    const s = views.services.get(req.params.key);
+    if (!s) throw notFound(`Service not found: ${req.params.key}`);
+    send(res, s);
   });
-
   r.delete('/api/v1/services/:key', async (req, res) => {
-    const key = serviceKey(req.params.key);
-    if (!(await svc.remove(key))) throw notFound('Service', key);
-    respond.send(res, { removed: true, key, message: 'Service forwarding stopped' });
+    if (!(await views.services.remove(req.params.key)))
+      throw notFound(`Service not found: ${req.params.key}`);
+    send(res, { removed: true, key: req.params.key, message: 'Service forwarding stopped' });
   });
-
-  r.post('/api/v1/services/:key/reconnect', async (req, res) => {
-    const key = serviceKey(req.params.key);
-    if (!(await svc.reconnect(key))) throw notFound('Service', key);
-    respond.send(res, { triggered: 1, services: [key], force: true });
+  r.post('/api/v1/services/:key/reconnect', (req, res) => {
+    if (!views.services.reconnect(req.params.key)) throw notFound(`Service not found: ${req.params.key}`);
+    send(res, { triggered: 1, services: [req.params.key] });
   });
-
-  r.post('/api/v1/services/:key/sync', async (req, res) => {
-    const key = serviceKey(req.params.key);
-    const force = boolParam(req.query.force, 'force');
-    if (!(await svc.sync(key, { force }))) throw notFound('Service', key);
-    respond.send(res, { service: key, force });
+  r.post('/api/v1/services/:key/sync', (req, res) => {
+    const force = req.query.force === 'true';
+    if (!views.services.sync(req.params.key, force)) throw notFound(`Service not found: ${req.params.key}`);
+    send(res, { service: req.params.key, force });
   });
-
-  r.get('/api/v1/services/:key/http', async (req, res) => {
-    const key = serviceKey(req.params.key);
+  r.get('/api/v1/services/:key/http', (req, res) => {
     const count = intParam(req.query.count, 'count', 50, 1, 500);
-    const list = await views.captures.service(key, count);
-    if (!list) throw notFound('Service', key);
-    respond.send(res, { serviceKey: key, summary: httpSummary(list), logs: list.map(exchangeView) });
+    const data = views.captures.service(req.params.key, count);
+    if (!data) throw notFound(`Service not found: ${req.params.key}`);
+    send(res, data);
   });
 
-  r.get('/api/v1/services/:key/history/reconnections', async (req, res) => {
-    const key = serviceKey(req.params.key);
-    const count = intParam(req.query.count, 'count', 20, 1, 200);
-    if (!(await svc.get(key))) throw notFound('Service', key);
-    respond.sendList(res, await views.history.reconnections(count, key));
+  r.get('/api/v1/forwards', (req, res) => {
+    const status = strParam(req.query.status, 'status')?.toLowerCase();
+    const ns = strParam(req.query.namespace, 'namespace');
+    const svc = strParam(req.query.service, 'service');
+    const all = views.forwards
+      .list()
+      .filter(
+        (f: ForwardView) =>
+          (!status || f.status === status) &&
+          (!ns || f.namespace === ns) &&
+          (!svc || f.serviceName === svc || f.serviceKey === svc),
+      );
+    const { items } = page(
+      all,
+      req.query,
+      (f) => `${f.serviceName} ${f.podName ?? ''} ${f.namespace} ${f.context}`,
+    );
+    send(
+      res,
+      {
+        forwards: items,
+        summary: {
+          totalForwards: all.length,
+          activeForwards: all.filter((f) => f.status === 'active').length,
+        },
+      },
+      { count: items.length },
+    );
+  });
+  r.get('/api/v1/forwards/:key', (req, res) => {
+    const f = views.forwards.get(req.params.key);
+    if (!f) throw notFound(`Forward not found: ${req.params.key}`);
+    send(res, f);
+  });
+  r.get('/api/v1/forwards/:key/http', (req, res) => {
+    const count = intParam(req.query.count, 'count', 50, 1, 500);
+    const data = views.captures.forward(req.params.key, count);
+    if (!data) throw notFound(`Forward not found: ${req.params.key}`);
+    send(res, data);
   });
   return r;
 }

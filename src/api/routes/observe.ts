@@ -1,0 +1,134 @@
+import { Router } from 'express';
+import { parseSpan } from '../../metrics/metrics-store.ts';
+import { LEVEL_ORDER } from '../../log/log-ring.ts';
+import { bad, intParam, notFound, send, strParam } from '../envelope.ts';
+import { eventPayload, lastEventId, openSse, parseTypeFilter, type SseOptions } from '../sse.ts';
+import type { ApiViews } from '../views.ts';
+
+export function observeRouter(views: ApiViews, sse: SseOptions): Router {
+  const r = Router();
+  // Metrics
+  r.get('/api/v1/metrics', (_req, res) => send(res, views.metrics.summary()));
+  r.get('/api/v1/metrics/services', (_req, res) => {
+    const list = views.metrics.services();
+    send(res, list, { count: list.length });
+  });
+  r.get('/api/v1/metrics/services/:key', (req, res) => {
+    const m = views.metrics.service(req.params.key);
+    if (!m) throw notFound(`Service not found: ${req.params.key}`);
+    send(res, m);
+  });
+  const history = (key: string | undefined, q: Record<string, unknown>) => {
+    const duration = parseSpan(typeof q.duration === 'string' ? q.duration : '5m', 'duration');
+    const interval = parseSpan(typeof q.interval === 'string' ? q.interval : '1s', 'interval', duration);
+    if (q.points !== undefined) intParam(q.points, 'points', 60, 1, 300);
+    return views.metrics.history(key, duration, interval);
+  };
+  r.get('/api/v1/metrics/history', (req, res) => send(res, history(undefined, req.query)));
+  r.get('/api/v1/metrics/services/:key/history', (req, res) => send(res, history(req.params.key, req.query)));
+
+  // Diagnostics and analysis
+  r.get('/api/v1/diagnostics', (_req, res) => send(res, views.diagnostics.summary()));
+  r.get('/api/v1/diagnostics/errors', (_req, res) => {
+    const errors = views.diagnostics.errors();
+    send(res, errors, { count: errors.length });
+  });
+  r.get('/api/v1/diagnostics/network', (_req, res) => send(res, views.diagnostics.network()));
+  r.get('/api/v1/diagnostics/services/:key', (req, res) => {
+    const d = views.diagnostics.service(req.params.key);
+    if (!d) throw notFound(`Service not found: ${req.params.key}`);
+    send(res, d);
+  });
+  r.get('/api/v1/diagnostics/forwards/:key', (req, res) => {
+    const d = views.diagnostics.forward(req.params.key);
+    if (!d) throw notFound(`Forward not found: ${req.params.key}`);
+    send(res, d);
+  });
+  r.get('/api/v1/status', (_req, res) => send(res, { ...views.health(), ...views.metrics.summary() }));
+  r.get('/api/v1/analyze', (_req, res) => send(res, views.diagnostics.summary()));
+
+  // History
+  r.get('/api/v1/history/events', (req, res) => {
+    const list = views.history.events(intParam(req.query.count, 'count', 50, 1, 1000));
+    send(res, list, { count: list.length });
+  });
+  r.get('/api/v1/history/errors', (req, res) => {
+    const list = views.history.errors(intParam(req.query.count, 'count', 50, 1, 1000));
+    send(res, list, { count: list.length });
+  });
+  r.get('/api/v1/history/reconnections', (req, res) => {
+    const list = views.history.reconnections(intParam(req.query.count, 'count', 50, 1, 1000));
+    send(res, list, { count: list.length });
+  });
+  r.get('/api/v1/history/reconnections/:key', (req, res) => {
+    const list = views.history.reconnections(intParam(req.query.count, 'count', 50, 1, 1000), req.params.key);
+    send(res, list, { count: list.length });
+  });
+  r.get('/api/v1/history/stats', (_req, res) => send(res, views.history.stats()));
+
+  // Logs
+  const logFilter = (q: Record<string, unknown>) => {
+    const level = strParam(q.level, 'level');
+    if (level && !LEVEL_ORDER.includes(level)) throw bad(`level must be one of ${LEVEL_ORDER.join(', ')}`);
+    return {
+      count: intParam(q.count, 'count', 100, 1, 1000),
+      level,
+      service: strParam(q.service, 'service'),
+    };
+  };
+  const logsOf = (q: Record<string, unknown>) => {
+    const list = views.logs.list(logFilter(q)).map((l) => ({
+      id: l.id,
+      timestamp: l.timestamp,
+      level: l.level,
+      message: l.message,
+      service: l.service,
+    }));
+    return { logs: list };
+  };
+  r.get('/api/v1/logs', (req, res) => {
+    const data = logsOf(req.query);
+    send(res, data, { count: data.logs.length });
+  });
+  r.get('/api/v1/logs/system', (req, res) => {
+    const data = logsOf(req.query);
+    send(res, data, { count: data.logs.length });
+  });
+  r.delete('/api/v1/logs/system', (_req, res) => {
+    views.logs.clear();
+    send(res, { cleared: true });
+  });
+  r.get('/api/v1/logs/stream', (req, res) => {
+    const filter = logFilter(req.query);
+    const min = filter.level ? LEVEL_ORDER.indexOf(filter.level) : 0;
+    let off = (): void => undefined;
+    const stream = openSse(req, res, sse, () => off());
+    off = views.logs.subscribe((l) => {
+      if (
+        LEVEL_ORDER.indexOf(l.level) < min ||
+        (filter.service && !(l.service ?? '').includes(filter.service))
+      )
+        return;
+      stream.send(l.id, 'log', {
+        timestamp: l.timestamp,
+        level: l.level,
+        message: l.message,
+        service: l.service,
+      });
+    });
+  });
+
+  // Events (SSE)
+  r.get('/api/v1/events', (req, res) => {
+    const types = parseTypeFilter(req.query.type);
+    const since = lastEventId(req);
+    let off = (): void => undefined;
+    const stream = openSse(req, res, sse, () => off());
+    const deliver = (e: Parameters<Parameters<ApiViews['events']['subscribe']>[0]>[0]): void => {
+      if (!types || types.has(e.type)) stream.send(e.id, e.type, eventPayload(e));
+    };
+    if (since !== undefined) for (const e of views.events.since(since)) deliver(e);
+    off = views.events.subscribe(deliver);
+  });
+  return r;
+}
