@@ -97,8 +97,8 @@ const deleter = setInterval(() => {
 }, 10_000);
 const workers = Array.from({ length: 8 }, () => traffic());
 const rows: string[] = [
-  '| minute | RSS MB | fds | listeners | history events | metric series | requests ok | failed |',
-  '|---|---|---|---|---|---|---|---|',
+  '| minute | RSS MB | heap used MB | external MB | fds | listeners | history events | metric series | requests ok | failed |',
+  '|---|---|---|---|---|---|---|---|---|---|',
 ];
 for (let m = 1; m <= MINUTES; m++) {
   await new Promise((r) => setTimeout(r, 60_000));
@@ -111,9 +111,13 @@ for (let m = 1; m <= MINUTES; m++) {
   };
   const prom = await (await fetch(`${api}/metrics`, { headers: auth })).text();
   const series = prom.split('\n').filter((l) => l && !l.startsWith('#')).length;
+  const gauge = (name: string): string => {
+    const line = prom.split('\n').find((l) => l.startsWith(`${name} `));
+    return line ? (Number(line.split(' ')[1]) / 1e6).toFixed(1) : '?';
+  };
   const fds = readdirSync(`/proc/${pid}/fd`).length;
   rows.push(
-    `| ${m} | ${rssMb(pid).toFixed(1)} | ${fds} | ${net.data.listeners.length} | ${stats.data.totalEvents} | ${series} | ${ok} | ${failed} |`,
+    `| ${m} | ${rssMb(pid).toFixed(1)} | ${gauge('kubefwd_nodejs_heap_size_used_bytes')} | ${gauge('kubefwd_nodejs_external_memory_bytes')} | ${fds} | ${net.data.listeners.length} | ${stats.data.totalEvents} | ${series} | ${ok} | ${failed} |`,
   );
   process.stdout.write(`${rows.at(-1)}\n`);
 }

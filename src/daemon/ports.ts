@@ -54,6 +54,8 @@ export interface ForwardHandle {
   setPorts(ports: ForwardPortSpec[]): Promise<void> | void;
   close(): Promise<void>;
   snapshot(): ForwardPortSnapshot[];
+  /** Byte counters per port only, for the once-a-second metrics sampler. */
+  readings(): Iterable<{ forwardKey: string; bytesIn: number; bytesOut: number }>;
 }
 
 export interface ForwardRequest {

@@ -48,7 +48,7 @@ class PointBuffer {
     return this.#data.length / FIELDS;
   }
 
-  push(p: Point): void {
+  push(timestamp: number, bytesIn: number, bytesOut: number, rateIn: number, rateOut: number): void {
     let slot: number;
     if (this.#size < this.capacity) {
       if (this.#size * FIELDS === this.#data.length) {
@@ -62,32 +62,49 @@ class PointBuffer {
       this.#start = (this.#start + 1) % this.capacity;
     }
     const o = slot * FIELDS;
-    this.#data[o] = p.timestamp;
-    this.#data[o + 1] = p.bytesIn;
-    this.#data[o + 2] = p.bytesOut;
-    this.#data[o + 3] = p.rateIn;
-    this.#data[o + 4] = p.rateOut;
+    this.#data[o] = timestamp;
+    this.#data[o + 1] = bytesIn;
+    this.#data[o + 2] = bytesOut;
+    this.#data[o + 3] = rateIn;
+    this.#data[o + 4] = rateOut;
   }
 
-  /** Points with `timestamp >= from`, oldest first. */
-  since(from: number, out: Point[]): void {
+  /** Field `f` of the newest point (the buffer must not be empty). */
+  newest(f: number): number {
+    return this.#data[((this.#start + this.#size - 1) % this.capacity) * FIELDS + f] as number;
+  }
+
+  /**
+   * Points with `timestamp >= from`, oldest first, with the idle buckets that were not stored put back: between
+   * two stored points (and between the newest and `until`) every missing `step` is a point with rate 0 and the
+   * counters of the point before it.
+   */
+  since(from: number, step: number, until: number, out: Point[]): void {
     const d = this.#data;
+    let prev: Point | undefined;
+    const fill = (upTo: number): void => {
+      if (!prev) return;
+      for (let ts = prev.timestamp + step; ts < upTo; ts += step)
+        if (ts >= from) out.push({ ...prev, timestamp: ts, rateIn: 0, rateOut: 0 });
+    };
     for (let i = 0; i < this.#size; i++) {
       const o = ((this.#start + i) % this.capacity) * FIELDS;
-      const timestamp = d[o] as number;
-      if (timestamp < from) continue;
-      out.push({
-        timestamp,
+      const p: Point = {
+        timestamp: d[o] as number,
         bytesIn: d[o + 1] as number,
         bytesOut: d[o + 2] as number,
         rateIn: d[o + 3] as number,
         rateOut: d[o + 4] as number,
-      });
+      };
+      fill(p.timestamp);
+      if (p.timestamp >= from) out.push(p);
+      prev = p;
     }
+    fill(until);
   }
 }
 
-/** The bucket a tier is still filling. */
+/** The bucket a tier is still filling (one object per tier, reused). */
 interface OpenBucket {
   timestamp: number;
   n: number;
@@ -96,14 +113,6 @@ interface OpenBucket {
   bytesIn: number;
   bytesOut: number;
 }
-
-const closeBucket = (b: OpenBucket): Point => ({
-  timestamp: b.timestamp,
-  bytesIn: b.bytesIn,
-  bytesOut: b.bytesOut,
-  rateIn: b.sumIn / b.n,
-  rateOut: b.sumOut / b.n,
-});
 
 export interface Series {
   /** Records one sample (its timestamp is epoch ms). Samples older than the newest bucket are merged into it. */
@@ -116,30 +125,55 @@ export interface Series {
   readonly allocatedPoints: number;
 }
 
+/**
+ * A closed bucket with no traffic and unchanged counters is not stored: queries put it back. An idle key (most of
+ * the forwards of a large namespace) so costs a few points instead of filling its tiers, and it costs no copying.
+ */
 export function createSeries(options: { now?: () => number; tiers?: readonly Tier[] } = {}): Series {
   const now = options.now ?? Date.now;
   const tiers = options.tiers ?? TIERS;
   const buffers = tiers.map((t) => new PointBuffer(Math.ceil(t.retentionMs / t.stepMs)));
-  const open: (OpenBucket | undefined)[] = tiers.map(() => undefined);
+  const open: OpenBucket[] = tiers.map(() => ({
+    timestamp: -1,
+    n: 0,
+    sumIn: 0,
+    sumOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+  }));
+
+  function close(i: number, b: OpenBucket): void {
+    const buffer = buffers[i] as PointBuffer;
+    const idle =
+      b.sumIn === 0 &&
+      b.sumOut === 0 &&
+      buffer.size > 0 &&
+      buffer.newest(1) === b.bytesIn &&
+      buffer.newest(2) === b.bytesOut;
+    if (!idle) buffer.push(b.timestamp, b.bytesIn, b.bytesOut, b.sumIn / b.n, b.sumOut / b.n);
+  }
 
   function add(p: Point): void {
-    tiers.forEach((tier, i) => {
-      const bucket = Math.floor(p.timestamp / tier.stepMs) * tier.stepMs;
-      let b = open[i];
-      if (b && bucket > b.timestamp) {
-        (buffers[i] as PointBuffer).push(closeBucket(b));
-        b = undefined;
+    for (let i = 0; i < tiers.length; i++) {
+      const stepMs = (tiers[i] as Tier).stepMs;
+      const bucket = Math.floor(p.timestamp / stepMs) * stepMs;
+      const b = open[i] as OpenBucket;
+      if (b.n > 0 && bucket <= b.timestamp) {
+        b.n++;
+        b.sumIn += p.rateIn;
+        b.sumOut += p.rateOut;
+        b.bytesIn = Math.max(b.bytesIn, p.bytesIn);
+        b.bytesOut = Math.max(b.bytesOut, p.bytesOut);
+        continue;
       }
-      if (!b) {
-        open[i] = { timestamp: bucket, n: 1, sumIn: p.rateIn, sumOut: p.rateOut, ...counters(p) };
-        return;
-      }
-      b.n++;
-      b.sumIn += p.rateIn;
-      b.sumOut += p.rateOut;
-      b.bytesIn = Math.max(b.bytesIn, p.bytesIn);
-      b.bytesOut = Math.max(b.bytesOut, p.bytesOut);
-    });
+      if (b.n > 0) close(i, b);
+      b.timestamp = bucket;
+      b.n = 1;
+      b.sumIn = p.rateIn;
+      b.sumOut = p.rateOut;
+      b.bytesIn = p.bytesIn;
+      b.bytesOut = p.bytesOut;
+    }
   }
 
   function pickTier(durationMs: number, intervalMs: number): number {
@@ -158,9 +192,16 @@ export function createSeries(options: { now?: () => number; tiers?: readonly Tie
     const step = (tiers[i] as Tier).stepMs;
     const from = now() - durationMs;
     const points: Point[] = [];
-    (buffers[i] as PointBuffer).since(from, points);
-    const b = open[i];
-    if (b && b.timestamp >= from) points.push(closeBucket(b));
+    const b = open[i] as OpenBucket;
+    (buffers[i] as PointBuffer).since(from, step, b.n > 0 ? b.timestamp : from, points);
+    if (b.n > 0 && b.timestamp >= from)
+      points.push({
+        timestamp: b.timestamp,
+        bytesIn: b.bytesIn,
+        bytesOut: b.bytesOut,
+        rateIn: b.sumIn / b.n,
+        rateOut: b.sumOut / b.n,
+      });
     return intervalMs > step ? regroup(points, intervalMs) : points;
   }
 
@@ -173,8 +214,6 @@ export function createSeries(options: { now?: () => number; tiers?: readonly Tie
     },
   };
 }
-
-const counters = (p: Point) => ({ bytesIn: p.bytesIn, bytesOut: p.bytesOut });
 
 /** Regroups points into `intervalMs` buckets: rates averaged, counters from the last point. */
 function regroup(points: Point[], intervalMs: number): Point[] {

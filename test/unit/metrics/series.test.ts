@@ -40,6 +40,24 @@ describe('tiered series', () => {
     expect(series.allocatedPoints).toBeLessThanOrEqual(16 * 3);
   });
 
+  it('stores almost nothing for an idle key yet answers every step, idle buckets as rate 0', () => {
+    // 100 B/s for the first 10 s, then idle for 25 h, then 500 B/s for the last 5 s.
+    const total = 25 * HOUR;
+    const { series, end } = simulate(total, (t) => (t < 10 * S ? 100 : t >= total - 5 * S ? 500 : 0));
+    expect(series.allocatedPoints).toBeLessThanOrEqual(16 * 3);
+    const fiveMin = series.query(5 * MIN, S);
+    expect(fiveMin.length).toBeGreaterThanOrEqual(300);
+    expect(steps(fiveMin)).toEqual(new Set([S]));
+    expect(fiveMin.at(-1)?.timestamp).toBe(end);
+    expect(fiveMin.slice(0, -5).every((p) => p.rateIn === 0 && p.bytesIn === 1000)).toBe(true);
+    expect(fiveMin.slice(-5).map((p) => p.rateIn)).toEqual([500, 500, 500, 500, 500]);
+    expect(fiveMin.at(-1)?.bytesIn).toBe(1000 + 5 * 500);
+    const day = series.query(DAY, MIN);
+    expect(day.length).toBeGreaterThanOrEqual(1440);
+    expect(steps(day)).toEqual(new Set([MIN]));
+    expect(day.slice(0, -1).every((p) => p.rateIn === 0 && p.bytesIn === 1000)).toBe(true);
+  });
+
   it('answers each duration from the tier that covers it, at its step', () => {
     const { series, end } = simulate(DAY + HOUR, () => 1000);
     const fiveMin = series.query(5 * MIN, S);
