@@ -201,6 +201,22 @@ describe('idle mode end to end through the REST API', () => {
       expect(r.status, path).toBe(200);
     }
 
+    // A reconnection asked for through the API is in the service's reconnection history (documented path and the
+    // older one).
+    await checked('POST', '/api/v1/services/{key}/reconnect', '/api/v1/services/web.alpha.one/reconnect');
+    for (const [template, path] of [
+      [
+        '/api/v1/services/{key}/history/reconnections',
+        '/api/v1/services/web.alpha.one/history/reconnections',
+      ],
+      ['/api/v1/history/reconnections/{key}', '/api/v1/history/reconnections/web.alpha.one'],
+    ] as const) {
+      const r = await checked('GET', template, path);
+      expect((r.json.data as Array<{ data: { key: string } }>).map((e) => e.data.key)).toContain(
+        'web.alpha.one',
+      );
+    }
+
     // Remove everything: the hosts file returns to its original bytes.
     expect((await checked('DELETE', '/api/v1/services/{key}', '/api/v1/services/web.alpha.one')).status).toBe(
       200,

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { parseSpan } from '../../metrics/metrics-store.ts';
 import { LEVEL_ORDER } from '../../log/log-ring.ts';
 import { bad, intParam, notFound, send, strParam } from '../envelope.ts';
@@ -60,10 +60,13 @@ export function observeRouter(views: ApiViews, sse: SseOptions): Router {
     const list = views.history.reconnections(intParam(req.query.count, 'count', 50, 1, 1000));
     send(res, list, { count: list.length });
   });
-  r.get('/api/v1/history/reconnections/:key', (req, res) => {
+  // The documented path, and the older one kept for existing clients (deprecated in the spec).
+  const serviceReconnections = (req: Request<{ key: string }>, res: Response): void => {
     const list = views.history.reconnections(intParam(req.query.count, 'count', 50, 1, 1000), req.params.key);
     send(res, list, { count: list.length });
-  });
+  };
+  r.get('/api/v1/services/:key/history/reconnections', serviceReconnections);
+  r.get('/api/v1/history/reconnections/:key', serviceReconnections);
   r.get('/api/v1/history/stats', (_req, res) => send(res, views.history.stats()));
 
   // Logs
