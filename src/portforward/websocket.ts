@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
+import { maskInto, unmask } from './ws-mask.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 export const OP = { CONT: 0, TEXT: 1, BINARY: 2, CLOSE: 8, PING: 9, PONG: 10 } as const;
@@ -11,43 +12,19 @@ export const acceptKey = (key: string): string =>
     .digest('base64');
 export const newKey = (): string => randomBytes(16).toString('base64');
 
+/** The key as seen from `k` bytes into a payload. */
+const rotate = (key: Buffer, k: number): Buffer =>
+  Buffer.from([
+    key[k] as number,
+    key[(k + 1) & 3] as number,
+    key[(k + 2) & 3] as number,
+    key[(k + 3) & 3] as number,
+  ]);
+
 /** Unmasks a piece that starts `offset` bytes into its frame's payload. */
 function maskAt(buf: Buffer, key: Buffer, offset: number): void {
   const k = offset & 3;
-  mask(
-    buf,
-    k === 0
-      ? key
-      : Buffer.from([
-          key[k] as number,
-          key[(k + 1) & 3] as number,
-          key[(k + 2) & 3] as number,
-          key[(k + 3) & 3] as number,
-        ]),
-  );
-}
-
-/** XORs `buf` in place with the 4-byte key, a 32-bit word at a time where the buffer is aligned. */
-function mask(buf: Buffer, key: Buffer): void {
-  const len = buf.length;
-  let i = 0;
-  const lead = (4 - (buf.byteOffset & 3)) & 3;
-  for (; i < lead && i < len; i++) buf[i] = (buf[i] as number) ^ (key[i & 3] as number);
-  const words = (len - i) >>> 2;
-  if (words > 0) {
-    // The key rotated so that it lines up with the aligned start, read in the platform's byte order.
-    const rotated = new Uint8Array([
-      key[i & 3] as number,
-      key[(i + 1) & 3] as number,
-      key[(i + 2) & 3] as number,
-      key[(i + 3) & 3] as number,
-    ]);
-    const k32 = new Uint32Array(rotated.buffer)[0] as number;
-    const view = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
-    for (let w = 0; w < words; w++) view[w] = (view[w] as number) ^ k32;
-    i += words * 4;
-  }
-  for (; i < len; i++) buf[i] = (buf[i] as number) ^ (key[i & 3] as number);
+  unmask(buf, k === 0 ? key : rotate(key, k));
 }
 
 /**
@@ -138,9 +115,14 @@ export class WebSocketConnection extends EventEmitter {
     if (this.isClient) {
       const keyAt = 2 + lenBytes;
       randomFillSync(frame, keyAt, 4);
+      // Each part masked with the key rotated to where it starts in the payload.
+      const key = frame.subarray(keyAt, keyAt + 4);
       let at = headerLen;
-      for (const p of parts) at += p.copy(frame, at);
-      mask(frame.subarray(headerLen), frame.subarray(keyAt, keyAt + 4));
+      for (const p of parts) {
+        const k = (at - headerLen) & 3;
+        maskInto(p, k === 0 ? key : rotate(key, k), frame, at);
+        at += p.length;
+      }
       return this.socket.write(frame) && !this.socket.writableNeedDrain;
     }
     this.socket.cork();
@@ -234,7 +216,7 @@ export class WebSocketConnection extends EventEmitter {
     if (buf.length < total) buf = this.#concat();
     const payload = buf.subarray(off + (masked ? 4 : 0), total);
     // Received chunks are ours alone: unmask in place instead of copying.
-    if (masked) mask(payload, buf.subarray(off, off + 4));
+    if (masked) unmask(payload, buf.subarray(off, off + 4));
     if (buf.length === total) this.#chunks.shift();
     else this.#chunks[0] = buf.subarray(total);
     this.#buffered -= total;

@@ -212,7 +212,7 @@ describe('idle mode end to end through the REST API', () => {
       ['/api/v1/history/reconnections/{key}', '/api/v1/history/reconnections/web.alpha.one'],
     ] as const) {
       const r = await checked('GET', template, path);
-      expect((r.json.data as Array<{ data: { key: string } }>).map((e) => e.data.key)).toContain(
+      expect((r.json.data as unknown as Array<{ data: { key: string } }>).map((e) => e.data.key)).toContain(
         'web.alpha.one',
       );
     }
