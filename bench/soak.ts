@@ -100,8 +100,10 @@ const rows: string[] = [
   '| minute | RSS MB | heap used MB | external MB | fds | listeners | history events | metric series | requests ok | failed |',
   '|---|---|---|---|---|---|---|---|---|---|',
 ];
+// Rows at fixed wall-clock minutes from the start: a busy event loop delays a row, it does not stretch the run.
+const t0 = Date.now();
 for (let m = 1; m <= MINUTES; m++) {
-  await new Promise((r) => setTimeout(r, 60_000));
+  await new Promise((r) => setTimeout(r, Math.max(0, t0 + m * 60_000 - Date.now())));
   const auth = { Authorization: `Bearer ${KEY}` };
   const net = (await (await fetch(`${api}/api/v1/diagnostics/network`, { headers: auth })).json()) as {
     data: { listeners: unknown[] };
