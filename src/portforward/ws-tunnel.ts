@@ -10,12 +10,12 @@ export function tunnelDuplex(ws: WebSocketConnection): Duplex {
     highWaterMark: 256 * 1024,
     write(chunk: Buffer, _enc, cb) {
       if (ws.closed) return cb(new Error('WebSocket closed'));
-      if (ws.send(chunk)) cb();
+      if (ws.sendBytes([chunk])) cb();
       else ws.socket.once('drain', () => cb());
     },
     writev(chunks: Array<{ chunk: Buffer }>, cb) {
       if (ws.closed) return cb(new Error('WebSocket closed'));
-      if (ws.sendv(chunks.map((c) => c.chunk))) cb();
+      if (ws.sendBytes(chunks.map((c) => c.chunk))) cb();
       else ws.socket.once('drain', () => cb());
     },
     final(cb) {

@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import net from 'node:net';
 import { Duplex, PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OP, WebSocketConnection } from '../../../src/portforward/websocket.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 /** Runs a client connection's output through a server connection's parser, split at arbitrary points. */
 function relay(messages: Buffer[], cuts: number[], streaming: boolean): Buffer {
@@ -31,6 +35,34 @@ function relay(messages: Buffer[], cuts: number[], streaming: boolean): Buffer {
 }
 
 describe('WebSocket framing', () => {
+  it('cuts tunnel bytes into messages that fit a reused frame buffer, over a real socket, nothing garbled', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+    const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    await once(socket, 'connect');
+    const peer = new WebSocketConnection(await accepted, false).start();
+    const sizes: number[] = [];
+    const got: Buffer[] = [];
+    peer.on('message', (b: Buffer) => (sizes.push(b.length), got.push(Buffer.from(b))));
+    const client = new WebSocketConnection(socket, true).start();
+    const sent: Buffer[] = [];
+    // Batches like a tunnel's writev: many small SPDY headers and payloads, some larger than one frame buffer.
+    for (let round = 0; round < 20; round++) {
+      const parts = Array.from({ length: 12 }, (_, i) =>
+        randomBytes(i % 3 === 0 ? 8 : 1 + ((round * 7919 + i * 104_729) % 150_000)),
+      );
+      sent.push(...parts);
+      client.sendBytes(parts);
+    }
+    const total = sent.reduce((n, b) => n + b.length, 0);
+    await waitFor(() => got.reduce((n, b) => n + b.length, 0) >= total, { timeoutMs: 10_000 });
+    expect(Buffer.concat(got).equals(Buffer.concat(sent))).toBe(true);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(65_536 + 64 - 14);
+    socket.destroy();
+    server.close();
+  });
+
   it('unmasks and reassembles client frames split anywhere, whole or streamed', () => {
     fc.assert(
       fc.property(
