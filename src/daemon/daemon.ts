@@ -131,13 +131,10 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       };
       metrics = createMetricsStore({
         now,
-        read: function* () {
+        visit(visitor) {
           for (const r of e.registry.list()) {
-            for (const f of r.forward.readings())
-              yield { key: f.forwardKey, serviceKey: r.key, bytesIn: f.bytesIn, bytesOut: f.bytesOut };
-            for (const p of r.podForwards.values())
-              for (const f of p.forward.readings())
-                yield { key: f.forwardKey, serviceKey: r.key, bytesIn: f.bytesIn, bytesOut: f.bytesOut };
+            r.forward.visitReadings(visitor);
+            for (const p of r.podForwards.values()) p.forward.visitReadings(visitor);
           }
         },
       });

@@ -54,8 +54,10 @@ export interface ForwardHandle {
   setPorts(ports: ForwardPortSpec[]): Promise<void> | void;
   close(): Promise<void>;
   snapshot(): ForwardPortSnapshot[];
-  /** Byte counters per port only, for the once-a-second metrics sampler. */
-  readings(): Iterable<{ forwardKey: string; bytesIn: number; bytesOut: number }>;
+  /** Byte counters per port only, handed to `emit`, for the once-a-second metrics sampler. */
+  visitReadings(
+    emit: (forwardKey: string, serviceKey: string, bytesIn: number, bytesOut: number) => void,
+  ): void;
 }
 
 export interface ForwardRequest {

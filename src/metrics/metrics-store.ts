@@ -1,5 +1,5 @@
 import { KubefwdError } from '../errors.ts';
-import { createDeltaTracker, serviceOf, type CounterReading, type LegacyCounterReading } from './counters.ts';
+import { serviceOf, type CounterReading, type LegacyCounterReading } from './counters.ts';
 import { createSeries, type Point, type Series } from './series.ts';
 
 export type { CounterReading } from './counters.ts';
@@ -44,8 +44,20 @@ export interface HistoryQuery {
   interval?: string | number | undefined;
 }
 
+/** Called once per forward per sample with its cumulative counters. */
+export type ReadingVisitor = (
+  key: string,
+  service: string,
+  bytesIn: number,
+  bytesOut: number,
+  connections?: number,
+) => void;
+
 export interface MetricsStoreOptions {
-  read: () => Iterable<CounterReading | LegacyCounterReading>;
+  /** The forwards' counters as objects (simple; tests use it). */
+  read?: () => Iterable<CounterReading | LegacyCounterReading>;
+  /** The same handed to a visitor, which allocates nothing per forward: what a daemon with 1,000 forwards uses. */
+  visit?: (visitor: ReadingVisitor) => void;
   now?: () => number;
   sampleIntervalMs?: number;
   /** How long a key that stopped appearing keeps its history (a forward redialled meanwhile continues it). */
@@ -90,6 +102,14 @@ interface Tracked {
   /** Forwards: their service key; services: their forward count. */
   service: string;
   forwards: number;
+  /** The sample that last saw the key, and (forwards) its raw counters then, to take deltas from. */
+  epoch: number;
+  rawIn: number;
+  rawOut: number;
+  /** Services: what this sample's forwards added up to so far. */
+  addIn: number;
+  addOut: number;
+  addConnections: number;
 }
 
 /**
@@ -102,7 +122,6 @@ export function createMetricsStore(options: MetricsStoreOptions) {
   const forgetAfter = options.forgetAfterMs ?? 5 * 60_000;
   const forwards = new Map<string, Tracked>();
   const services = new Map<string, Tracked>();
-  const tracker = createDeltaTracker();
   const track = (service = ''): Tracked => ({
     series: createSeries({ now }),
     bytesIn: 0,
@@ -113,8 +132,15 @@ export function createMetricsStore(options: MetricsStoreOptions) {
     lastSeen: now(),
     service,
     forwards: 0,
+    epoch: -1,
+    rawIn: 0,
+    rawOut: 0,
+    addIn: 0,
+    addOut: 0,
+    addConnections: 0,
   });
   const total = track();
+  let epoch = 0;
   let lastSampleAt: number | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -125,13 +151,7 @@ export function createMetricsStore(options: MetricsStoreOptions) {
     e.rateIn = dt > 0 ? dIn / dt : 0;
     e.rateOut = dt > 0 ? dOut / dt : 0;
     e.connections = connections;
-    e.series.add({
-      timestamp: t,
-      bytesIn: e.bytesIn,
-      bytesOut: e.bytesOut,
-      rateIn: e.rateIn,
-      rateOut: e.rateOut,
-    });
+    e.series.record(t, e.bytesIn, e.bytesOut, e.rateIn, e.rateOut);
   }
 
   /** Takes one sample now (the timer calls this; tests drive it with their own clock). */
@@ -139,54 +159,61 @@ export function createMetricsStore(options: MetricsStoreOptions) {
     const t = now();
     const dt = lastSampleAt === undefined ? 0 : Math.max(0, t - lastSampleAt) / 1000;
     lastSampleAt = t;
-    const seen = new Set<string>();
-    const perService = new Map<
-      string,
-      { bytesIn: number; bytesOut: number; connections: number; n: number }
-    >();
+    epoch++;
+    let seen = 0;
     const all = { bytesIn: 0, bytesOut: 0, connections: 0 };
-    for (const r of options.read()) {
-      if (seen.has(r.key)) continue;
-      seen.add(r.key);
-      const service = serviceOf(r);
-      const d = tracker.delta(r.key, r.bytesIn, r.bytesOut);
-      const connections = r.connections ?? 0;
-      let f = forwards.get(r.key);
-      if (!f) forwards.set(r.key, (f = track(service)));
+    // Per forward: a delta from its last raw counters (all of them when it is new or was missing last time; all of
+    // the new value when they went down, a rebuilt forward), added to its service's and the global total.
+    const visitor: ReadingVisitor = (key, service, rawIn, rawOut, connections = 0) => {
+      let f = forwards.get(key);
+      if (!f) forwards.set(key, (f = track(service)));
+      if (f.epoch === epoch) return;
+      const continued = f.epoch === epoch - 1;
+      const dIn = continued && rawIn >= f.rawIn ? rawIn - f.rawIn : rawIn;
+      const dOut = continued && rawOut >= f.rawOut ? rawOut - f.rawOut : rawOut;
+      f.epoch = epoch;
+      f.rawIn = rawIn;
+      f.rawOut = rawOut;
       f.service = service;
       f.lastSeen = t;
-      update(f, d.bytesIn, d.bytesOut, connections, t, dt);
-      const agg = perService.get(service) ?? { bytesIn: 0, bytesOut: 0, connections: 0, n: 0 };
-      agg.bytesIn += d.bytesIn;
-      agg.bytesOut += d.bytesOut;
-      agg.connections += connections;
-      agg.n++;
-      perService.set(service, agg);
-      all.bytesIn += d.bytesIn;
-      all.bytesOut += d.bytesOut;
+      seen++;
+      update(f, dIn, dOut, connections, t, dt);
+      let s = services.get(service);
+      if (!s) services.set(service, (s = track()));
+      if (s.epoch !== epoch) {
+        s.epoch = epoch;
+        s.forwards = s.addIn = s.addOut = s.addConnections = 0;
+      }
+      s.forwards++;
+      s.addIn += dIn;
+      s.addOut += dOut;
+      s.addConnections += connections;
+      all.bytesIn += dIn;
+      all.bytesOut += dOut;
       all.connections += connections;
-    }
-    tracker.retain(seen);
+    };
+    if (options.visit) options.visit(visitor);
+    else
+      for (const r of options.read?.() ?? [])
+        visitor(r.key, serviceOf(r), r.bytesIn, r.bytesOut, r.connections ?? 0);
     // Keys that went away keep a flat line until they are forgotten, so a short outage shows as zero, not a gap.
-    for (const [key, f] of forwards) {
-      if (seen.has(key)) continue;
+    // forEach rather than for-of: no [key, value] array per entry.
+    forwards.forEach((f, key) => {
+      if (f.epoch === epoch) return;
       if (t - f.lastSeen > forgetAfter) forwards.delete(key);
       else update(f, 0, 0, 0, t, dt);
-    }
-    for (const [key, agg] of perService) {
-      let s = services.get(key);
-      if (!s) services.set(key, (s = track()));
-      s.lastSeen = t;
-      s.forwards = agg.n;
-      update(s, agg.bytesIn, agg.bytesOut, agg.connections, t, dt);
-    }
-    for (const [key, s] of services) {
-      if (perService.has(key)) continue;
+    });
+    services.forEach((s, key) => {
+      if (s.epoch === epoch) {
+        s.lastSeen = t;
+        update(s, s.addIn, s.addOut, s.addConnections, t, dt);
+        return;
+      }
       s.forwards = 0;
       if (t - s.lastSeen > forgetAfter) services.delete(key);
       else update(s, 0, 0, 0, t, dt);
-    }
-    total.forwards = seen.size;
+    });
+    total.forwards = seen;
     update(total, all.bytesIn, all.bytesOut, all.connections, t, dt);
   }
 

@@ -117,6 +117,8 @@ interface OpenBucket {
 export interface Series {
   /** Records one sample (its timestamp is epoch ms). Samples older than the newest bucket are merged into it. */
   add(sample: Point): void;
+  /** `add` without a Point object (the sampler calls this for every key every second). */
+  record(timestamp: number, bytesIn: number, bytesOut: number, rateIn: number, rateOut: number): void;
   /** Points of the last `durationMs`, from the finest tier that covers it, regrouped when `intervalMs` is coarser. */
   query(durationMs: number, intervalMs: number): Point[];
   /** Most points this series can ever hold (its memory bound is `capacity * BYTES_PER_POINT`). */
@@ -154,25 +156,35 @@ export function createSeries(options: { now?: () => number; tiers?: readonly Tie
   }
 
   function add(p: Point): void {
+    record(p.timestamp, p.bytesIn, p.bytesOut, p.rateIn, p.rateOut);
+  }
+
+  function record(
+    timestamp: number,
+    bytesIn: number,
+    bytesOut: number,
+    rateIn: number,
+    rateOut: number,
+  ): void {
     for (let i = 0; i < tiers.length; i++) {
       const stepMs = (tiers[i] as Tier).stepMs;
-      const bucket = Math.floor(p.timestamp / stepMs) * stepMs;
+      const bucket = Math.floor(timestamp / stepMs) * stepMs;
       const b = open[i] as OpenBucket;
       if (b.n > 0 && bucket <= b.timestamp) {
         b.n++;
-        b.sumIn += p.rateIn;
-        b.sumOut += p.rateOut;
-        b.bytesIn = Math.max(b.bytesIn, p.bytesIn);
-        b.bytesOut = Math.max(b.bytesOut, p.bytesOut);
+        b.sumIn += rateIn;
+        b.sumOut += rateOut;
+        b.bytesIn = Math.max(b.bytesIn, bytesIn);
+        b.bytesOut = Math.max(b.bytesOut, bytesOut);
         continue;
       }
       if (b.n > 0) close(i, b);
       b.timestamp = bucket;
       b.n = 1;
-      b.sumIn = p.rateIn;
-      b.sumOut = p.rateOut;
-      b.bytesIn = p.bytesIn;
-      b.bytesOut = p.bytesOut;
+      b.sumIn = rateIn;
+      b.sumOut = rateOut;
+      b.bytesIn = bytesIn;
+      b.bytesOut = bytesOut;
     }
   }
 
@@ -207,6 +219,7 @@ export function createSeries(options: { now?: () => number; tiers?: readonly Tie
 
   return {
     add,
+    record,
     query,
     capacity: buffers.reduce((n, b) => n + b.capacity, 0),
     get allocatedPoints() {
