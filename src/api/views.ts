@@ -144,3 +144,16 @@ export interface ApiViews {
     observe(method: string, route: string, status: number, seconds: number): void;
   };
 }
+
+/** Counts and byte totals over a list of services (the services list's summary and the metrics summary). */
+export const summarizeServices = (services: ServiceView[]) => ({
+  totalServices: services.length,
+  activeServices: services.filter((s) => s.status === 'active').length,
+  totalForwards: services.reduce((n, s) => n + s.forwards.length, 0),
+  activeForwards: services.reduce((n, s) => n + s.activeCount, 0),
+  errorCount: services.reduce((n, s) => n + s.errorCount, 0),
+  totalBytesIn: services.reduce((n, s) => n + s.totalBytesIn, 0),
+  totalBytesOut: services.reduce((n, s) => n + s.totalBytesOut, 0),
+  rateIn: services.reduce((n, s) => n + s.rateIn, 0),
+  rateOut: services.reduce((n, s) => n + s.rateOut, 0),
+});

@@ -1,4 +1,11 @@
-import type { ApiViews, ForwardView, Json, NamespaceView, ServiceView } from '../api/views.ts';
+import {
+  summarizeServices,
+  type ApiViews,
+  type ForwardView,
+  type Json,
+  type NamespaceView,
+  type ServiceView,
+} from '../api/views.ts';
 import { podInfo } from '../cluster/discovery.ts';
 import { KubefwdError } from '../errors.ts';
 import type { LogRing } from '../log/log-ring.ts';
@@ -499,16 +506,10 @@ export function createApiViews(d: ViewDeps): ApiViews {
     },
     metrics: {
       summary: () => {
-        const list = services();
+        const { rateIn: _in, rateOut: _out, ...counts } = summarizeServices(services());
         const total = metrics.total();
         return {
-          totalServices: list.length,
-          activeServices: list.filter((s) => s.status === 'active').length,
-          totalForwards: list.reduce((n, s) => n + s.forwards.length, 0),
-          activeForwards: list.reduce((n, s) => n + s.activeCount, 0),
-          errorCount: list.reduce((n, s) => n + s.errorCount, 0),
-          totalBytesIn: list.reduce((n, s) => n + s.totalBytesIn, 0),
-          totalBytesOut: list.reduce((n, s) => n + s.totalBytesOut, 0),
+          ...counts,
           totalRateIn: total.rateIn,
           totalRateOut: total.rateOut,
           uptime: (d.now() - engine.startedAt) / 1000,

@@ -48,58 +48,32 @@ describe('kubefwd CLI', () => {
     expect(readFileSync(hostsPath, 'utf8')).toBe(original);
   });
 
-  it('refuses a missing kubeconfig and an unknown context before touching the hosts file', async () => {
-    const missing = await runCliToEnd([
-      'svc',
-      '-n',
-      'a',
-      '--hosts-path',
-      hostsPath,
-      '-c',
-      join(dir, 'nope.yaml'),
-      '--state-dir',
-      dir,
-    ]);
-    expect(missing.code).not.toBe(0);
-    oneLine(missing.stderr);
-    expect(missing.stderr).toMatch(/kubeconfig not found/);
+  // A kubeconfig whose only context points at a port nothing listens on.
+  const kubeconfig = join(dir, 'kc.yaml');
+  writeFileSync(
+    kubeconfig,
+    'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: one\n  context: {cluster: c, user: u}\ncurrent-context: one\n',
+  );
+  const svc = (...extra: string[]): string[] => [
+    'svc',
+    '-n',
+    'a',
+    '--hosts-path',
+    hostsPath,
+    '--state-dir',
+    dir,
+    ...extra,
+  ];
 
-    const kubeconfig = join(dir, 'kc.yaml');
-    writeFileSync(
-      kubeconfig,
-      'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: one\n  context: {cluster: c, user: u}\ncurrent-context: one\n',
-    );
-    const unknown = await runCliToEnd([
-      'svc',
-      '-n',
-      'a',
-      '--hosts-path',
-      hostsPath,
-      '-c',
-      kubeconfig,
-      '-x',
-      'two',
-      '--state-dir',
-      dir,
-    ]);
-    expect(unknown.code).not.toBe(0);
-    oneLine(unknown.stderr);
-    expect(unknown.stderr).toMatch(/context "two" not found/);
-
-    const unreachable = await runCliToEnd([
-      'svc',
-      '-n',
-      'a',
-      '--hosts-path',
-      hostsPath,
-      '-c',
-      kubeconfig,
-      '--state-dir',
-      dir,
-    ]);
-    expect(unreachable.code).not.toBe(0);
-    oneLine(unreachable.stderr);
-    expect(unreachable.stderr).toMatch(/cannot reach the API server of context "one"/);
+  it.each([
+    ['a missing kubeconfig', svc('-c', join(dir, 'nope.yaml')), /kubeconfig not found/],
+    ['an unknown context', svc('-c', kubeconfig, '-x', 'two'), /context "two" not found/],
+    ['an unreachable API server', svc('-c', kubeconfig), /cannot reach the API server of context "one"/],
+  ])('refuses %s with one line before touching the hosts file', async (_what, args, message) => {
+    const result = await runCliToEnd(args);
+    expect(result.code).not.toBe(0);
+    oneLine(result.stderr);
+    expect(result.stderr).toMatch(message);
     expect(readFileSync(hostsPath, 'utf8')).toBe(original);
   });
 });

@@ -1,18 +1,6 @@
 import { Router } from 'express';
 import { bad, intParam, nameParam, notFound, page, send, strParam } from '../envelope.ts';
-import type { ApiViews, ForwardView, ServiceView } from '../views.ts';
-
-const summaryOf = (services: ServiceView[]) => ({
-  totalServices: services.length,
-  activeServices: services.filter((s) => s.status === 'active').length,
-  totalForwards: services.reduce((n, s) => n + s.forwards.length, 0),
-  activeForwards: services.reduce((n, s) => n + s.activeCount, 0),
-  errorCount: services.reduce((n, s) => n + s.errorCount, 0),
-  totalBytesIn: services.reduce((n, s) => n + s.totalBytesIn, 0),
-  totalBytesOut: services.reduce((n, s) => n + s.totalBytesOut, 0),
-  rateIn: services.reduce((n, s) => n + s.rateIn, 0),
-  rateOut: services.reduce((n, s) => n + s.rateOut, 0),
-});
+import { summarizeServices, type ApiViews, type ForwardView } from '../views.ts';
 
 const STATUSES = new Set(['active', 'error', 'partial', 'pending']);
 
@@ -29,7 +17,7 @@ export function servicesRouter(views: ApiViews): Router {
         (s) => (!status || s.status === status) && (!ns || s.namespace === ns) && (!ctx || s.context === ctx),
       );
     const { items } = page(all, req.query, (s) => `${s.serviceName} ${s.namespace} ${s.context}`);
-    send(res, { services: items, summary: summaryOf(all) }, { count: items.length });
+    send(res, { services: items, summary: summarizeServices(all) }, { count: items.length });
   });
   r.post('/api/v1/services', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
