@@ -129,4 +129,15 @@ await Promise.all(workers);
 await daemon.stop();
 await sim.close();
 rmSync(dir, { recursive: true, force: true });
-process.stdout.write(`\n${rows.join('\n')}\n`);
+const report = [
+  `# kubefwd soak (${MINUTES} min, ${new Date().toISOString()})`,
+  '',
+  `\`npm run soak -- --minutes ${MINUTES}\`: 8 clients (half keep-alive, 5 % of requests 4 MB, the rest small) through`,
+  'one forwarded service with 3 pods; a forwarded pod deleted every 10 s. Daemon figures at each wall-clock minute.',
+  'History rings hold at most 1,000 events each; metric series are bounded per key.',
+  '',
+  ...rows,
+  '',
+].join('\n');
+writeFileSync(new URL('results/soak.md', import.meta.url), report);
+process.stdout.write(`\n${report}`);
