@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { packageVersion } from './version.ts';
 import { describeError } from '../errors.ts';
 import type { CommandIo } from './io.ts';
@@ -53,6 +54,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
  * emergency cleanup (hosts entries) synchronously and exits 1.
  */
 export async function runFromProcess(): Promise<void> {
+  tuneGarbageCollector();
   const controller = new AbortController();
   const emergency: Array<() => void> = [];
   let signals = 0;
@@ -85,4 +87,18 @@ export async function runFromProcess(): Promise<void> {
   process.exitCode = code;
   // Let pending writes drain, but never hang on a stray handle.
   setTimeout(() => process.exit(code), 2000).unref();
+}
+
+/**
+ * Counts Buffers' memory in V8's overall heap limit instead of its own small one. Every socket read allocates a new
+ * Buffer outside the JavaScript heap; against the separate 64 MiB allowance that made V8 run a full mark-compact of
+ * the whole heap (client-node alone keeps ~30 MB live) every ~64 MiB forwarded: 16 of them in a 512 MiB upload, 2
+ * with this. Measured through the daemon: CPU per GB forwarded 2.5 → 1.9 s up, 1.9 → 1.6 s down; peak RSS during a
+ * 1 GiB transfer ~260 → ~310 MB. Node.js keeps V8 flags writable after start for exactly this use.
+ */
+function tuneGarbageCollector(): void {
+  // Verified on V8 13.6 (Node.js 24); an older V8 would print "unrecognized flag" for it.
+  const [major = 0, minor = 0] = process.versions.v8.split('.').map(Number);
+  if (major > 13 || (major === 13 && minor >= 6))
+    setFlagsFromString('--external-memory-accounted-in-global-limit');
 }

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { KubefwdError, describeError } from '../errors.ts';
+import { pipeBatched } from './batched-pipe.ts';
 import type { PortForwardConnection, PortForwardSession } from '../portforward/types.ts';
 
 /** Read-only observer of one connection's bytes (the HTTP sniffer); fed the very Buffers that are forwarded. */
@@ -57,6 +58,8 @@ interface Conn {
   socket: net.Socket;
   data: Duplex | undefined;
   abort: AbortController;
+  /** Stops copying the pod's bytes to the client. */
+  unpipe?: (() => void) | undefined;
 }
 
 const noop = (): void => undefined;
@@ -175,7 +178,7 @@ export function createPortListener(options: PortListenerOptions) {
     if (tap) observe(socket, data, tap);
     let failed = false;
     socket.pipe(data);
-    data.pipe(socket, { end: false });
+    conn.unpipe = pipeBatched(data, socket);
     data.once('end', () => {
       const end = (): void => {
         if (!failed && !socket.destroyed) socket.end();
@@ -257,9 +260,9 @@ export function createPortListener(options: PortListenerOptions) {
           : Promise.resolve();
         if (live.size > 0) {
           const allGone = new Promise<void>((resolve) => (drained = resolve));
-          for (const { socket, data, abort } of live) {
+          for (const { socket, data, abort, unpipe } of live) {
             abort.abort();
-            data?.unpipe(socket);
+            unpipe?.();
             data?.end();
             socket.end();
           }
