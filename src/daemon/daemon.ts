@@ -17,6 +17,7 @@ import { createApiApp, createApiServer } from '../api/app.ts';
 import { createLogRing, type LogRing } from '../log/log-ring.ts';
 import { createCaptureStore } from '../metrics/capture-store.ts';
 import { createMetricsStore } from '../metrics/metrics-store.ts';
+import { startHeapTrim } from './heap-trim.ts';
 import { createPromMetrics } from '../metrics/prom.ts';
 import { createApiViews } from './api-views.ts';
 import { API_HOSTNAME } from './config.ts';
@@ -78,6 +79,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
   let engine: Engine | undefined;
   let closing: Promise<void> | undefined;
   let metrics: ReturnType<typeof createMetricsStore> | undefined;
+  let trim: ReturnType<typeof startHeapTrim> | undefined;
   let api: ReturnType<typeof createApiServer> | undefined;
 
   return {
@@ -139,6 +141,14 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         },
       });
       await metrics.start();
+      const m = metrics;
+      trim = startHeapTrim({
+        log,
+        busy: () => {
+          const t = m.total();
+          return t.avgRateIn + t.avgRateOut > 1e6;
+        },
+      });
       const history = createHistory(bus, { now });
       const prom = createPromMetrics({
         forwards: function* () {
@@ -217,6 +227,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         await api?.close();
         if (engine) await engine.close();
         await metrics?.close();
+        trim?.stop();
       })();
       return closing;
     },

@@ -1,0 +1,63 @@
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Logger } from '../log/logger.ts';
+
+export interface HeapTrimOptions {
+  /** How often to look (default 30 s). */
+  intervalMs?: number;
+  /** Committed but unused heap above which a quiet daemon gives memory back (default 48 MB). */
+  wasteBytes?: number;
+  /** True while traffic flows: no pause is added then, and the heap will be used again anyway. */
+  busy: () => boolean;
+  stats?: () => { total: number; used: number };
+  collect?: () => void;
+  log?: Logger;
+}
+
+/**
+ * V8 keeps the heap it grew for a burst (200 requests for 1,000 services took it from 123 to 206 MB) until its next
+ * full collection, and an idle daemon allocates too little to ever have one: RSS stayed ~325 MB for good. One full
+ * collection once things are quiet shrinks it back (RSS 323 → 210 MB, 30-40 ms of CPU, measured with 1,000 forwards).
+ */
+export function startHeapTrim(options: HeapTrimOptions): { stop(): void; readonly trims: number } {
+  const stats =
+    options.stats ??
+    (() => {
+      const s = getHeapStatistics();
+      return { total: s.total_heap_size, used: s.used_heap_size };
+    });
+  const collect = options.collect ?? fullCollection();
+  const waste = options.wasteBytes ?? 48e6;
+  let trims = 0;
+  const timer = setInterval(() => {
+    const before = stats();
+    if (before.total - before.used < waste || options.busy()) return;
+    const t0 = performance.now();
+    collect();
+    trims++;
+    const after = stats();
+    options.log?.debug(
+      { before, after, ms: Math.round(performance.now() - t0) },
+      `heap trimmed from ${Math.round(before.total / 1e6)} to ${Math.round(after.total / 1e6)} MB`,
+    );
+  }, options.intervalMs ?? 30_000);
+  timer.unref();
+  return {
+    stop: () => clearInterval(timer),
+    get trims() {
+      return trims;
+    },
+  };
+}
+
+/** V8's `gc()`, which Node.js hands out to a new context once the flag is set (the main context stays without). */
+function fullCollection(): () => void {
+  let gc: (() => void) | undefined;
+  return () => {
+    if (!gc) {
+      setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc') as () => void;
+    }
+    gc();
+  };
+}
