@@ -24,6 +24,7 @@ const CONC = 200;
 const CONC_BYTES = 1 * MiB;
 const SCALES = quick ? [100, 500] : [100, 500, 1000];
 const IDLE_S = quick ? 10 : 60;
+const IDLE_WINDOW_S = quick ? 10 : 30;
 const FAILOVER_TRIALS = quick ? 8 : 20;
 const API_KEY = 'bench-key';
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
@@ -212,7 +213,7 @@ async function scale(n: number): Promise<{
   apiserver_requests: number;
   rss_mb: number;
   api?: { p50: number; p99: number; sse_ms: number };
-  idle?: { cpu_pct: number; rss_mb: number };
+  idle?: { cpu_pct: number; cpu_pct_first_window: number; rss_mb: number };
 }> {
   const objects: KObject[] = [];
   for (let i = 0; i < 10; i++) {
@@ -280,13 +281,18 @@ async function scale(n: number): Promise<{
       p99: round(quantile(times, 0.99), 2) ?? 0,
       sse_ms: round(sse, 1) ?? 0,
     };
-    const c0 = cpuSeconds(pid);
-    const w0 = performance.now();
-    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
-    out.idle = {
-      cpu_pct: round(((cpuSeconds(pid) - c0) / ((performance.now() - w0) / 1000)) * 100, 2) ?? 0,
-      rss_mb: round(rssMb(pid), 1) ?? 0,
+    // Idle: the CPU rate over a window that starts once the daemon has been left alone for IDLE_S seconds (the
+    // first seconds after the load include one-off work: the heap trim and V8's follow-up collections), and the same
+    // over those first seconds for comparison.
+    const cpuRate = async (seconds: number): Promise<number> => {
+      const c0 = cpuSeconds(pid);
+      const w0 = performance.now();
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      return round(((cpuSeconds(pid) - c0) / ((performance.now() - w0) / 1000)) * 100, 2) ?? 0;
     };
+    const first = await cpuRate(IDLE_S);
+    const steady = await cpuRate(IDLE_WINDOW_S);
+    out.idle = { cpu_pct: steady, cpu_pct_first_window: first, rss_mb: round(rssMb(pid), 1) ?? 0 };
   }
   await d.proc.stop();
   await sim.close();
@@ -354,7 +360,7 @@ async function main(): Promise<void> {
   const failover_p50_ms = await failover();
   const scaleOut: Record<string, unknown> = {};
   let apiFig: { p50: number; p99: number; sse_ms: number } | undefined;
-  let idle: { cpu_pct: number; rss_mb: number } | undefined;
+  let idle: { cpu_pct: number; cpu_pct_first_window: number; rss_mb: number } | undefined;
   for (const n of SCALES) {
     log(`scale ${n}`);
     const s = await scale(n);
@@ -456,7 +462,7 @@ async function main(): Promise<void> {
     }),
     '',
     `- ${biggest} services ready in ≤ 5 s with ≤ 10 hosts writes: ${met(s1000.ready_s <= 5 && s1000.hosts_writes <= 10)}`,
-    `- idle with ${biggest} forwards after ${IDLE_S} s: CPU ${idle?.cpu_pct}% (≤ 1 %: ${met((idle?.cpu_pct ?? 100) <= 1)}), RSS ${idle?.rss_mb} MB (≤ 250: ${met((idle?.rss_mb ?? 1e9) <= 250)})`,
+    `- idle with ${biggest} forwards after ${IDLE_S} s: CPU ${idle?.cpu_pct}% over the next ${IDLE_WINDOW_S} s (≤ 1 %: ${met((idle?.cpu_pct ?? 100) <= 1)}; ${idle?.cpu_pct_first_window}% over the first ${IDLE_S} s), RSS ${idle?.rss_mb} MB (≤ 250: ${met((idle?.rss_mb ?? 1e9) <= 250)})`,
     `- failover p50 ${failover_p50_ms} ms (≤ 1000: ${met(failover_p50_ms <= 1000)})`,
     `- GET /api/v1/services at ${biggest} services: p50 ${apiFig?.p50} ms, p99 ${apiFig?.p99} ms (≤ 50: ${met((apiFig?.p99 ?? 1e9) <= 50)}); 100 SSE clients got an event in ${apiFig?.sse_ms} ms`,
     `- headroom: raw SPDY client to the simulator ${JSON.stringify(data.sim_raw_spdy_download_mbps)} MB/s (must exceed every path through it)`,

@@ -64,6 +64,9 @@ interface Conn {
 
 const noop = (): void => undefined;
 
+/** The reason a connection's waits are aborted with: one shared Error, not a DOMException with a stack per close. */
+const CLOSED = new Error('connection closed');
+
 /** How long an ended stream's error text may lag behind its end before the client is simply ended. */
 const ERROR_SETTLE_MS = 1000;
 
@@ -129,7 +132,7 @@ export function createPortListener(options: PortListenerOptions) {
       closedIn += socket.bytesWritten;
       closedOut += socket.bytesRead;
       lastActive = now();
-      conn.abort.abort();
+      conn.abort.abort(CLOSED);
       if (conn.data && !conn.data.destroyed) conn.data.destroy();
       options.onConnection?.({ type: 'closed', active: live.size, total });
       if (live.size === 0) drained?.();
@@ -261,7 +264,7 @@ export function createPortListener(options: PortListenerOptions) {
         if (live.size > 0) {
           const allGone = new Promise<void>((resolve) => (drained = resolve));
           for (const { socket, data, abort, unpipe } of live) {
-            abort.abort();
+            abort.abort(CLOSED);
             unpipe?.();
             data?.end();
             socket.end();

@@ -53,11 +53,17 @@ export function parseHeaders(raw: Buffer): Headers {
  */
 export function createHeaderCodec() {
   const deflater = createDeflater(SPDY3_DICTIONARY);
-  const inflate = zlib.createInflate({ dictionary: SPDY3_DICTIONARY });
   let output: Buffer[] = [];
   let failed: Error | undefined;
-  inflate.on('data', (d: Buffer) => output.push(d));
-  inflate.on('error', (err: Error) => (failed = err));
+  // Made on the first decode: a client session never decodes, and keeps no zlib context.
+  let inflater: zlib.Inflate | undefined;
+  const inflaterOf = (): zlib.Inflate => {
+    if (inflater) return inflater;
+    const made = zlib.createInflate({ dictionary: SPDY3_DICTIONARY });
+    made.on('data', (d: Buffer) => output.push(d));
+    made.on('error', (err: Error) => (failed = err));
+    return (inflater = made);
+  };
   return {
     encode(headers: Headers): Buffer {
       return deflater.compress(serializeHeaders(headers));
@@ -66,6 +72,7 @@ export function createHeaderCodec() {
       if (failed) return Promise.reject(failed);
       // The real server's empty SYN_REPLY still carries a (compressed, empty-count) block; an absent one is empty.
       if (block.length === 0) return Promise.resolve({});
+      const inflate = inflaterOf();
       return new Promise((resolve, reject) => {
         inflate.write(block);
         inflate.flush(zlib.constants.Z_SYNC_FLUSH, () => {
@@ -81,7 +88,7 @@ export function createHeaderCodec() {
       });
     },
     close(): void {
-      inflate.close();
+      inflater?.close();
     },
   };
 }

@@ -243,8 +243,10 @@ export class SpdySession extends EventEmitter implements StreamOwner {
         return;
       case 'syn-reply':
       case 'headers': {
-        // Decoded even when unused: the inflate context spans every block of the session.
-        this.#codec.decode(frame.block).catch((err: unknown) => this.#fail(err));
+        // A server decodes every block even when unused: the inflate context spans all blocks of the session. A
+        // client never reads the replies' headers (port-forward puts nothing in them it needs) nor accepts streams,
+        // so it inflates none: no zlib work per connection.
+        if (this.isServer) this.#codec.decode(frame.block).catch((err: unknown) => this.#fail(err));
         if (frame.flags & FLAG_FIN) this.#streams.get(frame.streamId)?.receiveFin();
         return;
       }
@@ -277,6 +279,11 @@ export class SpdySession extends EventEmitter implements StreamOwner {
   }
 
   #onSynStream(id: number, flags: number, block: Buffer): void {
+    if (!this.isServer) {
+      // Port-forward servers open no streams; a client refuses them unread (it keeps no inflate context).
+      this.#socket.write(rstStreamFrame(id, RST.REFUSED_STREAM));
+      return;
+    }
     const decoded = this.#codec.decode(block);
     const refuse = (status: number): void => {
       decoded.catch((err: unknown) => this.#fail(err));
