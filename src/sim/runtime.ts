@@ -129,7 +129,9 @@ export class PodRuntime {
         if (!backend?.port) return Promise.reject(new Error(refusedText(port, uid)));
         const target = backend.port;
         return new Promise((resolve, reject) => {
-          const s = net.connect(target, '127.0.0.1', () => resolve(s));
+          // Half-open like the kubelet's connection to the pod: the pod's end leaves our side writable until the
+          // client's stream ends too.
+          const s = net.connect({ port: target, host: '127.0.0.1', allowHalfOpen: true }, () => resolve(s));
           s.setNoDelay(true);
           s.once('error', () => reject(new Error(refusedText(port, uid))));
         });
