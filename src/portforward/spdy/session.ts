@@ -246,7 +246,7 @@ export class SpdySession extends EventEmitter implements StreamOwner {
         // A server decodes every block even when unused: the inflate context spans all blocks of the session. A
         // client never reads the replies' headers (port-forward puts nothing in them it needs) nor accepts streams,
         // so it inflates none: no zlib work per connection.
-        if (this.isServer) this.#codec.decode(frame.block).catch((err: unknown) => this.#fail(err));
+        if (this.isServer && !this.#decoded(frame.block)) return;
         if (frame.flags & FLAG_FIN) this.#streams.get(frame.streamId)?.receiveFin();
         return;
       }
@@ -284,9 +284,9 @@ export class SpdySession extends EventEmitter implements StreamOwner {
       this.#socket.write(rstStreamFrame(id, RST.REFUSED_STREAM));
       return;
     }
-    const decoded = this.#codec.decode(block);
+    const headers = this.#decoded(block);
+    if (!headers) return;
     const refuse = (status: number): void => {
-      decoded.catch((err: unknown) => this.#fail(err));
       this.#socket.write(rstStreamFrame(id, status));
     };
     if (id === 0 || id % 2 === (this.isServer ? 0 : 1) || id <= this.#lastRemoteStreamId) {
@@ -298,18 +298,21 @@ export class SpdySession extends EventEmitter implements StreamOwner {
       refuse(RST.REFUSED_STREAM);
       return;
     }
-    // Registered at once so the DATA that follows is buffered; announced once its headers are inflated.
-    const stream = new SpdyStream(this, id, {});
+    const stream = new SpdyStream(this, id, headers);
     this.#streams.set(id, stream);
     if (this.#autoReply) this.#socket.write(synReplyFrame(this.#codec, id, {}));
     if (flags & FLAG_FIN) stream.receiveFin();
-    decoded.then(
-      (headers) => {
-        stream.headers = headers;
-        if (!this.#closed && !stream.destroyed) this.emit('stream', stream, headers);
-      },
-      (err: unknown) => this.#fail(err),
-    );
+    if (!this.#closed && !stream.destroyed) this.emit('stream', stream, headers);
+  }
+
+  /** The block inflated, or undefined once a corrupt block has failed the session (its inflate context is lost). */
+  #decoded(block: Buffer): Headers | undefined {
+    try {
+      return this.#codec.decode(block);
+    } catch (err) {
+      this.#fail(err);
+      return undefined;
+    }
   }
 
   #fail(err: unknown): void {

@@ -104,16 +104,35 @@ describe('SPDY frames', () => {
     expect(fins).toEqual([3, 1]);
   });
 
-  it('decodes header blocks of a SYN_STREAM written by the peer codec', async () => {
+  it('decodes header blocks of a SYN_STREAM written by the peer codec', () => {
     const sender = createHeaderCodec();
     const receiver = createHeaderCodec();
     const { controls } = collect(
       synStreamFrame(sender, 1, { StreamType: 'error', port: '8080', requestID: '1' }),
     );
     const frame = controls[0] as Extract<ControlFrame, { type: 'syn-stream' }>;
-    expect(await receiver.decode(frame.block)).toEqual({ streamtype: 'error', port: '8080', requestid: '1' });
+    expect(receiver.decode(frame.block)).toEqual({ streamtype: 'error', port: '8080', requestid: '1' });
     sender.close();
     receiver.close();
+  });
+
+  it('refuses a corrupt header block, and every block after it (the inflate context is lost)', () => {
+    const sender = createHeaderCodec();
+    const receiver = createHeaderCodec();
+    const good = (n: number) =>
+      (
+        collect(synStreamFrame(sender, n, { streamtype: 'data', port: '80' })).controls[0] as Extract<
+          ControlFrame,
+          { type: 'syn-stream' }
+        >
+      ).block;
+    expect(receiver.decode(good(1))).toEqual({ streamtype: 'data', port: '80' });
+    const bad = Buffer.from(good(3));
+    bad.fill(0xff, 0, bad.length);
+    expect(() => receiver.decode(bad)).toThrow(/does not inflate/);
+    expect(() => receiver.decode(good(5))).toThrow(/does not inflate/);
+    const fresh = createHeaderCodec();
+    expect(() => fresh.decode(Buffer.from('not zlib at all'))).toThrow(/does not inflate/);
   });
 
   it('rejects truncated control frames and oversized ones', () => {
@@ -194,99 +213,94 @@ const spec: fc.Arbitrary<Spec> = fc.oneof(
 );
 
 describe('SPDY codec properties', () => {
-  it('decodes what it encodes, however the bytes are split', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(spec, { maxLength: 20 }),
-        fc.array(fc.nat(), { maxLength: 30 }),
-        async (specs, cuts) => {
-          const sender = createHeaderCodec();
-          const receiver = createHeaderCodec();
-          const wire = Buffer.concat(
-            specs.map((s) => {
-              switch (s.kind) {
-                case 'data':
-                  return dataFrame(s.id, Buffer.from(s.payload), s.fin ? FLAG_FIN : 0);
-                case 'syn':
-                  return synStreamFrame(sender, s.id, s.headers);
-                case 'ping':
-                  return pingFrame(s.id);
-                case 'rst':
-                  return rstStreamFrame(s.id, s.status);
-                default:
-                  return windowUpdateFrame(s.id, s.delta);
-              }
-            }),
-          );
-          const got: Array<Spec | { kind: 'piece'; id: number; bytes: Buffer; fin: boolean }> = [];
-          const blocks: Array<Promise<Headers>> = [];
-          const parser = new FrameParser({
-            onControl: (type, flags, payload) => {
-              const frame = decodeControl(type, flags, Buffer.from(payload));
-              if (frame.type === 'syn-stream') {
-                blocks.push(receiver.decode(frame.block));
-                got.push({ kind: 'syn', id: frame.streamId, headers: {} });
-              } else if (frame.type === 'ping') got.push({ kind: 'ping', id: frame.id });
-              else if (frame.type === 'rst-stream')
-                got.push({ kind: 'rst', id: frame.streamId, status: frame.status });
-              else if (frame.type === 'window-update')
-                got.push({ kind: 'window', id: frame.streamId, delta: frame.delta });
-            },
-            onData: (id, piece, fin) => got.push({ kind: 'piece', id, bytes: Buffer.from(piece), fin }),
-          });
-          let off = 0;
-          for (const cut of [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b)) {
-            parser.push(wire.subarray(off, cut));
-            off = cut;
-          }
-          parser.push(wire.subarray(off));
-          const headers = await Promise.all(blocks);
-          sender.close();
-          receiver.close();
-
-          // Join DATA pieces back into frames: a frame's pieces are consecutive and end at its length.
-          const frames: Spec[] = [];
-          let h = 0;
-          let i = 0;
-          for (const expected of specs) {
-            if (expected.kind !== 'data') {
-              const g = got[i++] as Spec;
-              frames.push(g.kind === 'syn' ? { ...g, headers: headers[h++] ?? {} } : g);
-              continue;
+  it('decodes what it encodes, however the bytes are split', () => {
+    fc.assert(
+      fc.property(fc.array(spec, { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 30 }), (specs, cuts) => {
+        const sender = createHeaderCodec();
+        const receiver = createHeaderCodec();
+        const wire = Buffer.concat(
+          specs.map((s) => {
+            switch (s.kind) {
+              case 'data':
+                return dataFrame(s.id, Buffer.from(s.payload), s.fin ? FLAG_FIN : 0);
+              case 'syn':
+                return synStreamFrame(sender, s.id, s.headers);
+              case 'ping':
+                return pingFrame(s.id);
+              case 'rst':
+                return rstStreamFrame(s.id, s.status);
+              default:
+                return windowUpdateFrame(s.id, s.delta);
             }
-            const parts: Buffer[] = [];
-            let fin: boolean;
-            do {
-              const piece = got[i++] as { kind: 'piece'; id: number; bytes: Buffer; fin: boolean };
-              expect(piece.kind).toBe('piece');
-              expect(piece.id).toBe(expected.id);
-              parts.push(piece.bytes);
-              fin = piece.fin;
-            } while (Buffer.concat(parts).length < expected.payload.length);
-            frames.push({
-              kind: 'data',
-              id: expected.id,
-              payload: new Uint8Array(Buffer.concat(parts)),
-              fin,
-            });
+          }),
+        );
+        const got: Array<Spec | { kind: 'piece'; id: number; bytes: Buffer; fin: boolean }> = [];
+        const blocks: Headers[] = [];
+        const parser = new FrameParser({
+          onControl: (type, flags, payload) => {
+            const frame = decodeControl(type, flags, Buffer.from(payload));
+            if (frame.type === 'syn-stream') {
+              blocks.push(receiver.decode(frame.block));
+              got.push({ kind: 'syn', id: frame.streamId, headers: {} });
+            } else if (frame.type === 'ping') got.push({ kind: 'ping', id: frame.id });
+            else if (frame.type === 'rst-stream')
+              got.push({ kind: 'rst', id: frame.streamId, status: frame.status });
+            else if (frame.type === 'window-update')
+              got.push({ kind: 'window', id: frame.streamId, delta: frame.delta });
+          },
+          onData: (id, piece, fin) => got.push({ kind: 'piece', id, bytes: Buffer.from(piece), fin }),
+        });
+        let off = 0;
+        for (const cut of [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b)) {
+          parser.push(wire.subarray(off, cut));
+          off = cut;
+        }
+        parser.push(wire.subarray(off));
+        sender.close();
+        receiver.close();
+
+        // Join DATA pieces back into frames: a frame's pieces are consecutive and end at its length.
+        const frames: Spec[] = [];
+        let h = 0;
+        let i = 0;
+        for (const expected of specs) {
+          if (expected.kind !== 'data') {
+            const g = got[i++] as Spec;
+            frames.push(g.kind === 'syn' ? { ...g, headers: blocks[h++] ?? {} } : g);
+            continue;
           }
-          expect(i).toBe(got.length);
-          expect(frames).toEqual(
-            specs.map((s) =>
-              s.kind === 'syn'
-                ? {
-                    ...s,
-                    headers: Object.fromEntries(
-                      Object.entries(s.headers).map(([k, v]) => [k.toLowerCase(), v]),
-                    ),
-                  }
-                : s.kind === 'data'
-                  ? { ...s, payload: new Uint8Array(s.payload) }
-                  : s,
-            ),
-          );
-        },
-      ),
+          const parts: Buffer[] = [];
+          let fin: boolean;
+          do {
+            const piece = got[i++] as { kind: 'piece'; id: number; bytes: Buffer; fin: boolean };
+            expect(piece.kind).toBe('piece');
+            expect(piece.id).toBe(expected.id);
+            parts.push(piece.bytes);
+            fin = piece.fin;
+          } while (Buffer.concat(parts).length < expected.payload.length);
+          frames.push({
+            kind: 'data',
+            id: expected.id,
+            payload: new Uint8Array(Buffer.concat(parts)),
+            fin,
+          });
+        }
+        expect(i).toBe(got.length);
+        expect(frames).toEqual(
+          specs.map((s) =>
+            s.kind === 'syn'
+              ? {
+                  ...s,
+                  headers: Object.fromEntries(
+                    Object.entries(s.headers).map(([k, v]) => [k.toLowerCase(), v]),
+                  ),
+                }
+              : s.kind === 'data'
+                ? { ...s, payload: new Uint8Array(s.payload) }
+                : s,
+          ),
+        );
+      }),
       { numRuns: 150 },
     );
   });
