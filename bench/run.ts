@@ -24,7 +24,7 @@ const CONC = 200;
 const CONC_BYTES = 1 * MiB;
 const SCALES = quick ? [100, 500] : [100, 500, 1000];
 const IDLE_S = quick ? 10 : 60;
-const IDLE_WINDOW_S = quick ? 10 : 30;
+const IDLE_WINDOW_S = quick ? 10 : 60;
 const FAILOVER_TRIALS = quick ? 8 : 20;
 const API_KEY = 'bench-key';
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
