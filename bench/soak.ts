@@ -102,8 +102,7 @@ const rows: string[] = [
 ];
 // Rows at fixed wall-clock minutes from the start: a busy event loop delays a row, it does not stretch the run.
 const t0 = Date.now();
-for (let m = 1; m <= MINUTES; m++) {
-  await new Promise((r) => setTimeout(r, Math.max(0, t0 + m * 60_000 - Date.now())));
+async function row(label: string): Promise<void> {
   const auth = { Authorization: `Bearer ${KEY}` };
   const net = (await (await fetch(`${api}/api/v1/diagnostics/network`, { headers: auth })).json()) as {
     data: { listeners: unknown[] };
@@ -119,13 +118,23 @@ for (let m = 1; m <= MINUTES; m++) {
   };
   const fds = readdirSync(`/proc/${pid}/fd`).length;
   rows.push(
-    `| ${m} | ${rssMb(pid).toFixed(1)} | ${gauge('kubefwd_nodejs_heap_size_used_bytes')} | ${gauge('kubefwd_nodejs_external_memory_bytes')} | ${fds} | ${net.data.listeners.length} | ${stats.data.totalEvents} | ${series} | ${ok} | ${failed} |`,
+    `| ${label} | ${rssMb(pid).toFixed(1)} | ${gauge('kubefwd_nodejs_heap_size_used_bytes')} | ${gauge('kubefwd_nodejs_external_memory_bytes')} | ${fds} | ${net.data.listeners.length} | ${stats.data.totalEvents} | ${series} | ${ok} | ${failed} |`,
   );
   process.stdout.write(`${rows.at(-1)}\n`);
+}
+for (let m = 1; m <= MINUTES; m++) {
+  await new Promise((r) => setTimeout(r, Math.max(0, t0 + m * 60_000 - Date.now())));
+  await row(String(m));
 }
 stop = true;
 clearInterval(deleter);
 await Promise.all(workers);
+// Then quiet: what the daemon gives back once traffic stops (its heap trim looks every 30 s).
+const quiet = Date.now();
+for (const s of [30, 60, 90]) {
+  await new Promise((r) => setTimeout(r, Math.max(0, quiet + s * 1000 - Date.now())));
+  await row(`quiet +${s} s`);
+}
 await daemon.stop();
 await sim.close();
 rmSync(dir, { recursive: true, force: true });
@@ -134,7 +143,7 @@ const report = [
   '',
   `\`npm run soak -- --minutes ${MINUTES}\`: 8 clients (half keep-alive, 5 % of requests 4 MB, the rest small) through`,
   'one forwarded service with 3 pods; a forwarded pod deleted every 10 s. Daemon figures at each wall-clock minute.',
-  'History rings hold at most 1,000 events each; metric series are bounded per key.',
+  'History rings hold at most 1,000 events each; metric series are bounded per key. Then 90 s without traffic.',
   '',
   ...rows,
   '',
