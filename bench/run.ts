@@ -145,9 +145,9 @@ async function dataPlane(): Promise<Record<string, Triple | number | null>> {
   const p = await paths(sim);
   // Warm-up, not measured: each path forwards some connections and bytes first, so the figures are of a running
   // forwarder (JIT-compiled, heap sized), not of its first seconds.
-  for (const k of ['direct', 'kubefwd', 'kubectl'] as const) {
-    const target = p[k];
-    if (!target) continue;
+  const keys = (['direct', 'kubefwd', 'kubectl'] as const).filter((k) => p[k]);
+  for (const k of keys) {
+    const target = p[k] as [string, number];
     log(`  warm-up via ${k}`);
     for (let i = 0; i < 300; i++) await connectOnce(target[0], target[1]);
     await download(target[0], target[1], 64 * MiB);
@@ -159,7 +159,6 @@ async function dataPlane(): Promise<Record<string, Triple | number | null>> {
     fn: (h: string, port: number) => Promise<number>,
     digits = 1,
   ): Promise<Triple> => {
-    const keys = (['direct', 'kubefwd', 'kubectl'] as const).filter((k) => p[k]);
     const runs = new Map<string, number[]>(keys.map((k) => [k, []]));
     for (let i = 0; i < RUNS; i++)
       for (const k of keys) {
@@ -387,7 +386,7 @@ async function main(): Promise<void> {
   const failover_p50_ms = await failover();
   const scaleOut: Record<string, unknown> = {};
   let apiFig: { p50: number; p99: number; sse_ms: number } | undefined;
-  let idle: { cpu_pct: number; cpu_pct_first_window: number; rss_mb: number } | undefined;
+  let idle: Awaited<ReturnType<typeof scale>>['idle'];
   for (const n of SCALES) {
     log(`scale ${n}`);
     const s = await scale(n);

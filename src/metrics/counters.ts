@@ -18,6 +18,10 @@ export type LegacyCounterReading = Omit<CounterReading, 'service'> & { serviceKe
 export const serviceOf = (r: CounterReading | LegacyCounterReading): string =>
   'service' in r ? r.service : r.serviceKey;
 
+/** Bytes a cumulative counter added since `previous`; one that went down was reset, so all its value is new. */
+export const counterDelta = (value: number, previous: number): number =>
+  value >= previous ? value - previous : value;
+
 /**
  * Turns per-forward cumulative counters, which restart from zero when a forward is rebuilt and vanish when it
  * stops, into deltas that can be summed into monotonic totals. A key seen for the first time contributes all its
@@ -33,8 +37,8 @@ export function createDeltaTracker() {
         return { bytesIn, bytesOut };
       }
       const d = {
-        bytesIn: bytesIn >= prev.bytesIn ? bytesIn - prev.bytesIn : bytesIn,
-        bytesOut: bytesOut >= prev.bytesOut ? bytesOut - prev.bytesOut : bytesOut,
+        bytesIn: counterDelta(bytesIn, prev.bytesIn),
+        bytesOut: counterDelta(bytesOut, prev.bytesOut),
       };
       prev.bytesIn = bytesIn;
       prev.bytesOut = bytesOut;

@@ -1,5 +1,5 @@
 import { KubefwdError } from '../errors.ts';
-import { serviceOf, type CounterReading, type LegacyCounterReading } from './counters.ts';
+import { counterDelta, serviceOf, type CounterReading, type LegacyCounterReading } from './counters.ts';
 import { createSeries, type Point, type Series } from './series.ts';
 
 export type { CounterReading } from './counters.ts';
@@ -169,8 +169,8 @@ export function createMetricsStore(options: MetricsStoreOptions) {
       if (!f) forwards.set(key, (f = track(service)));
       if (f.epoch === epoch) return;
       const continued = f.epoch === epoch - 1;
-      const dIn = continued && rawIn >= f.rawIn ? rawIn - f.rawIn : rawIn;
-      const dOut = continued && rawOut >= f.rawOut ? rawOut - f.rawOut : rawOut;
+      const dIn = continued ? counterDelta(rawIn, f.rawIn) : rawIn;
+      const dOut = continued ? counterDelta(rawOut, f.rawOut) : rawOut;
       f.epoch = epoch;
       f.rawIn = rawIn;
       f.rawOut = rawOut;

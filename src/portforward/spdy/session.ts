@@ -289,7 +289,8 @@ export class SpdySession extends EventEmitter implements StreamOwner {
     const refuse = (status: number): void => {
       this.#socket.write(rstStreamFrame(id, status));
     };
-    if (id === 0 || id % 2 === (this.isServer ? 0 : 1) || id <= this.#lastRemoteStreamId) {
+    // A client's streams have odd ids, each above the last.
+    if (id === 0 || id % 2 === 0 || id <= this.#lastRemoteStreamId) {
       refuse(RST.PROTOCOL_ERROR);
       return;
     }
