@@ -1,4 +1,5 @@
 import { describeError } from '../errors.ts';
+import { classifyError } from './classify-error.ts';
 import type { Logger } from '../log/logger.ts';
 import type { PortForwardProtocol, PortForwardSession } from '../portforward/types.ts';
 import { createBackoff, type Backoff, type BackoffState } from './backoff.ts';
@@ -35,6 +36,11 @@ export interface PodSessionsOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * A local connection waiting on a pod in backoff redials once this long has passed since the last attempt, however
+   * long the backoff: someone is asking now, and one dial per this interval per pod is cheap. Default 1 s.
+   */
+  demandRetryMs?: number;
 }
 
 interface Entry {
@@ -45,7 +51,18 @@ interface Entry {
   lastError: string | undefined;
   holders: Set<(ev: SessionEvent) => void>;
   abort: AbortController;
+  /** Set while a dial waits out its backoff; aborting it ends the wait early (the entry stays live). */
+  wake: AbortController | undefined;
+  hurry: NodeJS.Timeout | undefined;
+  lastAttemptAt: number;
+  /** The last failure was the API server or the network, not this pod: a sign of life from the server ends the wait. */
+  unreachable: boolean;
 }
+
+/** Failures that say nothing about the pod itself: the API server or the path to it was away. */
+const UNREACHABLE = new Set(['connection-refused', 'network', 'timeout']);
+/** Pods woken because their API server answered again redial spread over this window. */
+const SERVER_BACK_SPREAD_MS = 250;
 
 /** Pods are told apart by uid: a replacement with the same name (a StatefulSet) is another pod. */
 export const podKey = (p: PodRef): string => `${p.context}/${p.namespace}/${p.uid || p.name}`;
@@ -77,11 +94,16 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
  * One upgraded connection per pod, shared by every forwarded port and connection to it. Concurrent callers share one
  * in-flight dial. A dial failure or a session that dies is followed by a jittered backoff (250 ms → 30 s) that resets
  * only once a connection carried data back (`worked`). Pods someone `hold`s are redialled when their session dies, so
- * the next local connection finds a warm session; the last release closes the session gracefully.
+ * the next local connection finds a warm session; the last release closes the session gracefully. Two things cut a
+ * wait short without resetting the schedule: a local connection asking for the pod (at most one dial per
+ * `demandRetryMs`), and another pod of the same context connecting again after the API server was unreachable.
  */
 export function createPodSessions(options: PodSessionsOptions) {
   const { log } = options;
   const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const demandRetryMs = options.demandRetryMs ?? 1000;
   const entries = new Map<string, Entry>();
   let closing: Promise<void> | undefined;
 
@@ -103,6 +125,10 @@ export function createPodSessions(options: PodSessionsOptions) {
         lastError: undefined,
         holders: new Set(),
         abort: new AbortController(),
+        wake: undefined,
+        hurry: undefined,
+        lastAttemptAt: 0,
+        unreachable: false,
       };
       entries.set(key, e);
     }
@@ -120,9 +146,38 @@ export function createPodSessions(options: PodSessionsOptions) {
     dial(e).catch(() => keepWarm(e));
   }
 
+  /** Ends a backoff wait in `ms` (or now); the earliest request wins. */
+  function wakeIn(e: Entry, ms: number): void {
+    if (!e.wake) return;
+    if (ms <= 0) {
+      e.wake.abort();
+      return;
+    }
+    if (e.hurry) return;
+    e.hurry = setTimeout(() => {
+      e.hurry = undefined;
+      e.wake?.abort();
+    }, ms);
+    e.hurry.unref();
+  }
+
+  /**
+   * The API server of `context` answered a dial after failing to: the other pods of that context that wait out a
+   * backoff for the same reason redial now, spread over a quarter second so they do not arrive as one burst.
+   */
+  function serverBack(context: string, except: Entry): void {
+    for (const other of entries.values()) {
+      if (other === except || other.pod.context !== context || !other.unreachable || !other.wake) continue;
+      wakeIn(other, Math.round(random() * SERVER_BACK_SPREAD_MS));
+    }
+  }
+
   function adopt(e: Entry, session: PortForwardSession): void {
+    const recovered = e.unreachable;
     e.session = session;
     e.lastError = undefined;
+    e.unreachable = false;
+    if (recovered) serverBack(e.pod.context, e);
     notify(e, { type: 'connected', protocol: session.protocol });
     void session.closed.then(() => {
       if (e.session !== session) return;
@@ -141,8 +196,18 @@ export function createPodSessions(options: PodSessionsOptions) {
     e.dialing ??= (async () => {
       try {
         const wait = e.backoff.wait();
-        if (wait > 0) await sleep(wait, e.abort.signal);
+        if (wait > 0) {
+          e.wake = new AbortController();
+          try {
+            await sleep(wait, AbortSignal.any([e.abort.signal, e.wake.signal]));
+          } finally {
+            e.wake = undefined;
+            clearTimeout(e.hurry);
+            e.hurry = undefined;
+          }
+        }
         e.abort.signal.throwIfAborted();
+        e.lastAttemptAt = now();
         const session = await options.dial(e.pod, e.abort.signal);
         if (!live(e)) {
           session.destroy();
@@ -153,6 +218,7 @@ export function createPodSessions(options: PodSessionsOptions) {
       } catch (err) {
         if (live(e)) {
           e.lastError = describeError(err);
+          e.unreachable = UNREACHABLE.has(classifyError(err));
           const retryInMs = e.backoff.fail();
           log.warn(
             { pod: `${e.pod.namespace}/${e.pod.name}`, err: e.lastError, retryInMs },
@@ -170,6 +236,8 @@ export function createPodSessions(options: PodSessionsOptions) {
 
   function forget(e: Entry): void {
     if (entries.get(podKey(e.pod)) === e) entries.delete(podKey(e.pod));
+    clearTimeout(e.hurry);
+    e.hurry = undefined;
     e.abort.abort(new Error(`pod ${e.pod.namespace}/${e.pod.name} is no longer forwarded`));
   }
 
@@ -179,7 +247,10 @@ export function createPodSessions(options: PodSessionsOptions) {
       if (closing) return Promise.reject(new Error('port-forward sessions are closing'));
       const e = entryFor(pod);
       if (e.session && !e.session.isClosed) return Promise.resolve(e.session);
-      return raceAbort(dial(e), signal);
+      const pending = dial(e);
+      // Someone is waiting: a long backoff gives way to one attempt per `demandRetryMs`.
+      wakeIn(e, e.lastAttemptAt + demandRetryMs - now());
+      return raceAbort(pending, signal);
     },
 
     /** The pod's session if it is connected right now: the per-connection fast path, without a promise. */

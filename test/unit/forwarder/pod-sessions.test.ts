@@ -33,7 +33,18 @@ function fakeSession(): PortForwardSession & { die(): void } {
 
 const pod: PodRef = { context: 'ctx', namespace: 'ns', name: 'web-1', uid: 'u1' };
 
-function harness(opts: { fail?: () => boolean } = {}) {
+interface HarnessOptions {
+  fail?: () => boolean;
+  /** Per pod: the error its dials fail with, or undefined to connect. */
+  error?: (p: PodRef) => string | undefined;
+  /** Backoff waits last until their signal aborts (the fake clock does not move). */
+  waitForAbort?: boolean;
+  random?: () => number;
+  initialBackoffMs?: number;
+  demandRetryMs?: number;
+}
+
+function harness(opts: HarnessOptions = {}) {
   let t = 0;
   const sleeps: number[] = [];
   const sessions: Array<ReturnType<typeof fakeSession>> = [];
@@ -42,10 +53,16 @@ function harness(opts: { fail?: () => boolean } = {}) {
   const pool = createPodSessions({
     log: silentLogger(),
     now: () => t,
-    random: () => 1,
-    // Backoff waits pass instantly on the fake clock.
-    sleep: (ms) => {
+    random: opts.random ?? (() => 1),
+    initialBackoffMs: opts.initialBackoffMs,
+    maxBackoffMs: opts.initialBackoffMs,
+    demandRetryMs: opts.demandRetryMs,
+    // Backoff waits pass instantly on the fake clock, or last until something cuts them short.
+    sleep: (ms, signal) => {
       sleeps.push(ms);
+      if (opts.waitForAbort) {
+        return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      }
       t += ms;
       return Promise.resolve();
     },
@@ -53,6 +70,8 @@ function harness(opts: { fail?: () => boolean } = {}) {
       dials.push(p);
       await gate;
       if (opts.fail?.()) throw new Error('connect ECONNREFUSED');
+      const error = opts.error?.(p);
+      if (error) throw new Error(error);
       const s = fakeSession();
       sessions.push(s);
       return s;
@@ -65,6 +84,9 @@ function harness(opts: { fail?: () => boolean } = {}) {
     dials,
     hold: (g: Promise<void>): void => {
       gate = g;
+    },
+    advance: (ms: number): void => {
+      t += ms;
     },
   };
 }
@@ -212,5 +234,61 @@ describe('pod sessions', () => {
     open();
     await expect(p).rejects.toThrow(/no longer forwarded/);
     await waitFor(() => h.sessions[0]?.isClosed);
+  });
+
+  it('a local connection cuts a long backoff short, at most one dial per demandRetryMs', async () => {
+    let down = true;
+    const h = harness({
+      waitForAbort: true,
+      initialBackoffMs: 60_000,
+      demandRetryMs: 30,
+      error: () => (down ? 'connect ECONNREFUSED 127.0.0.1:6443' : undefined),
+    });
+    h.pool.hold(pod);
+    await waitFor(() => h.sleeps.length === 1);
+    expect(h.dials).toHaveLength(1);
+    // Asked for at once: the wait lasts until 30 ms after the last attempt, not the minute the backoff chose.
+    const asked = performance.now();
+    await expect(h.pool.get(pod)).rejects.toThrow('ECONNREFUSED');
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(25);
+    expect(h.dials).toHaveLength(2);
+    // The API server is back; the backoff would still wait a minute, a connection asking again redials now.
+    down = false;
+    h.advance(30);
+    const session = await h.pool.get(pod);
+    expect(session.isClosed).toBe(false);
+    expect(h.dials).toHaveLength(3);
+    expect(h.sleeps).toEqual([60_000, 60_000]);
+  });
+
+  it('a pod reconnecting after its API server was unreachable wakes the others of that context only', async () => {
+    let down = true;
+    const other = { ...pod, name: 'web-2', uid: 'u2' };
+    const gone = { ...pod, name: 'web-3', uid: 'u3' };
+    const elsewhere = { ...pod, context: 'other', name: 'web-4', uid: 'u4' };
+    const h = harness({
+      waitForAbort: true,
+      initialBackoffMs: 60_000,
+      random: () => 0,
+      error: (p) =>
+        p === gone
+          ? 'pod web-3 not found'
+          : down || p === elsewhere
+            ? 'connect ECONNREFUSED 127.0.0.1:6443'
+            : undefined,
+    });
+    for (const p of [pod, other, gone, elsewhere]) h.pool.hold(p);
+    await waitFor(() => h.sleeps.length === 4);
+    down = false;
+    h.advance(1000);
+    await h.pool.get(pod);
+    await waitFor(() => h.pool.state(other)?.connected);
+    const dialled = (p: PodRef): number => h.dials.filter((d) => d === p).length;
+    expect(dialled(other)).toBe(2);
+    // A pod-specific failure and another context's server give no reason to hurry.
+    expect(dialled(gone)).toBe(1);
+    expect(dialled(elsewhere)).toBe(1);
+    expect(h.pool.state(gone)?.dialing).toBe(true);
+    await h.pool.closeAll();
   });
 });
