@@ -10,6 +10,7 @@ import {
   type DaemonConfig,
 } from '../daemon/config.ts';
 import { KubefwdError } from '../errors.ts';
+import { PROTOCOL_PREFERENCES, type ProtocolPreference } from '../forwarder/transport-chooser.ts';
 import type { FlagSpec, ParsedFlags } from './flags.ts';
 
 export const SVC_FLAGS: readonly FlagSpec[] = [
@@ -78,6 +79,12 @@ export const SVC_FLAGS: readonly FlagSpec[] = [
     help: 'reconnect forwards that fail (-a=false turns it off)',
     defaultText: 'true',
   },
+  {
+    name: 'port-forward-protocol',
+    kind: 'string',
+    help: `${PROTOCOL_PREFERENCES.join(', ')}: auto tries SPDY, the WebSocket tunnel, legacy WebSockets in turn`,
+    defaultText: 'auto',
+  },
   { name: 'verbose', short: 'v', kind: 'bool', help: 'debug logging' },
   { name: 'api', kind: 'bool', help: `REST API on --api-addr (${API_HOSTNAME}); on by default in idle mode` },
   {
@@ -124,6 +131,13 @@ export function configFromFlags(parsed: ParsedFlags, { env, isTty, isRoot }: Con
   if (logFormat !== 'pretty' && logFormat !== 'json') {
     throw new KubefwdError('CONFIG_INVALID', `invalid --log-format "${logFormat}": expected pretty or json`);
   }
+  const protocol = str('port-forward-protocol') ?? 'auto';
+  if (!PROTOCOL_PREFERENCES.includes(protocol as ProtocolPreference)) {
+    throw new KubefwdError(
+      'CONFIG_INVALID',
+      `invalid --port-forward-protocol "${protocol}": expected ${PROTOCOL_PREFERENCES.join(', ')}`,
+    );
+  }
   const home = invokingUserHome(env);
   const stateDir = str('state-dir') ?? (isRoot ? '/var/lib/kubefwd' : join(home, '.kubefwd'));
   const apiAddrText = str('api-addr');
@@ -148,6 +162,7 @@ export function configFromFlags(parsed: ParsedFlags, { env, isTty, isRoot }: Con
     resyncIntervalMs: num('resync-interval') ?? 300_000,
     retryIntervalMs: num('retry-interval') ?? 10_000,
     autoReconnect: bool('auto-reconnect') ?? true,
+    portForwardProtocol: protocol as ProtocolPreference,
     verbose: bool('verbose') ?? false,
     api: bool('api') ?? idle,
     apiAddr: apiAddrText ? parseApiAddr(apiAddrText) : DEFAULT_API_ADDR,

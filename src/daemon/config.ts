@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { KubefwdError } from '../errors.ts';
+import type { ProtocolPreference } from '../forwarder/transport-chooser.ts';
 import type { LogFormat } from '../log/logger.ts';
 
 export interface PortMapping {
@@ -33,6 +34,8 @@ export interface DaemonConfig {
   resyncIntervalMs: number;
   retryIntervalMs: number;
   autoReconnect: boolean;
+  /** `auto`: SPDY, then the WebSocket tunnel, then legacy WebSockets; or one of them only. */
+  portForwardProtocol: ProtocolPreference;
   verbose: boolean;
   api: boolean;
   apiAddr: ApiAddress;

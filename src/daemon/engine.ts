@@ -57,7 +57,7 @@ export function createEngine(options: EngineOptions) {
     purgeStale: config.purgeStaleIps,
     log,
   });
-  const transports = createTransportChooser();
+  const transports = createTransportChooser({ log, preference: config.portForwardProtocol });
   const aliases = createLoopbackAliases({ log });
   const startedAt = now();
 

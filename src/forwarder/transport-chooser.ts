@@ -2,8 +2,14 @@ import type { Logger } from '../log/logger.ts';
 import type { PortForwardProtocol } from '../portforward/types.ts';
 import { PortForwardDialError } from '../portforward/types.ts';
 
-/** The order a client tries protocols in; the legacy one cannot multiplex, so it comes last. */
-const ALL: readonly PortForwardProtocol[] = ['websocket-tunnel', 'spdy', 'websocket-v4'];
+/** What `--port-forward-protocol` accepts: one protocol only, or `auto` (each in turn until one is accepted). */
+export type ProtocolPreference = 'auto' | PortForwardProtocol;
+export const PROTOCOL_PREFERENCES: readonly ProtocolPreference[] = [
+  'auto',
+  'spdy',
+  'websocket-tunnel',
+  'websocket-v4',
+];
 
 /** API servers from this minor on accept the SPDY tunnel in WebSockets by default (KEP-4006). */
 export const TUNNEL_MIN_MINOR = 31;
@@ -21,55 +27,72 @@ export interface TransportChooser {
 }
 
 /**
- * Which port-forward protocol each context speaks: the SPDY tunnel where the server is 1.31 or newer (what kubectl
- * does), plain SPDY otherwise or once the tunnel upgrade was refused (an older server, a proxy that strips it), the
- * legacy v4 WebSocket channels last. A refusal is remembered, so later dials do not pay for it again.
+ * The protocols a context is tried with, in order. `auto` starts with plain SPDY, as the original kubefwd and every
+ * kubectl before 1.31: the API server relays its bytes to the kubelet untouched, where the WebSocket tunnel costs a
+ * framing and masking layer on both ends (about a tenth of the daemon CPU per uploaded GB). The tunnel follows where
+ * the server has it (a proxy that passes WebSockets but not SPDY), the legacy channels last: they cannot multiplex.
  */
-export function createTransportChooser(options: { log?: Logger } = {}): TransportChooser {
-  const chosen = new Map<string, PortForwardProtocol>();
+export function protocolOrder(preference: ProtocolPreference, serverMinor: number): PortForwardProtocol[] {
+  if (preference !== 'auto') return [preference];
+  return serverMinor >= TUNNEL_MIN_MINOR
+    ? ['spdy', 'websocket-tunnel', 'websocket-v4']
+    : ['spdy', 'websocket-v4'];
+}
 
-  const current = (context: string, serverMinor: number): PortForwardProtocol => {
-    let p = chosen.get(context);
-    if (!p) {
-      p = serverMinor >= TUNNEL_MIN_MINOR ? 'websocket-tunnel' : 'spdy';
-      chosen.set(context, p);
+/**
+ * Which port-forward protocol each context speaks. A refused upgrade moves the context to the next protocol of its
+ * order and is remembered, so later dials do not pay for it again.
+ */
+export function createTransportChooser(
+  options: { log?: Logger; preference?: ProtocolPreference } = {},
+): TransportChooser {
+  const preference = options.preference ?? 'auto';
+  const chosen = new Map<string, { order: PortForwardProtocol[]; at: number }>();
+
+  const entry = (context: string, serverMinor: number): { order: PortForwardProtocol[]; at: number } => {
+    let e = chosen.get(context);
+    if (!e) {
+      e = { order: protocolOrder(preference, serverMinor), at: 0 };
+      chosen.set(context, e);
     }
-    return p;
+    return e;
   };
+  const protocolOf = (e: { order: PortForwardProtocol[]; at: number }): PortForwardProtocol =>
+    e.order[e.at] as PortForwardProtocol;
 
   /**
    * Moves past `refused` only if it is still the context's choice: two dials refused at once must not skip a
-   * protocol between them.
+   * protocol between them. Returns the protocol to try next, or undefined when none is left.
    */
   const refuse = (context: string, refused: PortForwardProtocol): PortForwardProtocol | undefined => {
-    const now = chosen.get(context);
-    if (now !== refused) return now;
-    const next = ALL[ALL.indexOf(refused) + 1];
-    if (next) {
-      chosen.set(context, next);
-      options.log?.info(
-        { context, refused, next },
-        `port-forward protocol ${refused} refused, using ${next}`,
-      );
-    }
+    const e = chosen.get(context);
+    if (!e) return undefined;
+    if (protocolOf(e) !== refused) return protocolOf(e);
+    if (e.at + 1 >= e.order.length) return undefined;
+    e.at++;
+    const next = protocolOf(e);
+    options.log?.info({ context, refused, next }, `port-forward protocol ${refused} refused, using ${next}`);
     return next;
   };
 
   return {
-    current,
+    current: (context, serverMinor) => protocolOf(entry(context, serverMinor)),
     async dial(context, serverMinor, attempt) {
-      let protocol = current(context, serverMinor);
+      const e = entry(context, serverMinor);
+      let protocol = protocolOf(e);
+      const tried = new Set<PortForwardProtocol>();
       for (;;) {
+        tried.add(protocol);
         try {
           return await attempt(protocol);
         } catch (err) {
           if (!(err instanceof PortForwardDialError) || err.kind !== 'upgrade-refused') throw err;
           const next = refuse(context, protocol);
-          if (!next || ALL.indexOf(next) <= ALL.indexOf(protocol)) throw err;
+          if (!next || tried.has(next)) throw err;
           protocol = next;
         }
       }
     },
-    all: () => Object.fromEntries(chosen),
+    all: () => Object.fromEntries([...chosen].map(([context, e]) => [context, protocolOf(e)])),
   };
 }

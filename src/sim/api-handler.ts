@@ -281,6 +281,9 @@ export function handleUpgrade(
       'Forbidden',
     );
   }
+  // A proxy that strips SPDY upgrades forwards a plain request, which the API server cannot serve.
+  if (!core.spdyUpgrade && req.headers.upgrade?.toLowerCase() !== 'websocket')
+    return fail(400, 'Upgrade request required', 'BadRequest');
   const pod = core.store.get('pods', route.namespace, route.name);
   if (!pod) return fail(404, `pods "${route.name}" not found`, 'NotFound');
   if ((pod.status as { phase?: string } | undefined)?.phase !== 'Running') {

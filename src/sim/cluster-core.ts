@@ -24,12 +24,16 @@ export interface SimClusterOptions {
   users?: SimUser[];
   log?: Logger | undefined;
   bookmarkIntervalMs?: number;
+  /** false: a proxy in front of the API server passes WebSocket upgrades but drops SPDY ones (see FixtureCluster). */
+  spdyUpgrade?: boolean;
 }
 
 /** One simulated cluster: its API server, objects, pods and faults. */
 export class SimClusterCore {
   readonly name: string;
   version: string;
+  /** Whether SPDY upgrades reach the API server; tests may change it while the cluster runs. */
+  spdyUpgrade: boolean;
   readonly store = new Store();
   readonly runtime: PodRuntime;
   readonly users = new Map<string, SimUser>();
@@ -49,6 +53,7 @@ export class SimClusterCore {
   constructor(options: SimClusterOptions) {
     this.name = options.name;
     this.version = options.version ?? '1.32';
+    this.spdyUpgrade = options.spdyUpgrade ?? true;
     this.host = options.host ?? '127.0.0.1';
     this.#port = options.port ?? 0;
     this.tls = options.tls;

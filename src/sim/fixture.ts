@@ -12,6 +12,11 @@ export interface FixtureUser {
 export interface FixtureCluster {
   name: string;
   version?: string;
+  /**
+   * false: the API server sits behind a proxy that passes WebSocket upgrades but strips SPDY ones (as many HTTP
+   * proxies do), so a SPDY port-forward arrives as a plain request and is answered 400 "Upgrade request required".
+   */
+  spdyUpgrade?: boolean;
   users?: FixtureUser[];
   /** Namespace, Service and Pod manifests. A Pod annotated `kubefwd.sim/replicas: "N"` becomes N replicas. */
   objects?: KObject[];

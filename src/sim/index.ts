@@ -59,6 +59,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const core = new SimClusterCore({
       name: spec.name,
       version: options.version ?? spec.version ?? '1.32',
+      spdyUpgrade: spec.spdyUpgrade,
       host: options.host ?? '127.0.0.1',
       port: index === 0 ? (options.port ?? 0) : 0,
       tls: options.tls === false ? undefined : await generateTls(),

@@ -48,6 +48,7 @@ export async function startDaemonEnv(
     resyncIntervalMs: 300_000,
     retryIntervalMs: 10_000,
     autoReconnect: true,
+    portForwardProtocol: 'auto',
     verbose: false,
     api: false,
     apiAddr: { host: '127.2.27.1', port: 0 },

@@ -68,6 +68,13 @@ describe('configFromFlags', () => {
     expect(() => config(['-n', 'Bad_NS'])).toThrow(/RFC 1123/);
     expect(() => config(['-A', '-n', 'a'])).toThrow(/cannot be combined/);
     expect(() => config(['--log-format', 'xml'])).toThrow(/pretty or json/);
+    expect(config(['-n', 'x']).portForwardProtocol).toBe('auto');
+    expect(config(['--port-forward-protocol', 'websocket-tunnel']).portForwardProtocol).toBe(
+      'websocket-tunnel',
+    );
+    expect(() => config(['--port-forward-protocol', 'http2'])).toThrow(
+      'invalid --port-forward-protocol "http2": expected auto, spdy, websocket-tunnel, websocket-v4',
+    );
   });
 
   it('puts the backup in the invoking user home under sudo', () => {

@@ -1,37 +1,55 @@
 import { describe, expect, it } from 'vitest';
-import { createTransportChooser } from '../../../src/forwarder/transport-chooser.ts';
+import { createTransportChooser, protocolOrder } from '../../../src/forwarder/transport-chooser.ts';
 import { PortForwardDialError, type PortForwardProtocol } from '../../../src/portforward/types.ts';
 
 const refused = (p: string): PortForwardDialError =>
   new PortForwardDialError('upgrade-refused', `upgrade to ${p} refused`, { status: 400 });
 
 describe('transport chooser', () => {
-  it('prefers the WebSocket tunnel from 1.31 on and plain SPDY before', () => {
+  it('starts with plain SPDY; the tunnel is a fallback only where the server has it (1.31 on)', () => {
     const t = createTransportChooser();
-    expect(t.current('new', 31)).toBe('websocket-tunnel');
-    expect(t.current('newer', 33)).toBe('websocket-tunnel');
+    expect(t.current('new', 31)).toBe('spdy');
     expect(t.current('old', 30)).toBe('spdy');
-    expect(t.all()).toEqual({ new: 'websocket-tunnel', newer: 'websocket-tunnel', old: 'spdy' });
+    expect(t.all()).toEqual({ new: 'spdy', old: 'spdy' });
+    expect(protocolOrder('auto', 31)).toEqual(['spdy', 'websocket-tunnel', 'websocket-v4']);
+    expect(protocolOrder('auto', 30)).toEqual(['spdy', 'websocket-v4']);
+  });
+
+  it('a chosen protocol is the only one tried', async () => {
+    const t = createTransportChooser({ preference: 'websocket-tunnel' });
+    expect(t.current('a', 20)).toBe('websocket-tunnel');
+    const tried: PortForwardProtocol[] = [];
+    await expect(
+      t.dial('b', 32, (p) => {
+        tried.push(p);
+        return Promise.reject(refused(p));
+      }),
+    ).rejects.toThrow(/websocket-tunnel refused/);
+    expect(tried).toEqual(['websocket-tunnel']);
   });
 
   it('falls back on a refused upgrade and remembers it per context', async () => {
     const t = createTransportChooser();
     const tried: PortForwardProtocol[] = [];
-    const accepts = new Set<PortForwardProtocol>(['spdy']);
+    const accepts = new Set<PortForwardProtocol>(['websocket-tunnel']);
     const attempt = (p: PortForwardProtocol): Promise<string> => {
       tried.push(p);
       return accepts.has(p) ? Promise.resolve(p) : Promise.reject(refused(p));
     };
-    expect(await t.dial('a', 32, attempt)).toBe('spdy');
-    expect(tried).toEqual(['websocket-tunnel', 'spdy']);
+    expect(await t.dial('a', 32, attempt)).toBe('websocket-tunnel');
+    expect(tried).toEqual(['spdy', 'websocket-tunnel']);
     tried.length = 0;
-    expect(await t.dial('a', 32, attempt)).toBe('spdy');
-    expect(tried).toEqual(['spdy']);
-    expect(t.all()).toEqual({ a: 'spdy' });
-    // Another context starts from its own preference.
+    expect(await t.dial('a', 32, attempt)).toBe('websocket-tunnel');
+    expect(tried).toEqual(['websocket-tunnel']);
+    expect(t.all()).toEqual({ a: 'websocket-tunnel' });
+    // Another context starts from its own order.
     tried.length = 0;
     await t.dial('b', 32, attempt);
-    expect(tried).toEqual(['websocket-tunnel', 'spdy']);
+    expect(tried).toEqual(['spdy', 'websocket-tunnel']);
+    // A server before 1.31 has no tunnel: legacy WebSockets follow SPDY.
+    tried.length = 0;
+    await expect(t.dial('old', 30, attempt)).rejects.toThrow(/websocket-v4 refused/);
+    expect(tried).toEqual(['spdy', 'websocket-v4']);
   });
 
   it('uses legacy WebSockets last, and fails when every protocol is refused', async () => {
@@ -43,7 +61,7 @@ describe('transport chooser', () => {
         return Promise.reject(refused(p));
       }),
     ).rejects.toThrow(/websocket-v4 refused/);
-    expect(tried).toEqual(['websocket-tunnel', 'spdy', 'websocket-v4']);
+    expect(tried).toEqual(['spdy', 'websocket-tunnel', 'websocket-v4']);
     expect(t.all()).toEqual({ c: 'websocket-v4' });
   });
 
@@ -59,8 +77,8 @@ describe('transport chooser', () => {
     await expect(t.dial('d', 31, () => Promise.reject(new Error('socket hang up')))).rejects.toThrow(
       'hang up',
     );
-    expect(tried).toEqual(['websocket-tunnel']);
-    expect(t.all()).toEqual({ d: 'websocket-tunnel' });
+    expect(tried).toEqual(['spdy']);
+    expect(t.all()).toEqual({ d: 'spdy' });
   });
 
   it('does not skip a protocol when concurrent dials are refused together', async () => {
@@ -70,7 +88,7 @@ describe('transport chooser', () => {
     const tried: PortForwardProtocol[] = [];
     const attempt = async (p: PortForwardProtocol): Promise<string> => {
       tried.push(p);
-      if (p === 'websocket-tunnel') {
+      if (p === 'spdy') {
         await gate;
         throw refused(p);
       }
@@ -78,8 +96,8 @@ describe('transport chooser', () => {
     };
     const both = Promise.all([t.dial('e', 31, attempt), t.dial('e', 31, attempt)]);
     release();
-    expect(await both).toEqual(['spdy', 'spdy']);
+    expect(await both).toEqual(['websocket-tunnel', 'websocket-tunnel']);
     expect(tried.filter((p) => p === 'websocket-v4')).toEqual([]);
-    expect(t.all()).toEqual({ e: 'spdy' });
+    expect(t.all()).toEqual({ e: 'websocket-tunnel' });
   });
 });
