@@ -12,7 +12,7 @@ import { dialPortForward } from '../src/portforward/dial.ts';
 import { createSimulator, type Simulator } from '../src/sim/index.ts';
 import type { KObject } from '../src/sim/store.ts';
 import { concurrent, connectOnce, download, upload } from './lib/load.ts';
-import { BIN, cpuSeconds, rssMb, start, type Proc } from './lib/procs.ts';
+import { BIN, NODE_FLAGS, cpuSeconds, rssMb, start, type Proc } from './lib/procs.ts';
 import { median, quantile, round, spreadPct } from './lib/stats.ts';
 
 const quick = process.argv.includes('--quick');
@@ -67,6 +67,7 @@ async function startDaemon(
   const proc = start(
     process.execPath,
     [
+      ...NODE_FLAGS,
       BIN,
       'svc',
       '-n',

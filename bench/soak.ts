@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createSimulator } from '../src/sim/index.ts';
 import { resourceByName } from '../src/sim/resources.ts';
 import type { KObject } from '../src/sim/store.ts';
-import { BIN, rssMb, start } from './lib/procs.ts';
+import { BIN, NODE_FLAGS, rssMb, start } from './lib/procs.ts';
 
 const minutesArg = process.argv.indexOf('--minutes');
 const MINUTES = minutesArg > 0 ? Number(process.argv[minutesArg + 1]) : 30;
@@ -42,6 +42,7 @@ writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n');
 const daemon = start(
   process.execPath,
   [
+    ...NODE_FLAGS,
     BIN,
     'svc',
     '-n',

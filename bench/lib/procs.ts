@@ -3,6 +3,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/kubefwd.js', import.meta.url));
+/** The Node.js flags of the launcher's `#!/usr/bin/env -S node …` line: the daemon is measured as users run it. */
+export const NODE_FLAGS: string[] = (readFileSync(BIN, 'utf8').split('\n')[0] ?? '')
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
 
 export interface Proc {
   child: ChildProcess;

@@ -94,7 +94,8 @@ export async function runFromProcess(): Promise<void> {
  * Buffer outside the JavaScript heap; against the separate 64 MiB allowance that made V8 run a full mark-compact of
  * the whole heap (client-node alone keeps ~30 MB live) every ~64 MiB forwarded: 16 of them in a 512 MiB upload, 2
  * with this. Measured through the daemon: CPU per GB forwarded 2.5 → 1.9 s up, 1.9 → 1.6 s down; peak RSS during a
- * 1 GiB transfer ~260 → ~310 MB. Node.js keeps V8 flags writable after start for exactly this use.
+ * 1 GiB transfer ~260 → ~310 MB. Node.js keeps V8 flags writable after start for exactly this use. (The GC's threading
+ * is read only at start: bin/kubefwd.js's #! line passes --single-threaded-gc.)
  */
 function tuneGarbageCollector(): void {
   // Verified on V8 13.6 (Node.js 24); an older V8 would print "unrecognized flag" for it.

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCliToEnd } from '../helpers/cli.ts';
+import { KUBEFWD_BIN, runCliToEnd } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kubefwd-cli-'));
 const hostsPath = join(dir, 'hosts');
@@ -32,6 +34,18 @@ describe('kubefwd CLI', () => {
     ]) {
       expect(help.stdout).toContain(flag);
     }
+  });
+
+  it('runs as an executable through its #! line, V8 flags included, whatever Node.js is on PATH', async () => {
+    const first = readFileSync(KUBEFWD_BIN, 'utf8').split('\n')[0];
+    expect(first).toBe('#!/usr/bin/env -S node --single-threaded-gc');
+    const child = spawn(KUBEFWD_BIN, ['version', 'quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(out).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(code).toBe(0);
   });
 
   it.each([

@@ -25,6 +25,26 @@ describe('heap trim', () => {
     expect(collect).toHaveBeenCalledTimes(1);
   });
 
+  it('collects once the committed heap grew past what the last collection left, once per growth', () => {
+    vi.useFakeTimers();
+    let stats = { total: 100e6, used: 60e6 };
+    const collect = vi.fn(() => (stats = { total: 70e6, used: 60e6 }));
+    const trim = startHeapTrim({ intervalMs: 1000, busy: () => false, stats: () => stats, collect });
+    vi.advanceTimersByTime(1000); // the first quiet look collects: the baseline is 70 MB
+    expect(collect).toHaveBeenCalledTimes(1);
+    stats = { total: 155e6, used: 110e6 }; // a burst: 45 MB unused, but 85 MB more committed
+    collect.mockImplementation(() => (stats = { total: 125e6, used: 110e6 }));
+    vi.advanceTimersByTime(1000);
+    expect(collect).toHaveBeenCalledTimes(2);
+    // The live size really is 110 MB now: no collection every interval after that.
+    vi.advanceTimersByTime(10_000);
+    expect(collect).toHaveBeenCalledTimes(2);
+    stats = { total: 165e6, used: 150e6 }; // 40 MB more committed: below the threshold
+    vi.advanceTimersByTime(5000);
+    expect(collect).toHaveBeenCalledTimes(2);
+    trim.stop();
+  });
+
   it("runs V8's own full collection in this Node.js", async () => {
     const trim = startHeapTrim({ intervalMs: 10, busy: () => false, stats: () => ({ total: 1e9, used: 0 }) });
     await waitFor(() => trim.trims > 0, { timeoutMs: 5000 });
