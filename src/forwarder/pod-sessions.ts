@@ -1,8 +1,8 @@
 import { describeError } from '../errors.ts';
-import { classifyError } from './classify-error.ts';
 import type { Logger } from '../log/logger.ts';
 import type { PortForwardProtocol, PortForwardSession } from '../portforward/types.ts';
 import { createBackoff, type Backoff, type BackoffState } from './backoff.ts';
+import { classifyError } from './classify-error.ts';
 
 export interface PodRef {
   context: string;
@@ -54,6 +54,7 @@ interface Entry {
   /** Set while a dial waits out its backoff; aborting it ends the wait early (the entry stays live). */
   wake: AbortController | undefined;
   hurry: NodeJS.Timeout | undefined;
+  hurryAt: number;
   lastAttemptAt: number;
   /** The last failure was the API server or the network, not this pod: a sign of life from the server ends the wait. */
   unreachable: boolean;
@@ -127,6 +128,7 @@ export function createPodSessions(options: PodSessionsOptions) {
         abort: new AbortController(),
         wake: undefined,
         hurry: undefined,
+        hurryAt: Infinity,
         lastAttemptAt: 0,
         unreachable: false,
       };
@@ -153,7 +155,10 @@ export function createPodSessions(options: PodSessionsOptions) {
       e.wake.abort();
       return;
     }
-    if (e.hurry) return;
+    const at = now() + ms;
+    if (e.hurry && e.hurryAt <= at) return;
+    clearTimeout(e.hurry);
+    e.hurryAt = at;
     e.hurry = setTimeout(() => {
       e.hurry = undefined;
       e.wake?.abort();
@@ -204,6 +209,7 @@ export function createPodSessions(options: PodSessionsOptions) {
             e.wake = undefined;
             clearTimeout(e.hurry);
             e.hurry = undefined;
+            e.hurryAt = Infinity;
           }
         }
         e.abort.signal.throwIfAborted();

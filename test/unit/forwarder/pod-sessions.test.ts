@@ -291,4 +291,28 @@ describe('pod sessions', () => {
     expect(h.pool.state(gone)?.dialing).toBe(true);
     await h.pool.closeAll();
   });
+
+  it('a sooner wake replaces a later one already scheduled', async () => {
+    let down = true;
+    const other = { ...pod, name: 'web-2', uid: 'u2' };
+    const h = harness({
+      waitForAbort: true,
+      initialBackoffMs: 60_000,
+      demandRetryMs: 60_000,
+      random: () => 0.4,
+      error: () => (down ? 'connect ECONNREFUSED 127.0.0.1:6443' : undefined),
+    });
+    h.pool.hold(pod);
+    await waitFor(() => h.sleeps.length === 1);
+    h.advance(60_000);
+    h.pool.hold(other);
+    await waitFor(() => h.sleeps.length === 2);
+    // Asked for a minute after its failed dial: a wake is scheduled a minute from now.
+    const waiting = h.pool.get(other);
+    down = false;
+    await h.pool.get(pod); // its last attempt was a minute ago: redials at once, and the server is back
+    // The other pod's wait ends ~100 ms later (the spread), not in a minute.
+    expect((await waiting).isClosed).toBe(false);
+    await h.pool.closeAll();
+  });
 });
