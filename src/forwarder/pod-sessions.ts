@@ -58,6 +58,8 @@ interface Entry {
   lastAttemptAt: number;
   /** The last failure was the API server or the network, not this pod: a sign of life from the server ends the wait. */
   unreachable: boolean;
+  /** The current session carried data back from the pod. */
+  carried: boolean;
 }
 
 /** Failures that say nothing about the pod itself: the API server or the path to it was away. */
@@ -93,8 +95,9 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 
 /**
  * One upgraded connection per pod, shared by every forwarded port and connection to it. Concurrent callers share one
- * in-flight dial. A dial failure or a session that dies is followed by a jittered backoff (250 ms → 30 s) that resets
- * only once a connection carried data back (`worked`). Pods someone `hold`s are redialled when their session dies, so
+ * in-flight dial. A dial failure or a session that dies before carrying data back is followed by a jittered backoff
+ * (250 ms → 30 s) that resets only once a connection carried data back (`worked`); a session that did is redialled
+ * at once. Pods someone `hold`s are redialled when their session dies, so
  * the next local connection finds a warm session; the last release closes the session gracefully. Two things cut a
  * wait short without resetting the schedule: a local connection asking for the pod (at most one dial per
  * `demandRetryMs`), and another pod of the same context connecting again after the API server was unreachable.
@@ -131,6 +134,7 @@ export function createPodSessions(options: PodSessionsOptions) {
         hurryAt: Infinity,
         lastAttemptAt: 0,
         unreachable: false,
+        carried: false,
       };
       entries.set(key, e);
     }
@@ -182,15 +186,16 @@ export function createPodSessions(options: PodSessionsOptions) {
     e.session = session;
     e.lastError = undefined;
     e.unreachable = false;
+    e.carried = false;
     if (recovered) serverBack(e.pod.context, e);
     notify(e, { type: 'connected', protocol: session.protocol });
     void session.closed.then(() => {
       if (e.session !== session) return;
       e.session = undefined;
       if (!live(e)) return;
-      // Counted as a failure even when it worked before: `worked` already reset the schedule, so the next dial waits
-      // only the first step, while a session that dies before carrying anything keeps growing the delay.
-      const retryInMs = e.backoff.fail();
+      // A session that carried data is redialled at once (the schedule was reset by `worked`, and stays so); one that
+      // died before carrying anything counts as a failure and keeps growing the delay.
+      const retryInMs = e.carried ? 0 : e.backoff.fail();
       log.warn({ pod: `${e.pod.namespace}/${e.pod.name}`, retryInMs }, 'port-forward session closed');
       notify(e, { type: 'lost', retryInMs });
       keepWarm(e);
@@ -286,7 +291,10 @@ export function createPodSessions(options: PodSessionsOptions) {
 
     /** A connection on this pod's session carried data back: the backoff starts over. */
     worked(pod: PodRef): void {
-      entries.get(podKey(pod))?.backoff.succeed();
+      const e = entries.get(podKey(pod));
+      if (!e) return;
+      e.backoff.succeed();
+      e.carried = true;
     },
 
     state(pod: PodRef): PodSessionState | undefined {

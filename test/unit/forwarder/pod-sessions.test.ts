@@ -145,11 +145,19 @@ describe('pod sessions', () => {
     expect(h.sleeps).toEqual([250, 500]);
     expect(events.map((e) => e.type)).toEqual(['connected', 'lost', 'connected', 'lost', 'connected']);
     h.pool.worked(pod);
+    expect(h.pool.state(pod)?.backoff.attempts).toBe(0);
+    // It carried data: redialled at once, and the schedule stays reset.
     h.sessions[2]?.die();
     await waitFor(() => h.sessions.length === 4);
+    expect(h.sleeps).toEqual([250, 500]);
+    expect(events.at(-2)).toEqual({ type: 'lost', retryInMs: 0 });
+    expect(h.pool.state(pod)?.backoff.attempts).toBe(0);
+    // The new session dies without carrying anything: the backoff applies again.
+    h.sessions[3]?.die();
+    await waitFor(() => h.sessions.length === 5);
     expect(h.sleeps).toEqual([250, 500, 250]);
     release();
-    await h.sessions[3]?.closed;
+    await h.sessions[4]?.closed;
     expect(h.pool.size).toBe(0);
   });
 
