@@ -10,6 +10,9 @@ export interface SpdyClientOptions {
 }
 
 /** Collects an error stream to its end: the kubelet writes plain text there when forwarding fails. */
+/** How long the error stream may outlive its data stream before it is reset. */
+const ERROR_STREAM_GRACE_MS = 1000;
+
 function readErrorText(stream: SpdyStream): Promise<string | null> {
   return new Promise((resolve) => {
     const parts: Buffer[] = [];
@@ -59,6 +62,11 @@ export class SpdyPortForwardSession implements PortForwardSession {
     return this.#session.streamCount;
   }
 
+  /** RST_STREAM frames sent on this session. */
+  get resetsSent(): number {
+    return this.#session.resetsSent;
+  }
+
   open(port: number): PortForwardConnection {
     const requestID = String(++this.#requestId);
     const base = { port: String(port), requestID };
@@ -69,8 +77,15 @@ export class SpdyPortForwardSession implements PortForwardSession {
       this.#session.openStream({ streamType: 'data', ...base }),
     ]);
     const error = readErrorText(errorStream);
-    // Release the error stream with the data stream (client-go's RemoveStreams; kubernetes#112032).
-    data.once('close', () => setImmediate(() => errorStream.destroy()));
+    // The server ends the error stream once the forward is over (the kubelet closes it after the copy), which frees
+    // it on both sides; it is reset only if that does not come soon, so no stream outlives its connection for long
+    // (client-go's RemoveStreams; kubernetes#112032) and an orderly close costs no RST_STREAM.
+    data.once('close', () => {
+      if (errorStream.destroyed) return;
+      const timer = setTimeout(() => errorStream.destroy(), ERROR_STREAM_GRACE_MS);
+      timer.unref();
+      errorStream.once('close', () => clearTimeout(timer));
+    });
     return { data, error };
   }
 

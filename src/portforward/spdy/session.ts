@@ -58,6 +58,7 @@ export class SpdySession extends EventEmitter implements StreamOwner {
   #drainWaiters: Array<(err?: Error | null) => void> = [];
   #lastRemoteStreamId = 0;
   #goawayReceived = false;
+  #resetsSent = 0;
   #goawaySent = false;
   #closed = false;
   #autoReply: boolean;
@@ -97,6 +98,11 @@ export class SpdySession extends EventEmitter implements StreamOwner {
 
   get streamCount(): number {
     return this.#streams.size;
+  }
+
+  /** RST_STREAM frames this side sent (diagnostics: an orderly connection ends with FINs only). */
+  get resetsSent(): number {
+    return this.#resetsSent;
   }
 
   get goawayReceived(): boolean {
@@ -199,7 +205,9 @@ export class SpdySession extends EventEmitter implements StreamOwner {
   }
 
   writeReset(id: number, status: number): void {
-    if (!this.#closed) this.#socket.write(rstStreamFrame(id, status));
+    if (this.#closed) return;
+    this.#resetsSent++;
+    this.#socket.write(rstStreamFrame(id, status));
   }
 
   readWanted(stream: SpdyStream): void {

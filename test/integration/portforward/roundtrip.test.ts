@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RST } from '../../../src/portforward/spdy/frames.ts';
+import type { SpdyPortForwardSession } from '../../../src/portforward/spdy-client.ts';
 import type { SpdyStream } from '../../../src/portforward/spdy/stream.ts';
 import type { PortForwardSession } from '../../../src/portforward/types.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -126,6 +127,19 @@ describe.each(['spdy', 'websocket-tunnel'] as const)('multiplexing over %s', (pr
     conn.data.end('bye');
     expect((await got).toString()).toBe('bye');
     expect(await conn.error).toBeNull();
+  });
+
+  it('an orderly close frees both streams with FINs alone, no reset', async () => {
+    const session = (await dial(protocol)) as SpdyPortForwardSession;
+    for (let i = 0; i < 20; i++) {
+      // The pod answers and half-closes first; our FIN comes last, and the server ends the error stream after it.
+      const conn = session.open(GREETER_PORT);
+      expect((await readAll(conn.data)).toString()).toBe('hello from the pod');
+      conn.data.end();
+      expect(await conn.error).toBeNull();
+    }
+    await waitFor(() => session.streamCount === 0);
+    expect(session.resetsSent).toBe(0);
   });
 
   it('half-closes from the pod: we see EOF and can still send', async () => {
