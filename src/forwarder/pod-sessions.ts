@@ -97,10 +97,10 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
  * One upgraded connection per pod, shared by every forwarded port and connection to it. Concurrent callers share one
  * in-flight dial. A dial failure or a session that dies before carrying data back is followed by a jittered backoff
  * (250 ms → 30 s) that resets only once a connection carried data back (`worked`); a session that did is redialled
- * at once. Pods someone `hold`s are redialled when their session dies, so
- * the next local connection finds a warm session; the last release closes the session gracefully. Two things cut a
- * wait short without resetting the schedule: a local connection asking for the pod (at most one dial per
- * `demandRetryMs`), and another pod of the same context connecting again after the API server was unreachable.
+ * at once. Pods someone `hold`s are redialled when their session dies, so the next local connection finds a warm
+ * session; the last release closes the session gracefully. Two things cut a wait short without resetting the
+ * schedule: a local connection asking for the pod (at most one dial per `demandRetryMs`), and another pod of the same
+ * context connecting again after the API server was unreachable.
  */
 export function createPodSessions(options: PodSessionsOptions) {
   const { log } = options;

@@ -9,10 +9,10 @@ export interface SpdyClientOptions {
   pingTimeoutMs: number;
 }
 
-/** Collects an error stream to its end: the kubelet writes plain text there when forwarding fails. */
 /** How long the error stream may outlive its data stream before it is reset. */
 const ERROR_STREAM_GRACE_MS = 1000;
 
+/** Collects an error stream to its end: the kubelet writes plain text there when forwarding fails. */
 function readErrorText(stream: SpdyStream): Promise<string | null> {
   return new Promise((resolve) => {
     const parts: Buffer[] = [];
