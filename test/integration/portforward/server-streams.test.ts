@@ -1,4 +1,7 @@
+import net from 'node:net';
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SpdyPortForwardSession } from '../../../src/portforward/spdy-client.ts';
 import { RST } from '../../../src/portforward/spdy/frames.ts';
 import { SpdySession, type SpdyStream } from '../../../src/portforward/spdy/session.ts';
 import { upgradeRequest } from '../../../src/portforward/upgrade.ts';
@@ -82,5 +85,40 @@ describe('port-forward server streams', () => {
     await closed;
     expect(s.closeError).toBeNull();
     await waitFor(() => fx?.pf.sessionCount() === 0);
+  });
+
+  it('resets an error stream the server never ends, a while after its data stream closed', async () => {
+    // A server that echoes data streams but leaves every error stream open.
+    const server = net.createServer((socket) => {
+      const peer = new SpdySession(socket, { isServer: true });
+      peer.on('stream', (stream: SpdyStream) => {
+        stream.on('error', () => undefined);
+        if (stream.headers.streamtype === 'data') stream.pipe(stream);
+        else stream.resume();
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    await once(socket, 'connect');
+    const client = new SpdyPortForwardSession(new SpdySession(socket, { isServer: false }), {
+      protocol: 'spdy',
+      pingIntervalMs: 0,
+      pingTimeoutMs: 1000,
+    });
+    try {
+      const conn = client.open(ECHO_PORT);
+      const got = readAll(conn.data);
+      conn.data.end('bye');
+      expect((await got).toString()).toBe('bye');
+      await waitFor(() => conn.data.destroyed);
+      expect(client.streamCount).toBe(1); // the error stream, waiting for the server's FIN
+      expect(await conn.error).toBeNull();
+      expect(client.resetsSent).toBe(1);
+      expect(client.streamCount).toBe(0);
+    } finally {
+      client.destroy();
+      server.close();
+    }
   });
 });
