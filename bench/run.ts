@@ -190,11 +190,12 @@ async function dataPlane(): Promise<Record<string, Triple | number | null>> {
     },
     2,
   );
-  result.connect_p99_ms = {
-    direct: round(quantile(setups[`${p.direct[0]}:${p.direct[1]}`] ?? [], 0.99), 2),
-    kubefwd: round(quantile(setups[`${p.kubefwd[0]}:${p.kubefwd[1]}`] ?? [], 0.99), 2),
-    kubectl: p.kubectl ? round(quantile(setups[`${p.kubectl[0]}:${p.kubectl[1]}`] ?? [], 0.99), 2) : null,
-  };
+  const p99: Triple = { direct: null, kubefwd: null, kubectl: null };
+  for (const k of keys) {
+    const [h, port] = p[k] as [string, number];
+    p99[k] = round(quantile(setups[`${h}:${port}`] ?? [], 0.99), 2);
+  }
+  result.connect_p99_ms = p99;
   let errors = 0;
   result.concurrent_mbps = await each('concurrent', async (h, port) => {
     const r = await concurrent(h, port, CONC, CONC_BYTES);

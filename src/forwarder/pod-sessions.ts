@@ -176,7 +176,7 @@ export function createPodSessions(options: PodSessionsOptions) {
    */
   function serverBack(context: string, except: Entry): void {
     for (const other of entries.values()) {
-      if (other === except || other.pod.context !== context || !other.unreachable || !other.wake) continue;
+      if (other === except || other.pod.context !== context || !other.unreachable) continue;
       wakeIn(other, Math.round(random() * SERVER_BACK_SPREAD_MS));
     }
   }
@@ -247,8 +247,7 @@ export function createPodSessions(options: PodSessionsOptions) {
 
   function forget(e: Entry): void {
     if (entries.get(podKey(e.pod)) === e) entries.delete(podKey(e.pod));
-    clearTimeout(e.hurry);
-    e.hurry = undefined;
+    // Ends any backoff wait too; the dial's `finally` then drops its wake timer.
     e.abort.abort(new Error(`pod ${e.pod.namespace}/${e.pod.name} is no longer forwarded`));
   }
 

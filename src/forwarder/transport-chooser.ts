@@ -80,15 +80,14 @@ export function createTransportChooser(
     async dial(context, serverMinor, attempt) {
       const e = entry(context, serverMinor);
       let protocol = protocolOf(e);
-      const tried = new Set<PortForwardProtocol>();
       for (;;) {
-        tried.add(protocol);
         try {
           return await attempt(protocol);
         } catch (err) {
           if (!(err instanceof PortForwardDialError) || err.kind !== 'upgrade-refused') throw err;
+          // The order only moves forward, so `next` is always one this dial has not tried.
           const next = refuse(context, protocol);
-          if (!next || tried.has(next)) throw err;
+          if (!next) throw err;
           protocol = next;
         }
       }

@@ -289,14 +289,12 @@ export class SpdySession extends EventEmitter implements StreamOwner {
   #onSynStream(id: number, flags: number, block: Buffer): void {
     if (!this.isServer) {
       // Port-forward servers open no streams; a client refuses them unread (it keeps no inflate context).
-      this.#socket.write(rstStreamFrame(id, RST.REFUSED_STREAM));
+      this.writeReset(id, RST.REFUSED_STREAM);
       return;
     }
     const headers = this.#decoded(block);
     if (!headers) return;
-    const refuse = (status: number): void => {
-      this.#socket.write(rstStreamFrame(id, status));
-    };
+    const refuse = (status: number): void => this.writeReset(id, status);
     // A client's streams have odd ids, each above the last.
     if (id === 0 || id % 2 === 0 || id <= this.#lastRemoteStreamId) {
       refuse(RST.PROTOCOL_ERROR);
