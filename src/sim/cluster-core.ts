@@ -13,7 +13,7 @@ import { RESOURCES, apiVersionOf, type ResourceDef } from './resources.ts';
 import { PodRuntime } from './runtime.ts';
 import { sendStatus } from './status.ts';
 import { Store, StoreError, type KObject, type WatchFilter } from './store.ts';
-import type { TlsMaterial } from './tls.ts';
+import { API_SERVER_CIPHERS, type TlsMaterial } from './tls.ts';
 
 export interface SimClusterOptions {
   name: string;
@@ -257,7 +257,15 @@ export class SimClusterCore {
       void this.#serve(req, res);
     };
     const server = this.tls
-      ? https.createServer({ cert: this.tls.certPem, key: this.tls.keyPem }, onRequest)
+      ? https.createServer(
+          {
+            cert: this.tls.certPem,
+            key: this.tls.keyPem,
+            ciphers: API_SERVER_CIPHERS,
+            honorCipherOrder: true,
+          },
+          onRequest,
+        )
       : http.createServer(onRequest);
     server.keepAliveTimeout = 60_000;
     server.on('connection', (s: Socket) => {

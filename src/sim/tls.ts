@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
+import tls from 'node:tls';
 import * as x509 from '@peculiar/x509';
 
 export interface TlsMaterial {
@@ -7,6 +8,17 @@ export interface TlsMaterial {
   certPem: string;
   keyPem: string;
 }
+
+/**
+ * The API server's TLS suite order: Go's crypto/tls chooses AES-128-GCM for a client that prefers AES-GCM on a machine
+ * with AES instructions, where Node.js (OpenSSL) would choose AES-256-GCM, its own first. Served with
+ * honorCipherOrder, so every client meets the suite it would meet on a real cluster: 10 AES rounds per block instead
+ * of 14, ~15 % less crypto per forwarded byte (`openssl speed -evp`, 16 KiB blocks).
+ */
+export const API_SERVER_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  ...tls.DEFAULT_CIPHERS.split(':').filter((c) => c !== 'TLS_AES_128_GCM_SHA256'),
+].join(':');
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
