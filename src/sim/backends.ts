@@ -13,9 +13,13 @@ export interface PodIdentity {
 }
 
 export interface Backend {
-  kind: BackendKind;
-  /** Loopback port of the real server, undefined for `refused`. */
+  kind: BackendKind | 'target';
+  /** Port of the real server, undefined for `refused`. */
   port: number | undefined;
+  /** Its host (default 127.0.0.1). */
+  host?: string;
+  /** Why dialing it fails before any connection is tried (a malformed target). */
+  invalid?: string;
   close(): void;
 }
 
@@ -97,6 +101,23 @@ export async function startBackend(kind: BackendKind, id: PodIdentity): Promise<
       for (const s of sockets) s.destroy();
     },
   };
+}
+
+/**
+ * A pod port served by a server the simulator does not run (annotation `kubefwd.sim/target-<port>: HOST:PORT`), e.g.
+ * one on another thread or a program of the user's. A malformed address fails each dial with a message saying so.
+ */
+export function targetBackend(address: string): Backend {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address.trim());
+  const port = Number(m?.[3]);
+  if (!m || port < 1 || port > 65535)
+    return {
+      kind: 'target',
+      port: undefined,
+      invalid: `not HOST:PORT: "${address}"`,
+      close: () => undefined,
+    };
+  return { kind: 'target', host: m[1] ?? m[2], port, close: () => undefined };
 }
 
 export function backendKindFor(annotations: Record<string, string> | undefined, port: number): BackendKind {

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { backendKindFor, refusedText, startBackend, type Backend } from './backends.ts';
+import { backendKindFor, refusedText, startBackend, targetBackend, type Backend } from './backends.ts';
 import type { KObject, Store } from './store.ts';
 
 interface PodSpecLike {
@@ -36,10 +36,18 @@ export class PodRuntime {
     for (const c of spec.containers ?? []) {
       for (const p of c.ports ?? []) {
         if (ports.has(p.containerPort)) continue;
+        const target = pod.metadata.annotations?.[`kubefwd.sim/target-${p.containerPort}`];
         const kind = backendKindFor(pod.metadata.annotations, p.containerPort);
         ports.set(
           p.containerPort,
-          await startBackend(kind, { pod: name, namespace: ns, container: c.name, port: p.containerPort }),
+          target !== undefined
+            ? targetBackend(target)
+            : await startBackend(kind, {
+                pod: name,
+                namespace: ns,
+                container: c.name,
+                port: p.containerPort,
+              }),
         );
       }
     }
@@ -126,12 +134,18 @@ export class PodRuntime {
     return {
       dial: (port: number): Promise<Duplex> => {
         const backend = this.#backends.get(`${ns}/${name}`)?.get(port);
+        if (backend?.invalid)
+          return Promise.reject(
+            new Error(
+              `error forwarding port ${port} to pod ${uid}, uid : kubefwd.sim/target-${port} is ${backend.invalid}`,
+            ),
+          );
         if (!backend?.port) return Promise.reject(new Error(refusedText(port, uid)));
-        const target = backend.port;
+        const { port: target, host = '127.0.0.1' } = backend;
         return new Promise((resolve, reject) => {
           // Half-open like the kubelet's connection to the pod: the pod's end leaves our side writable until the
           // client's stream ends too.
-          const s = net.connect({ port: target, host: '127.0.0.1', allowHalfOpen: true }, () => resolve(s));
+          const s = net.connect({ port: target, host, allowHalfOpen: true }, () => resolve(s));
           s.setNoDelay(true);
           s.once('error', () => reject(new Error(refusedText(port, uid))));
         });
