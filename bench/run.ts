@@ -1,6 +1,8 @@
 /**
  * Side-by-side benchmarks: the same simulated pod reached directly, through kubefwd, and through kubectl
- * port-forward. `npm run bench` (full) or `npm run bench -- --quick`. Writes bench/results/latest.{json,md}.
+ * port-forward. `npm run bench` (full) or `npm run bench -- --quick`. Writes bench/results/latest.{json,md}; with
+ * `--sim-thread` the data-plane simulator runs on its own thread (see lib/sim-thread.ts) and the results go to
+ * bench/results/sim-thread.{json,md}.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,13 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dialPortForward } from '../src/portforward/dial.ts';
+import { startBackend } from '../src/sim/backends.ts';
 import { createSimulator, type Simulator } from '../src/sim/index.ts';
 import type { KObject } from '../src/sim/store.ts';
 import { concurrent, connectOnce, download, upload } from './lib/load.ts';
 import { BIN, NODE_FLAGS, cpuSeconds, rssMb, start, type Proc } from './lib/procs.ts';
+import { startSimThread } from './lib/sim-thread.ts';
 import { median, quantile, round, spreadPct } from './lib/stats.ts';
 
 const quick = process.argv.includes('--quick');
+const simThread = process.argv.includes('--sim-thread');
 const RUNS = quick ? 1 : 3;
 const MiB = 1024 * 1024;
 const BIG = quick ? 256 * MiB : 1024 * MiB;
@@ -55,13 +60,17 @@ async function freePort(): Promise<number> {
   return p;
 }
 
+/** Where the daemon of scenario `tag` reads its kubeconfig. */
+const kubeconfigOf = (tag: string): string => join(dir, `${tag}.kubeconfig`);
+
+/** Starts the daemon on the kubeconfig of `tag`, which `sim` writes first when given. */
 async function startDaemon(
-  sim: Simulator,
+  sim: Simulator | undefined,
   namespaces: string[],
   tag: string,
 ): Promise<{ proc: Proc; api: string; hostsPath: string }> {
-  const kc = join(dir, `${tag}.kubeconfig`);
-  sim.writeKubeconfig(kc);
+  const kc = kubeconfigOf(tag);
+  sim?.writeKubeconfig(kc);
   const hostsPath = join(dir, `${tag}.hosts`);
   writeFileSync(hostsPath, '127.0.0.1 localhost\n');
   const proc = start(
@@ -97,22 +106,21 @@ async function medianOf(name: string, fn: () => Promise<number>): Promise<number
   return median(xs);
 }
 
-async function paths(sim: Simulator): Promise<{
+/** The three paths to the pod's server on `directPort`; kubeconfigOf('paths') is written already. */
+async function paths(directPort: number): Promise<{
   direct: [string, number];
   kubefwd: [string, number];
   kubectl: [string, number] | undefined;
   stop(): Promise<void>;
   daemon: Proc;
 }> {
-  const c = sim.cluster();
-  const directPort = c.runtime.backendPort('bench', 'bulk-0', 8080) as number;
-  const d = await startDaemon(sim, ['bench'], 'paths');
+  const d = await startDaemon(undefined, ['bench'], 'paths');
   let kubectl: Proc | undefined;
   let kport = 0;
   if (hasKubectl) {
     kport = await freePort();
     kubectl = start('kubectl', ['port-forward', 'pod/bulk-0', `${kport}:8080`, '-n', 'bench'], {
-      KUBECONFIG: join(dir, 'paths.kubeconfig'),
+      KUBECONFIG: kubeconfigOf('paths'),
     });
     await kubectl.waitFor(/Forwarding from 127\.0\.0\.1/, 30_000);
   }
@@ -130,20 +138,61 @@ async function paths(sim: Simulator): Promise<{
 
 type Triple = { direct: number | null; kubefwd: number | null; kubectl: number | null };
 
-async function dataPlane(): Promise<Record<string, Triple | number | null>> {
+/** The data-plane simulator, on this thread or (`--sim-thread`) its own, serving pod bench/bulk-0:8080. */
+async function dataPlaneSim(): Promise<{
+  url: string;
+  token: string;
+  ca: string | undefined;
+  directPort: number;
+  close(): Promise<void>;
+}> {
+  const objects = (extra?: Record<string, string>): KObject[] => [
+    ns('bench'),
+    svc('bulk', 'bench', 'bulk', 18080),
+    pod('bulk-0', 'bench', 'bulk', extra),
+  ];
+  if (simThread) {
+    const server = await startBackend('http', {
+      pod: 'bulk-0',
+      namespace: 'bench',
+      container: 'c',
+      port: 8080,
+    });
+    const directPort = server.port as number;
+    const fixture = {
+      clusters: [
+        { name: 'bench', objects: objects({ 'kubefwd.sim/target-8080': `127.0.0.1:${directPort}` }) },
+      ],
+    };
+    const sim = await startSimThread(fixture, kubeconfigOf('paths'));
+    return {
+      ...sim,
+      directPort,
+      async close() {
+        await sim.close();
+        server.close();
+      },
+    };
+  }
   const sim = createSimulator({
     control: false,
-    fixture: {
-      clusters: [
-        {
-          name: 'bench',
-          objects: [ns('bench'), svc('bulk', 'bench', 'bulk', 18080), pod('bulk-0', 'bench', 'bulk')],
-        },
-      ],
-    },
+    fixture: { clusters: [{ name: 'bench', objects: objects() }] },
   });
   await sim.start();
-  const p = await paths(sim);
+  sim.writeKubeconfig(kubeconfigOf('paths'));
+  const cl = sim.cluster();
+  return {
+    url: cl.url,
+    token: [...cl.users.values()][0]?.token ?? '',
+    ca: cl.tls?.caPem,
+    directPort: cl.runtime.backendPort('bench', 'bulk-0', 8080) as number,
+    close: () => sim.close(),
+  };
+}
+
+async function dataPlane(): Promise<Record<string, Triple | number | null>> {
+  const sim = await dataPlaneSim();
+  const p = await paths(sim.directPort);
   // Warm-up, not measured: each path forwards some connections and bytes first, so the figures are of a running
   // forwarder (JIT-compiled, heap sized), not of its first seconds.
   const keys = (['direct', 'kubefwd', 'kubectl'] as const).filter((k) => p[k]);
@@ -205,16 +254,14 @@ async function dataPlane(): Promise<Record<string, Triple | number | null>> {
   result.concurrent_errors = errors;
   result.kubefwd_rss_after_data_mb = round(rssMb(p.daemon.child.pid as number), 1);
   // Headroom: our raw SPDY client straight to the simulator, no local listener in between.
-  const cl = sim.cluster();
-  const user = [...cl.users.values()][0];
   result.sim_raw_spdy_download_mbps = round(
     await medianOf('sim_raw', async () => {
       const s = await dialPortForward({
-        url: new URL(`${cl.url}/api/v1/namespaces/bench/pods/bulk-0/portforward`),
+        url: new URL(`${sim.url}/api/v1/namespaces/bench/pods/bulk-0/portforward`),
         protocol: 'spdy',
         ports: [8080],
-        headers: { Authorization: `Bearer ${user?.token}` },
-        ca: cl.tls?.caPem,
+        headers: { Authorization: `Bearer ${sim.token}` },
+        ca: sim.ca,
         pingIntervalMs: 0,
       });
       const c = s.open(8080);
@@ -412,6 +459,7 @@ async function main(): Promise<void> {
     sse_fanout_100_ms: apiFig?.sse_ms ?? null,
     meta: {
       quick,
+      sim_thread: simThread,
       runs: RUNS,
       bytes: BIG,
       connections: CONNECTS,
@@ -476,7 +524,7 @@ async function main(): Promise<void> {
     ],
   ];
   const md = [
-    `# kubefwd benchmark (${quick ? 'quick' : 'full'}, ${result.meta.date})`,
+    `# kubefwd benchmark (${quick ? 'quick' : 'full'}${simThread ? ', simulator on its own thread' : ''}, ${result.meta.date})`,
     '',
     '| figure | direct | kubefwd | kubectl | ratio | target |',
     '|---|---|---|---|---|---|',
@@ -498,8 +546,9 @@ async function main(): Promise<void> {
     `- each path warmed up first (300 connections, 64 MiB each way, not measured); runs interleave the paths`,
   ].join('\n');
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(root, 'bench', 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(join(root, 'bench', 'results', 'latest.md'), `${md}\n`);
+  const name = simThread ? 'sim-thread' : 'latest';
+  writeFileSync(join(root, 'bench', 'results', `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(root, 'bench', 'results', `${name}.md`), `${md}\n`);
   process.stdout.write(`${md}\n`);
 }
 
