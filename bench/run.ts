@@ -16,7 +16,7 @@ import { createSimulator, type Simulator } from '../src/sim/index.ts';
 import type { KObject } from '../src/sim/store.ts';
 import { concurrent, connectOnce, download, upload } from './lib/load.ts';
 import { BIN, NODE_FLAGS, cpuSeconds, rssMb, start, type Proc } from './lib/procs.ts';
-import { startSimThread } from './lib/sim-thread.ts';
+import { endpointOf, startSimThread, type SimThread } from './lib/sim-thread.ts';
 import { median, quantile, round, spreadPct } from './lib/stats.ts';
 
 const quick = process.argv.includes('--quick');
@@ -139,13 +139,7 @@ async function paths(directPort: number): Promise<{
 type Triple = { direct: number | null; kubefwd: number | null; kubectl: number | null };
 
 /** The data-plane simulator, on this thread or (`--sim-thread`) its own, serving pod bench/bulk-0:8080. */
-async function dataPlaneSim(): Promise<{
-  url: string;
-  token: string;
-  ca: string | undefined;
-  directPort: number;
-  close(): Promise<void>;
-}> {
+async function dataPlaneSim(): Promise<SimThread & { directPort: number }> {
   const objects = (extra?: Record<string, string>): KObject[] => [
     ns('bench'),
     svc('bulk', 'bench', 'bulk', 18080),
@@ -180,12 +174,9 @@ async function dataPlaneSim(): Promise<{
   });
   await sim.start();
   sim.writeKubeconfig(kubeconfigOf('paths'));
-  const cl = sim.cluster();
   return {
-    url: cl.url,
-    token: [...cl.users.values()][0]?.token ?? '',
-    ca: cl.tls?.caPem,
-    directPort: cl.runtime.backendPort('bench', 'bulk-0', 8080) as number,
+    ...endpointOf(sim),
+    directPort: sim.cluster().runtime.backendPort('bench', 'bulk-0', 8080) as number,
     close: () => sim.close(),
   };
 }

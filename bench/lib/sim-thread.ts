@@ -7,21 +7,29 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { SimFixture } from '../../src/sim/fixture.ts';
+import type { Simulator } from '../../src/sim/index.ts';
 
-export interface SimThread {
+/** How a raw client reaches a simulator's first cluster. */
+export interface SimEndpoint {
   url: string;
   token: string;
   ca: string | undefined;
+}
+
+export interface SimThread extends SimEndpoint {
   close(): Promise<void>;
 }
 
-type Ready = Omit<SimThread, 'close'>;
+export function endpointOf(sim: Simulator): SimEndpoint {
+  const cluster = sim.cluster();
+  return { url: cluster.url, token: [...cluster.users.values()][0]?.token ?? '', ca: cluster.tls?.caPem };
+}
 
 /** Starts the simulator on a worker thread; it has written `kubeconfig` when this resolves. */
 export async function startSimThread(fixture: SimFixture, kubeconfig: string): Promise<SimThread> {
   const worker = new Worker(new URL(import.meta.url), { workerData: { fixture, kubeconfig } });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  const ready = await new Promise<Ready>((resolve, reject) => {
+  const ready = await new Promise<SimEndpoint>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`simulator thread exited with ${code} before it served`)));
@@ -41,14 +49,8 @@ async function serve(): Promise<void> {
   const sim = createSimulator({ control: false, fixture });
   await sim.start();
   sim.writeKubeconfig(kubeconfig);
-  const cluster = sim.cluster();
   parentPort?.once('message', () => void sim.close().then(() => parentPort?.close()));
-  const ready: Ready = {
-    url: cluster.url,
-    token: [...cluster.users.values()][0]?.token ?? '',
-    ca: cluster.tls?.caPem,
-  };
-  parentPort?.postMessage(ready);
+  parentPort?.postMessage(endpointOf(sim));
 }
 
 if (!isMainThread && (workerData as { kubeconfig?: string } | undefined)?.kubeconfig) await serve();

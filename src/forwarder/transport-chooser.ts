@@ -47,9 +47,11 @@ export function createTransportChooser(
   options: { log?: Logger; preference?: ProtocolPreference } = {},
 ): TransportChooser {
   const preference = options.preference ?? 'auto';
-  const chosen = new Map<string, { order: PortForwardProtocol[]; at: number }>();
+  /** A context's protocol order and how far refusals moved it along. */
+  type Choice = { order: PortForwardProtocol[]; at: number };
+  const chosen = new Map<string, Choice>();
 
-  const entry = (context: string, serverMinor: number): { order: PortForwardProtocol[]; at: number } => {
+  const entry = (context: string, serverMinor: number): Choice => {
     let e = chosen.get(context);
     if (!e) {
       e = { order: protocolOrder(preference, serverMinor), at: 0 };
@@ -57,8 +59,7 @@ export function createTransportChooser(
     }
     return e;
   };
-  const protocolOf = (e: { order: PortForwardProtocol[]; at: number }): PortForwardProtocol =>
-    e.order[e.at] as PortForwardProtocol;
+  const protocolOf = (e: Choice): PortForwardProtocol => e.order[e.at] as PortForwardProtocol;
 
   /**
    * Moves past `refused` only if it is still the context's choice: two dials refused at once must not skip a

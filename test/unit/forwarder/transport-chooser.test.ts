@@ -5,6 +5,18 @@ import { PortForwardDialError, type PortForwardProtocol } from '../../../src/por
 const refused = (p: string): PortForwardDialError =>
   new PortForwardDialError('upgrade-refused', `upgrade to ${p} refused`, { status: 400 });
 
+/** An attempt that every server refuses, and the protocols it was tried with. */
+function refuseAll(): { tried: PortForwardProtocol[]; attempt: (p: PortForwardProtocol) => Promise<never> } {
+  const tried: PortForwardProtocol[] = [];
+  return {
+    tried,
+    attempt: (p) => {
+      tried.push(p);
+      return Promise.reject(refused(p));
+    },
+  };
+}
+
 describe('transport chooser', () => {
   it('starts with plain SPDY; the tunnel is a fallback only where the server has it (1.31 on)', () => {
     const t = createTransportChooser();
@@ -18,13 +30,8 @@ describe('transport chooser', () => {
   it('a chosen protocol is the only one tried', async () => {
     const t = createTransportChooser({ preference: 'websocket-tunnel' });
     expect(t.current('a', 20)).toBe('websocket-tunnel');
-    const tried: PortForwardProtocol[] = [];
-    await expect(
-      t.dial('b', 32, (p) => {
-        tried.push(p);
-        return Promise.reject(refused(p));
-      }),
-    ).rejects.toThrow(/websocket-tunnel refused/);
+    const { tried, attempt } = refuseAll();
+    await expect(t.dial('b', 32, attempt)).rejects.toThrow(/websocket-tunnel refused/);
     expect(tried).toEqual(['websocket-tunnel']);
   });
 
@@ -54,13 +61,8 @@ describe('transport chooser', () => {
 
   it('uses legacy WebSockets last, and fails when every protocol is refused', async () => {
     const t = createTransportChooser();
-    const tried: PortForwardProtocol[] = [];
-    await expect(
-      t.dial('c', 31, (p) => {
-        tried.push(p);
-        return Promise.reject(refused(p));
-      }),
-    ).rejects.toThrow(/websocket-v4 refused/);
+    const { tried, attempt } = refuseAll();
+    await expect(t.dial('c', 31, attempt)).rejects.toThrow(/websocket-v4 refused/);
     expect(tried).toEqual(['spdy', 'websocket-tunnel', 'websocket-v4']);
     expect(t.all()).toEqual({ c: 'websocket-v4' });
   });
