@@ -339,6 +339,7 @@ async function scale(n: number): Promise<{
       { name: 'pods', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: [], verbs: [] },
       'ns0',
       'app-0',
+      { gracePeriodSeconds: 0 },
     );
     const sse = Math.max(...(await Promise.all(got)));
     for (const c of clients) void c.reader.cancel();
@@ -402,6 +403,7 @@ async function failover(): Promise<number> {
         { name: 'pods', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: [], verbs: [] },
         'bench',
         first,
+        { gracePeriodSeconds: 0 },
       );
     for (;;) {
       const now = await who();

@@ -95,13 +95,13 @@ const recoversWithin = async (ms: number, probe: () => Promise<unknown>): Promis
 };
 
 describe('faults survived (recovery bounds asserted)', () => {
-  it('pod deleted mid-transfer: that download fails, the next request goes to the other pod within 1 s', async () => {
+  it('pod killed abruptly (grace 0) mid-transfer: that download fails, the next request goes to the other pod within 1 s', async () => {
     const ip = ipOf('bulk') as string;
     const first = (await get(ip, 28081)).pod;
     const transfer = new Promise<string>((resolve) => {
       http
         .get({ host: ip, port: 28081, path: '/bytes/500000000', agent: false }, (res) => {
-          res.once('data', () => env.sim.cluster().remove(pods, 'rel', first));
+          res.once('data', () => env.sim.cluster().remove(pods, 'rel', first, { gracePeriodSeconds: 0 }));
           res.on('data', () => undefined);
           res.on('end', () => resolve('completed'));
           res.on('error', () => resolve('aborted'));
