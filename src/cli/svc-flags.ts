@@ -1,3 +1,4 @@
+import { LB_POLICIES, isLbPolicy } from '../forwarder/balancer.ts';
 import { join } from 'node:path';
 import {
   API_HOSTNAME,
@@ -85,6 +86,19 @@ export const SVC_FLAGS: readonly FlagSpec[] = [
     help: `${PROTOCOL_PREFERENCES.join(', ')}: auto tries SPDY, the WebSocket tunnel, legacy WebSockets in turn`,
     defaultText: 'auto',
   },
+  {
+    name: 'lb',
+    kind: 'string',
+    help: `${LB_POLICIES.join(', ')}: how new connections spread over a service's ready pods`,
+    defaultText: 'round-robin',
+  },
+  {
+    name: 'lb-sessions',
+    kind: 'int',
+    help: 'pods per service kept connected ahead of need (and taking connections)',
+    defaultText: '8',
+  },
+  { name: 'metrics-per-pod', kind: 'bool', help: 'Prometheus series per pod as well as per service' },
   { name: 'verbose', short: 'v', kind: 'bool', help: 'debug logging' },
   { name: 'api', kind: 'bool', help: `REST API on --api-addr (${API_HOSTNAME}); on by default in idle mode` },
   {
@@ -138,6 +152,9 @@ export function configFromFlags(parsed: ParsedFlags, { env, isTty, isRoot }: Con
       `invalid --port-forward-protocol "${protocol}": expected ${PROTOCOL_PREFERENCES.join(', ')}`,
     );
   }
+  const lb = str('lb') ?? 'round-robin';
+  if (!isLbPolicy(lb))
+    throw new KubefwdError('CONFIG_INVALID', `invalid --lb "${lb}": expected ${LB_POLICIES.join(', ')}`);
   const home = invokingUserHome(env);
   const stateDir = str('state-dir') ?? (isRoot ? '/var/lib/kubefwd' : join(home, '.kubefwd'));
   const apiAddrText = str('api-addr');
@@ -163,6 +180,9 @@ export function configFromFlags(parsed: ParsedFlags, { env, isTty, isRoot }: Con
     retryIntervalMs: num('retry-interval') ?? 10_000,
     autoReconnect: bool('auto-reconnect') ?? true,
     portForwardProtocol: protocol as ProtocolPreference,
+    lbPolicy: lb,
+    lbSessions: num('lb-sessions') ?? 8,
+    metricsPerPod: bool('metrics-per-pod') ?? false,
     verbose: bool('verbose') ?? false,
     api: bool('api') ?? idle,
     apiAddr: apiAddrText ? parseApiAddr(apiAddrText) : DEFAULT_API_ADDR,

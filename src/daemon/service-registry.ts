@@ -77,6 +77,12 @@ function portsOf(service: V1Service, mappings: PortMapping[], log: Logger, key: 
   return out;
 }
 
+/** The Service's ClientIP affinity timeout in ms (default 3 hours, as Kubernetes), or undefined without affinity. */
+export function affinityMsOf(service: V1Service): number | undefined {
+  if (service.spec?.sessionAffinity !== 'ClientIP') return undefined;
+  return (service.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10_800) * 1000;
+}
+
 const samePorts = (a: ForwardPortSpec[], b: ForwardPortSpec[]): boolean =>
   JSON.stringify(a) === JSON.stringify(b);
 
@@ -245,6 +251,7 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
                 ports: ports.map((p) => p.port),
               });
             }
+            existing.forward.setAffinity(affinityMsOf(service));
             await applyPods(existing, candidates);
             return existing;
           }
@@ -272,6 +279,7 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
           error: undefined,
         };
         records.set(key, record);
+        record.forward.setAffinity(affinityMsOf(service));
         log.info(
           { service: key, ip: record.ip, ports: ports.map((p) => p.port) },
           `forwarding ${key} on ${record.ip}`,

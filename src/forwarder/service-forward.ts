@@ -4,12 +4,21 @@ import type { Logger } from '../log/logger.ts';
 import type { PortForwardSession } from '../portforward/types.ts';
 import type { BackoffState } from './backoff.ts';
 import { classifyError, type ErrorClassification } from './classify-error.ts';
-import { choosePod, pinPod, resolvePodPort, type ForwardPod, type PodChooser } from './pod-choice.ts';
+import { createBalancer, type LbPolicy } from './balancer.ts';
+import { createEndpointSet, type EndpointEventType, type EndpointView } from './endpoint-set.ts';
+import {
+  choosePod,
+  eligiblePods,
+  pinPod,
+  resolvePodPort,
+  type ForwardPod,
+  type PodChooser,
+} from './pod-choice.ts';
 import type { PodRef, PodSessions, SessionEvent } from './pod-sessions.ts';
 import { createPortListener, type ConnectionTap, type PortListener } from './port-listener.ts';
 
 export interface ForwardEvent {
-  type: 'forward.connected' | 'forward.disconnected' | 'forward.error' | 'pod.selected';
+  type: 'forward.connected' | 'forward.disconnected' | 'forward.error' | 'pod.selected' | EndpointEventType;
   data: Record<string, unknown>;
 }
 
@@ -29,9 +38,23 @@ export interface ForwardPortStatus extends ForwardPortSnapshot {
   lastActive: string | undefined;
 }
 
+/** How a forward spreads connections; `policy` is the daemon's default unless overridden per service. */
+export interface BalancingView {
+  policy: LbPolicy;
+  /** Set when the policy was chosen for this service (through the API) rather than by `--lb`. */
+  override: LbPolicy | undefined;
+  /** ClientIP affinity timeout from the Service, when it asks for affinity. */
+  affinityMs: number | undefined;
+  maxSessions: number;
+}
+
 export interface ServiceForwardOptions {
   request: ForwardRequest;
   sessions: Pick<PodSessions, 'get' | 'live' | 'hold' | 'worked' | 'state'>;
+  /** Default balancing policy (`--lb`), default round-robin. */
+  lbPolicy?: LbPolicy;
+  /** Endpoints of a service that keep a session dialled ahead of need (`--lb-sessions`), default 8. */
+  maxSessions?: number;
   log: Logger;
   onEvent: (event: ForwardEvent) => void;
   onConnection?: ((event: ConnectionEvent) => void) | undefined;
@@ -69,6 +92,17 @@ export function createServiceForward(options: ServiceForwardOptions) {
   const waitForPodMs = options.waitForPodMs ?? 5_000;
   const chooser = options.choosePod ?? (request.pod ? pinPod(request.pod) : choosePod);
   const base = { key: request.key, serviceKey: request.serviceKey };
+  const defaultPolicy: LbPolicy = options.lbPolicy ?? 'round-robin';
+  let override: LbPolicy | undefined;
+  const balancer = createBalancer({ policy: defaultPolicy, now });
+  const maxSessions = options.maxSessions ?? 8;
+  const endpoints = createEndpointSet({
+    context: request.context,
+    sessions,
+    balancer,
+    maxSessions,
+    onEvent: (type, pod, extra) => onEvent({ type, data: { ...base, pod: pod.name, ...extra } }),
+  });
   const ports = new Map<number, PortState>();
   const waiters = new Set<(pod: ForwardPod) => void>();
   let pods: readonly ForwardPod[] = [];
@@ -120,13 +154,18 @@ export function createServiceForward(options: ServiceForwardOptions) {
     else error(ev.error, classifyError(ev.error), { pod: pod.name, retryInMs: ev.retryInMs });
   }
 
+  /** The pods that take new connections, the one `first` uses first. */
+  function takers(next: ForwardPod | undefined, targets: Array<number | string>): ForwardPod[] {
+    if (!next) return [];
+    if (options.choosePod || request.pod) return [next];
+    return [next, ...eligiblePods(pods, targets).filter((p) => p.uid !== next.uid || p.name !== next.name)];
+  }
+
   function select(): void {
     if (closing) return;
-    const next = chooser(
-      pods,
-      current,
-      [...ports.values()].map((p) => p.spec.targetPort),
-    );
+    const targets = [...ports.values()].map((p) => p.spec.targetPort);
+    const next = chooser(pods, current, targets);
+    endpoints.update(takers(next, targets), pods);
     if (next?.uid === current?.uid && next?.name === current?.name) {
       current = next ?? current;
       return;
@@ -201,10 +240,20 @@ export function createServiceForward(options: ServiceForwardOptions) {
       port: spec.port,
       closeGraceMs: options.closeGraceMs,
       now,
-      target: async (signal) => {
-        let pod = current;
-        let session = pod ? sessions.live(ref(pod)) : undefined;
+      target: async (signal, client) => {
+        let pod: ForwardPod | undefined;
+        let session: PortForwardSession | undefined;
+        if (balancer.policy !== 'first') {
+          endpoints.warmUp();
+          pod = endpoints.pick(client);
+          session = pod ? sessions.live(ref(pod)) : undefined;
+        }
+        if (!pod || !session) {
+          pod = current;
+          session = pod ? sessions.live(ref(pod)) : undefined;
+        }
         if (!pod || !session) ({ pod, session } = await waitForTarget(signal));
+        const chosen = pod;
         const podPort = resolvePodPort(pod, state.spec.targetPort);
         if (podPort === undefined)
           throw new Error(`pod ${pod.name} has no port named "${String(state.spec.targetPort)}"`);
@@ -215,6 +264,7 @@ export function createServiceForward(options: ServiceForwardOptions) {
           podPort,
           session,
           worked: () => sessions.worked(r),
+          track: (meter) => endpoints.track(chosen, meter),
         };
       },
       tap: options.tap ? (fk) => options.tap?.(fk, request.serviceKey) : undefined,
@@ -312,6 +362,26 @@ export function createServiceForward(options: ServiceForwardOptions) {
       select();
     },
 
+    /** Overrides the default policy for this service; undefined goes back to the default. */
+    setPolicy(policy: LbPolicy | undefined): void {
+      override = policy;
+      balancer.policy = policy ?? defaultPolicy;
+    },
+
+    /** The Service's sessionAffinity: ClientIP with its timeout, or none (undefined). */
+    setAffinity(ms: number | undefined): void {
+      if (ms !== balancer.affinityMs) balancer.setAffinity(ms);
+    },
+
+    balancing(): BalancingView {
+      return { policy: balancer.policy, override, affinityMs: balancer.affinityMs, maxSessions };
+    },
+
+    /** Each endpoint that takes connections or drains, with its connections and bytes. */
+    endpoints(): EndpointView[] {
+      return endpoints.views();
+    },
+
     async setPorts(specs: ForwardPortSpec[]): Promise<void> {
       const wanted = new Map(specs.map((s) => [s.port, s]));
       const gone = [...ports.values()].filter((p) => !wanted.has(p.spec.port));
@@ -331,6 +401,7 @@ export function createServiceForward(options: ServiceForwardOptions) {
         await started?.catch(() => undefined);
         release?.();
         release = undefined;
+        endpoints.close();
         await Promise.all([...ports.values()].map(unbind));
       })();
       return closing;
