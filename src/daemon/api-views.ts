@@ -14,6 +14,7 @@ import type { MetricsStore } from '../metrics/metrics-store.ts';
 import type { PromMetrics } from '../metrics/prom.ts';
 import type { DaemonEvent, EventBus } from './bus.ts';
 import type { DaemonConfig } from './config.ts';
+import { createEndpointViews } from './endpoint-views.ts';
 import type { Engine } from './engine.ts';
 import type { History } from './history.ts';
 import type { ServiceRecord } from './service-registry.ts';
@@ -38,6 +39,7 @@ const fmtDuration = (ms: number): string => `${ms.toFixed(1)}ms`;
 /** The API's views over the live engine: every answer comes from current state, nothing is stubbed. */
 export function createApiViews(d: ViewDeps): ApiViews {
   const { engine, metrics } = d;
+  const endpointViews = createEndpointViews(engine.registry);
 
   function forwardViews(r: ServiceRecord): ForwardView[] {
     const parts = [
@@ -172,6 +174,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
         requestBytes: x.requestBytes,
         size: x.responseBytes,
         forwardKey: x.forwardKey,
+        pod: x.pod ?? null,
       })),
     };
   }
@@ -344,6 +347,8 @@ export function createApiViews(d: ViewDeps): ApiViews {
         return true;
       },
       sync: (key) => engine.namespaces.resync(key),
+      endpoints: (key) => endpointViews.endpoints(key),
+      setPolicy: (key, policy) => endpointViews.setPolicy(key, policy),
       reconnectAll(force) {
         let n = 0;
         for (const s of services()) {

@@ -122,7 +122,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         base,
         clients,
         statePath: join(config.stateDir, 'ips.json'),
-        tap: (forwardKey, serviceKey) => captures.tap(forwardKey, serviceKey),
+        tap: (forwardKey, serviceKey, pod) => captures.tap(forwardKey, serviceKey, pod),
       });
       const e = engine;
       const snapshots = function* () {

@@ -51,7 +51,7 @@ export interface PortListenerOptions {
    * `signal` aborts).
    */
   target(signal: AbortSignal, client: string | undefined): Promise<ConnectionTarget>;
-  tap?: ((forwardKey: string) => ConnectionTap | undefined) | undefined;
+  tap?: ((forwardKey: string, pod: string) => ConnectionTap | undefined) | undefined;
   onFailure?: (failure: ConnectionFailure) => void;
   onConnection?: (ev: { type: 'opened' | 'closed'; active: number; total: number }) => void;
   /** How long close() lets connections finish after ending them, before destroying them. */
@@ -186,7 +186,7 @@ export function createPortListener(options: PortListenerOptions) {
     });
     if (target.worked) data.once('data', target.worked);
     conn.untrack = target.track?.(socket);
-    const tap = options.tap?.(target.forwardKey);
+    const tap = options.tap?.(target.forwardKey, target.pod);
     if (tap) observe(socket, data, tap);
     let failed = false;
     socket.pipe(data);

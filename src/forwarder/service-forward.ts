@@ -60,7 +60,7 @@ export interface ServiceForwardOptions {
   onConnection?: ((event: ConnectionEvent) => void) | undefined;
   /** How long a connection arriving while no pod is ready (or its session is still dialling) waits, then closes. */
   waitForPodMs?: number;
-  tap?: ((forwardKey: string, serviceKey: string) => ConnectionTap | undefined) | undefined;
+  tap?: ((forwardKey: string, serviceKey: string, pod: string) => ConnectionTap | undefined) | undefined;
   /** Overrides pod choice; by default `request.pod` pins one pod (headless per-pod forwards), else `choosePod`. */
   choosePod?: PodChooser | undefined;
   /** Loopback aliases (macOS); absent where the platform needs none. */
@@ -267,7 +267,7 @@ export function createServiceForward(options: ServiceForwardOptions) {
           track: (meter) => endpoints.track(chosen, meter),
         };
       },
-      tap: options.tap ? (fk) => options.tap?.(fk, request.serviceKey) : undefined,
+      tap: options.tap ? (fk, pod) => options.tap?.(fk, request.serviceKey, pod) : undefined,
       onFailure: (f) => {
         state.error = f.message;
         log.warn(
