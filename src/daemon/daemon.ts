@@ -162,6 +162,13 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
               connectionsActive: f.connectionsActive,
             };
         },
+        endpoints: config.metricsPerPod
+          ? function* () {
+              for (const r of e.registry.list())
+                for (const ep of r.forward.endpoints())
+                  yield { namespace: r.namespace, context: r.context, service: r.name, ...ep };
+            }
+          : undefined,
         sessions: () => e.sessions.size,
         hostsWrites: () => e.hosts.status().writes,
       });
