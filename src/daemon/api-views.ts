@@ -137,6 +137,8 @@ export function createApiViews(d: ViewDeps): ApiViews {
       errorCount: views.filter((s) => s.status === 'error').length,
       running: state.synced,
       forbidden: state.forbidden ?? null,
+      endpointSource: state.endpointSource,
+      endpointSlicesError: state.endpointSlicesError ?? null,
       labelSelector: e.selector ?? null,
       fieldSelector: e.serviceName ? `metadata.name=${e.serviceName}` : (d.config.fieldSelector ?? null),
       lastError: state.lastError ?? null,
@@ -219,6 +221,15 @@ export function createApiViews(d: ViewDeps): ApiViews {
           key: n.key,
           message: s.forbidden,
           suggestion: 'ask for list/watch on services and pods in this namespace',
+        });
+      if (s.endpointSlicesError)
+        out.push({
+          severity: 'warning',
+          kind: 'endpoint-slices',
+          key: n.key,
+          message: `${s.endpointSlicesError}: readiness comes from the pods' conditions, not the EndpointSlices`,
+          suggestion:
+            'ask for list/watch on endpointslices (discovery.k8s.io) to follow the Service as kube-proxy does',
         });
     }
     for (const sk of engine.registry.skipped())

@@ -1,4 +1,4 @@
-import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Pod, V1Service } from '@kubernetes/client-node';
 import { podsForService, serviceKind, type PodCandidate, type ServiceKind } from '../cluster/pods.ts';
 import { KubefwdError, describeError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
@@ -212,11 +212,12 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
       service: V1Service,
       pods: Iterable<V1Pod>,
       source: 'namespace' | 'api',
+      slices?: Iterable<V1EndpointSlice> | undefined,
     ): Promise<ServiceRecord | undefined> {
       const name = service.metadata?.name ?? '';
       const namespace = service.metadata?.namespace ?? '';
       const key = serviceKey(name, namespace, context);
-      const candidates = podsForService(service, pods);
+      const candidates = podsForService(service, pods, slices);
       return serially(key, async () => {
         const kind = serviceKind(service);
         if (kind === 'external-name' || kind === 'no-selector') {
