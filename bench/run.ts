@@ -15,7 +15,9 @@ import { startBackend } from '../src/sim/backends.ts';
 import { createSimulator, type Simulator } from '../src/sim/index.ts';
 import type { KObject } from '../src/sim/store.ts';
 import { concurrent, connectOnce, download, upload } from './lib/load.ts';
-import { BIN, NODE_FLAGS, cpuSeconds, rssMb, start, type Proc } from './lib/procs.ts';
+import { kubeconfigIn, startBenchDaemon } from './lib/daemon.ts';
+import { cpuSeconds, rssMb, start, type Proc } from './lib/procs.ts';
+import { rollingRestart, rollingRestartLines } from './lib/rolling-restart.ts';
 import { endpointOf, startSimThread, type SimThread } from './lib/sim-thread.ts';
 import { median, quantile, round, spreadPct } from './lib/stats.ts';
 
@@ -61,43 +63,11 @@ async function freePort(): Promise<number> {
 }
 
 /** Where the daemon of scenario `tag` reads its kubeconfig. */
-const kubeconfigOf = (tag: string): string => join(dir, `${tag}.kubeconfig`);
+const kubeconfigOf = (tag: string): string => kubeconfigIn(dir, tag);
 
 /** Starts the daemon on the kubeconfig of `tag`, which `sim` writes first when given. */
-async function startDaemon(
-  sim: Simulator | undefined,
-  namespaces: string[],
-  tag: string,
-): Promise<{ proc: Proc; api: string; hostsPath: string }> {
-  const kc = kubeconfigOf(tag);
-  sim?.writeKubeconfig(kc);
-  const hostsPath = join(dir, `${tag}.hosts`);
-  writeFileSync(hostsPath, '127.0.0.1 localhost\n');
-  const proc = start(
-    process.execPath,
-    [
-      ...NODE_FLAGS,
-      BIN,
-      'svc',
-      '-n',
-      namespaces.join(','),
-      '-c',
-      kc,
-      '--hosts-path',
-      hostsPath,
-      '--state-dir',
-      join(dir, `${tag}.state`),
-      '--api',
-      '--api-addr',
-      '127.2.27.1:0',
-      '--log-format',
-      'json',
-    ],
-    { KUBEFWD_API_KEY: API_KEY },
-  );
-  const m = await proc.waitFor(/API: (http:\/\/127\.2\.27\.1:\d+)\//, 120_000);
-  return { proc, api: m[1] as string, hostsPath };
-}
+const startDaemon = (sim: Simulator | undefined, namespaces: string[], tag: string) =>
+  startBenchDaemon(dir, sim, namespaces, tag, API_KEY);
 
 async function medianOf(name: string, fn: () => Promise<number>): Promise<number> {
   const xs: number[] = [];
@@ -426,6 +396,8 @@ async function main(): Promise<void> {
   const data = await dataPlane();
   log('failover');
   const failover_p50_ms = await failover();
+  log('rolling restart');
+  const rollout = await rollingRestart(dir, API_KEY, hasKubectl);
   const scaleOut: Record<string, unknown> = {};
   let apiFig: { p50: number; p99: number; sse_ms: number } | undefined;
   let idle: Awaited<ReturnType<typeof scale>>['idle'];
@@ -447,6 +419,7 @@ async function main(): Promise<void> {
     scale: scaleOut,
     [`idle_${biggest}`]: idle ?? null,
     failover_p50_ms,
+    rolling_restart: rollout,
     api_services_p50_ms: apiFig?.p50 ?? null,
     api_services_p99_ms: apiFig?.p99 ?? null,
     sse_fanout_100_ms: apiFig?.sse_ms ?? null,
@@ -536,6 +509,9 @@ async function main(): Promise<void> {
     `- GET /api/v1/services at ${biggest} services: p50 ${apiFig?.p50} ms, p99 ${apiFig?.p99} ms (≤ 50: ${met((apiFig?.p99 ?? 1e9) <= 50)}); 100 SSE clients got an event in ${apiFig?.sse_ms} ms`,
     `- headroom: raw SPDY client to the simulator ${JSON.stringify(data.sim_raw_spdy_download_mbps)} MB/s (must exceed every path through it)`,
     `- noise (max-min)/median per figure, %: ${JSON.stringify(noise)}`,
+    '',
+    ...rollingRestartLines(rollout),
+    '',
     `- each path warmed up first (300 connections, 64 MiB each way, not measured); runs interleave the paths`,
   ].join('\n');
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });

@@ -110,7 +110,7 @@ describe('idle mode end to end through the REST API', () => {
     const added = await checked('POST', '/api/v1/services', '/api/v1/services', {
       body: { namespace: 'alpha', service_name: 'web' },
     });
-    expect(added.status).toBe(201);
+    expect(added.status, added.text).toBe(201);
     const ip = added.json.data.localIP as string;
     expect(ipOf(env.hosts(), 'web.alpha')).toBe(ip);
     expect(
