@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import http from 'node:http';
 import net from 'node:net';
 import { createSimulator, type Simulator } from '../../src/sim/index.ts';
@@ -129,11 +130,10 @@ async function restart(sim: Simulator, kubeconfig: string): Promise<void> {
       .store.peek('pods', 'roll')
       .map((p) => p.metadata.name),
   );
-  const r = spawnSync('kubectl', ['rollout', 'restart', 'deployment/web', '-n', 'roll'], {
+  // Not spawnSync: the simulator answering kubectl runs on this thread.
+  await promisify(execFile)('kubectl', ['rollout', 'restart', 'deployment/web', '-n', 'roll'], {
     env: { ...process.env, KUBECONFIG: kubeconfig },
-    encoding: 'utf8',
   });
-  if (r.status !== 0) throw new Error(`kubectl rollout restart failed: ${r.stderr}`);
   const deadline = Date.now() + 60_000;
   while (
     sim
