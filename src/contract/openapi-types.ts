@@ -856,6 +856,14 @@ export interface components {
             connectionsActive: number;
             connectionsTotal: number;
             protocol?: string | null;
+            /** @description Redial backoff of the pod session, null when none is pending. */
+            reconnect?: {
+                /** @description Failures since the last connection that really worked. */
+                attempts: number;
+                delayMs: number;
+                /** @description Epoch milliseconds before which no attempt is made. */
+                nextAttemptAt?: number;
+            } | null;
         };
         Service: {
             key: string;
@@ -873,6 +881,12 @@ export interface components {
             totalBytesOut: number;
             rateIn: number;
             rateOut: number;
+            /** @description The pods behind the service as the daemon sees them. */
+            pods?: {
+                name: string;
+                ready: boolean;
+                terminating: boolean;
+            }[];
             forwards: components["schemas"]["Forward"][];
         };
         Summary: {
@@ -897,6 +911,8 @@ export interface components {
             forbidden: string | null;
             labelSelector?: string | null;
             fieldSelector?: string | null;
+            /** @description The last error of the namespace's watch, null when none. */
+            lastError?: string | null;
         };
         AddServiceRequest: {
             namespace: string;
