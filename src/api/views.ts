@@ -16,6 +16,8 @@ export type NamespaceView = Schemas['Namespace'];
 export interface ApiViews {
   version: string;
   health(): { status: 'healthy' | 'syncing' | 'shutting-down' };
+  /** True while a watch behind the daemon's state is not synced or failing: answers from it may lag. */
+  cacheStale(): boolean;
   info(): Schemas['Info'];
   services: {
     list(): ServiceView[];
@@ -42,27 +44,27 @@ export interface ApiViews {
     remove(key: string): Promise<boolean>;
   };
   kubernetes: {
-    contexts(): Json;
-    namespaces(context?: string): Promise<Json>;
-    services(namespace: string, context?: string): Promise<Json>;
-    service(namespace: string, name: string, context?: string): Promise<Json>;
+    contexts(): Schemas['KubeContexts'];
+    namespaces(context?: string): Promise<Schemas['KubeNamespaceList']>;
+    services(namespace: string, context?: string): Promise<Schemas['KubeServiceList']>;
+    service(namespace: string, name: string, context?: string): Promise<Schemas['KubeService']>;
     pods(
       namespace: string,
       context: string | undefined,
       query: { labelSelector?: string; fieldSelector?: string; serviceName?: string },
-    ): Promise<Json[]>;
-    pod(namespace: string, name: string, context?: string): Promise<Json>;
+    ): Promise<Array<Schemas['KubePod']>>;
+    pod(namespace: string, name: string, context?: string): Promise<Schemas['KubePodDetail']>;
     podLogs(
       namespace: string,
       name: string,
       context: string | undefined,
       query: { container?: string; tailLines: number; previous: boolean; timestamps: boolean },
-    ): Promise<Json>;
+    ): Promise<Schemas['PodLogs']>;
     events(
       namespace: string,
       context: string | undefined,
       query: { kind?: string; name?: string; limit: number },
-    ): Promise<Json[]>;
+    ): Promise<Array<Schemas['KubeEvent']>>;
     endpoints(namespace: string, name: string, context?: string): Promise<Json>;
   };
   metrics: {

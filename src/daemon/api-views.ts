@@ -34,6 +34,10 @@ export interface ViewDeps {
   isClosing: () => boolean;
 }
 
+/** client-node hands timestamps over as Date objects (or strings from some servers). */
+const isoOrNull = (d: Date | string | undefined): string | null =>
+  d instanceof Date ? d.toISOString() : (d ?? null);
+
 const fmtDuration = (ms: number): string => `${ms.toFixed(1)}ms`;
 
 /** The API's views over the live engine: every answer comes from current state, nothing is stubbed. */
@@ -389,6 +393,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
         return ok;
       },
     },
+    cacheStale: () => engine.namespaces.list().some((n) => n.watch.state().stale),
     kubernetes: {
       contexts: () => ({
         currentContext: engine.defaultContext(),
@@ -452,7 +457,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
         return {
           ...podInfo(pod),
           context: ctxOf(context),
-          conditions: pod.status?.conditions ?? [],
+          conditions: (pod.status?.conditions ?? []).map((c) => ({ ...c })),
           annotations: pod.metadata?.annotations ?? {},
           isForwarded: !!f,
           forwardKey: f?.key ?? null,
@@ -494,8 +499,8 @@ export function createApiViews(d: ViewDeps): ApiViews {
             reason: e.reason ?? '',
             message: e.message ?? '',
             count: e.count ?? 1,
-            firstTimestamp: e.firstTimestamp ?? null,
-            lastTimestamp: e.lastTimestamp ?? null,
+            firstTimestamp: isoOrNull(e.firstTimestamp),
+            lastTimestamp: isoOrNull(e.lastTimestamp),
             source: e.source?.component ?? '',
             objectKind: e.involvedObject.kind ?? null,
             objectName: e.involvedObject.name ?? null,
