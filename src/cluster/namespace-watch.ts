@@ -24,6 +24,8 @@ export interface NamespaceWatchState {
   endpointSource: EndpointSource;
   /** Why EndpointSlices are not used (forbidden), when they are not. */
   endpointSlicesError: string | undefined;
+  /** The cached services or pods may lag the cluster (not listed yet, or their watch is failing). */
+  stale: boolean;
 }
 
 export interface NamespaceWatch {
@@ -155,6 +157,7 @@ export function createNamespaceWatch(options: {
       listCalls: services.listCount + pods.listCount + slices.listCount,
       endpointSource: slicesInUse() ? 'endpointslices' : 'pods',
       endpointSlicesError: slicesError,
+      stale: services.stale || pods.stale,
     }),
   };
 }
