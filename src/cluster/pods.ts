@@ -80,7 +80,7 @@ export function endpointConditions(
 export function podsForService(
   service: V1Service,
   pods: Iterable<V1Pod>,
-  slices?: Iterable<V1EndpointSlice> | undefined,
+  slices?: Iterable<V1EndpointSlice>,
 ): PodCandidate[] {
   const conditions = slices ? endpointConditions(service, slices) : undefined;
   const out: PodCandidate[] = [];

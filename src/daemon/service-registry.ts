@@ -212,7 +212,7 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
       service: V1Service,
       pods: Iterable<V1Pod>,
       source: 'namespace' | 'api',
-      slices?: Iterable<V1EndpointSlice> | undefined,
+      slices?: Iterable<V1EndpointSlice>,
     ): Promise<ServiceRecord | undefined> {
       const name = service.metadata?.name ?? '';
       const namespace = service.metadata?.namespace ?? '';

@@ -24,7 +24,7 @@ export function defaultWorkload(resource: string, obj: KObject): void {
   const spec = (obj.spec ??= {}) as Record<string, unknown> & ReturnType<typeof specOf>;
   spec.replicas ??= 1;
   const template = (spec.template ??= {});
-  const podSpec = (template.spec ??= {}) as Record<string, unknown>;
+  const podSpec = (template.spec ??= {});
   podSpec.terminationGracePeriodSeconds ??= 30;
   podSpec.restartPolicy ??= 'Always';
   podSpec.dnsPolicy ??= 'ClusterFirst';

@@ -32,9 +32,11 @@ function parse(buf: Buffer | undefined): Msg {
       const [len, start] = varint(buf, off);
       value = buf.subarray(start, start + len);
       off = start + len;
-    } else if ((tag & 7) === 1) ((value = 0), (off += 8));
-    else if ((tag & 7) === 5) ((value = 0), (off += 4));
-    else throw new Error(`unsupported wire type ${tag & 7}`);
+    } else if ((tag & 7) === 1 || (tag & 7) === 5) {
+      // Fixed 64- and 32-bit fields: none of the fields read here, skipped.
+      value = 0;
+      off += (tag & 7) === 1 ? 8 : 4;
+    } else throw new Error(`unsupported wire type ${tag & 7}`);
     out.set(field, [...(out.get(field) ?? []), value]);
   }
   return out;

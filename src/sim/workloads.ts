@@ -34,7 +34,7 @@ export interface OwnerRef {
   blockOwnerDeletion?: boolean;
 }
 
-export const specOf = (o: KObject): WorkloadSpec => (o.spec ?? {}) as WorkloadSpec;
+export const specOf = (o: KObject): WorkloadSpec => o.spec ?? {};
 export const replicasOf = (o: KObject): number => specOf(o).replicas ?? 1;
 
 export const ownerRef = (o: KObject): OwnerRef => ({
