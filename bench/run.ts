@@ -6,7 +6,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +15,7 @@ import { createSimulator, type Simulator } from '../src/sim/index.ts';
 import type { KObject } from '../src/sim/store.ts';
 import { concurrent, connectOnce, download, upload } from './lib/load.ts';
 import { kubeconfigIn, startBenchDaemon } from './lib/daemon.ts';
-import { cpuSeconds, rssMb, start, type Proc } from './lib/procs.ts';
+import { cpuSeconds, freePort, rssMb, start, type Proc } from './lib/procs.ts';
 import { rollingRestart, rollingRestartLines } from './lib/rolling-restart.ts';
 import { endpointOf, startSimThread, type SimThread } from './lib/sim-thread.ts';
 import { median, quantile, round, spreadPct } from './lib/stats.ts';
@@ -53,14 +52,6 @@ const svc = (name: string, namespace: string, app: string, port: number): KObjec
   metadata: { name, namespace },
   spec: { selector: { app }, ports: [{ port, targetPort: 8080 }] },
 });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 /** Where the daemon of scenario `tag` reads its kubeconfig. */
 const kubeconfigOf = (tag: string): string => kubeconfigIn(dir, tag);

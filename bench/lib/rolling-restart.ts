@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import http from 'node:http';
-import net from 'node:net';
 import { createSimulator, type Simulator } from '../../src/sim/index.ts';
 import type { KObject } from '../../src/sim/store.ts';
 import { kubeconfigIn, startBenchDaemon } from './daemon.ts';
-import { start, type Proc } from './procs.ts';
+import { freePort, start, type Proc } from './procs.ts';
 import { quantile, round } from './stats.ts';
 
 /** Request loops running side by side, each sending its next request as soon as the last one ends. */
@@ -145,14 +144,6 @@ async function restart(sim: Simulator, kubeconfig: string): Promise<void> {
     await new Promise((r2) => setTimeout(r2, 50));
   }
   await new Promise((r2) => setTimeout(r2, 1000));
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
 }
 
 async function freshSim(): Promise<Simulator> {

@@ -3,33 +3,23 @@
  * fallback): the `k8s\0` envelope, ObjectMeta, and the spec fields that command fills in. Field numbers are those of
  * k8s.io/api/apps/v1 and core/v1 generated.proto. Anything else in the message is skipped.
  */
+import { readVarint } from './protobuf.ts';
+
 type Value = Buffer | number;
 type Msg = Map<number, Value[]>;
-
-function varint(buf: Buffer, off: number): [number, number] {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    if (off >= buf.length) throw new Error('truncated varint');
-    const b = buf[off++] as number;
-    result += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return [result, off];
-    shift += 7;
-  }
-}
 
 function parse(buf: Buffer | undefined): Msg {
   const out: Msg = new Map();
   if (!buf) return out;
   let off = 0;
   while (off < buf.length) {
-    const [tag, next] = varint(buf, off);
+    const [tag, next] = readVarint(buf, off);
     off = next;
     const field = Math.floor(tag / 8);
     let value: Value;
-    if ((tag & 7) === 0) [value, off] = varint(buf, off);
+    if ((tag & 7) === 0) [value, off] = readVarint(buf, off);
     else if ((tag & 7) === 2) {
-      const [len, start] = varint(buf, off);
+      const [len, start] = readVarint(buf, off);
       value = buf.subarray(start, start + len);
       off = start + len;
     } else if ((tag & 7) === 1 || (tag & 7) === 5) {
