@@ -32,6 +32,8 @@ const fixture: SimFixture = {
           sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } },
         }),
         ...['a', 'b', 'c'].map((x) => pod(`sticky-${x}`, 'sticky')),
+        svc('head', 29083, { clusterIP: 'None' }),
+        ...['a', 'b', 'c'].map((x) => pod(`head-${x}`, 'head')),
       ],
     },
   ],
@@ -52,13 +54,13 @@ const record = (name: string) => {
 function get(
   name: string,
   port: number,
-  options: { path?: string; localAddress?: string } = {},
+  options: { path?: string; localAddress?: string; host?: string } = {},
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     http
       .get(
         {
-          host: record(name).ip,
+          host: options.host ?? record(name).ip,
           port,
           path: options.path ?? '/',
           agent: false,
@@ -166,6 +168,20 @@ describe('load balancing over ready endpoints', () => {
       expect(new Set(served).size).toBe(1);
     }
     expect(record('sticky').forward.balancing().affinityMs).toBe(60_000);
+  });
+
+  it("headless: each pod's own name keeps going to its pod; the service's name spreads over them", async () => {
+    await warm('head', 29083);
+    const spread: string[] = [];
+    for (let i = 0; i < 30; i++) spread.push(await get('head', 29083));
+    expect(new Set(spread)).toEqual(new Set(['head-a', 'head-b', 'head-c']));
+    const perPod = record('head').podForwards;
+    expect([...perPod.keys()].sort()).toEqual(['head-a', 'head-b', 'head-c']);
+    for (const [name, entry] of perPod) {
+      const served = new Set<string>();
+      for (let i = 0; i < 6; i++) served.add(await get('head', 29083, { host: entry.ip }));
+      expect(served).toEqual(new Set([name]));
+    }
   });
 
   it('first keeps every connection on the oldest ready pod, as before', async () => {
