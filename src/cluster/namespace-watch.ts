@@ -101,10 +101,14 @@ export function createNamespaceWatch(options: {
 
   let slicesError: string | undefined;
   const discovery = client.kc.makeApiClient(DiscoveryV1Api);
+  const single = /^metadata\.name=([^,]+)$/.exec(options.fieldSelector ?? '')?.[1];
+  const sliceSelector = single ? `kubernetes.io/service-name=${single}` : undefined;
   const slices: Reflector<V1EndpointSlice> = createReflector<V1EndpointSlice>({
     kc: client.kc,
     path: `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/endpointslices`,
-    list: () => discovery.listNamespacedEndpointSlice({ namespace }),
+    // A watch of one service (metadata.name=NAME) needs that service's slices only.
+    labelSelector: sliceSelector,
+    list: () => discovery.listNamespacedEndpointSlice({ namespace, labelSelector: sliceSelector }),
     onEvent: (type, slice) => {
       slicesError = undefined;
       onChange({ kind: 'slice', type, slice });
