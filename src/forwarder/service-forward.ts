@@ -15,6 +15,7 @@ import {
   type PodChooser,
 } from './pod-choice.ts';
 import type { PodRef, PodSessions, SessionEvent } from './pod-sessions.ts';
+import { createPodWaiter } from './pod-waiter.ts';
 import { createPortListener, type ConnectionTap, type PortListener } from './port-listener.ts';
 
 export interface ForwardEvent {
@@ -104,7 +105,12 @@ export function createServiceForward(options: ServiceForwardOptions) {
     onEvent: (type, pod, extra) => onEvent({ type, data: { ...base, pod: pod.name, ...extra } }),
   });
   const ports = new Map<number, PortState>();
-  const waiters = new Set<(pod: ForwardPod) => void>();
+  const waiter = createPodWaiter({
+    key: request.key,
+    current: () => current,
+    session: (pod, signal) => sessions.get(ref(pod), signal),
+    waitForPodMs,
+  });
   let pods: readonly ForwardPod[] = [];
   let current: ForwardPod | undefined;
   let release: (() => void) | undefined;
@@ -181,50 +187,11 @@ export function createServiceForward(options: ServiceForwardOptions) {
       });
     if (!next) return;
     onEvent({ type: 'pod.selected', data: { ...base, pod: next.name, previous: prev?.name } });
-    for (const wake of [...waiters]) wake(next);
+    waiter.wake(next);
     // Holding the pod keeps its session dialled, so the first connection does not pay for the upgrade.
     release = sessions.hold(ref(next), (ev) => onSession(next, ev));
     const st = sessions.state(ref(next));
     if (st?.connected) announceConnected(next, st.protocol);
-  }
-
-  function waitForPod(signal: AbortSignal): Promise<ForwardPod> {
-    if (current) return Promise.resolve(current);
-    return new Promise((resolve, reject) => {
-      const wake = (pod: ForwardPod): void => {
-        waiters.delete(wake);
-        signal.removeEventListener('abort', onAbort);
-        resolve(pod);
-      };
-      const onAbort = (): void => {
-        waiters.delete(wake);
-        reject(signal.reason as Error);
-      };
-      waiters.add(wake);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  /**
-   * The slow path of a connection: no ready pod or no live session yet. One bound covers both waits, so a client is
-   * never held longer than `waitForPodMs`; the fast path creates no timer at all.
-   */
-  async function waitForTarget(
-    signal: AbortSignal,
-  ): Promise<{ pod: ForwardPod; session: PortForwardSession }> {
-    const ac = new AbortController();
-    let stage = `no ready pod for ${request.key}`;
-    const timer = setTimeout(() => ac.abort(new Error(`${stage} within ${waitForPodMs} ms`)), waitForPodMs);
-    const onAbort = (): void => ac.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const pod = await waitForPod(ac.signal);
-      stage = `no port-forward session to pod ${pod.name} (timed out)`;
-      return { pod, session: await sessions.get(ref(pod), ac.signal) };
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    }
   }
 
   function listen(spec: ForwardPortSpec): PortState {
@@ -252,7 +219,7 @@ export function createServiceForward(options: ServiceForwardOptions) {
           pod = current;
           session = pod ? sessions.live(ref(pod)) : undefined;
         }
-        if (!pod || !session) ({ pod, session } = await waitForTarget(signal));
+        if (!pod || !session) ({ pod, session } = await waiter.wait(signal));
         const chosen = pod;
         const podPort = resolvePodPort(pod, state.spec.targetPort);
         if (podPort === undefined)
