@@ -67,7 +67,10 @@ export class SimClusterCore {
     this.runtime.onPodGone = (ns, pod) => this.pf.resetPod(ns, pod);
     this.termination = createPodTermination({
       store: this.store,
-      onTerminating: (pod) => this.runtime.replace(pod),
+      onTerminating: (pod) => {
+        this.runtime.draining(pod);
+        this.runtime.replace(pod);
+      },
       onGone: (pod) => this.runtime.stopped(pod),
     });
     const workloads = (this.#workloads = {

@@ -112,6 +112,12 @@ export class PodRuntime {
     this.onPodGone?.(ns, pod.metadata.name);
   }
 
+  /** Called when a pod starts terminating: its servers stop keeping idle connections (they still serve). */
+  draining(pod: KObject): void {
+    const ports = this.#backends.get(`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`);
+    for (const b of ports?.values() ?? []) b.drain?.();
+  }
+
   /** Called when a pod starts terminating: a bare pod marked like a ReplicaSet's gets its replacement at once. */
   replace(pod: KObject): void {
     const ns = pod.metadata.namespace ?? 'default';

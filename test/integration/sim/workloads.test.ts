@@ -119,10 +119,25 @@ describe.skipIf(!hasKubectl)('apps/v1 workloads through the real kubectl', () =>
     const core = sim.cluster();
     await kubectl('run', 'solo', '--image=sim', '--port=8080');
     await waitFor(() => pods().some((p) => p.metadata.name === 'solo' && ready(p)));
+    core.apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'solo', namespace: 'default' },
+      spec: { selector: { run: 'solo' }, ports: [{ port: 80, targetPort: 8080 }] },
+    });
+    await waitFor(() => core.store.get('endpointslices', 'default', 'solo-sim'));
     await kubectl('delete', 'pod', 'solo', '--wait=false', '--grace-period=5');
     const terminating = core.store.get('pods', 'default', 'solo');
     expect(terminating?.metadata.deletionTimestamp).toBeTruthy();
     expect(terminating?.metadata.deletionGracePeriodSeconds).toBe(5);
+    // Its endpoint: not ready for new connections, still serving, terminating.
+    await waitFor(() => {
+      const ep = (
+        core.store.get('endpointslices', 'default', 'solo-sim')?.endpoints as
+          Array<{ conditions: Record<string, boolean> }> | undefined
+      )?.[0];
+      return ep?.conditions.terminating && ep.conditions.serving && !ep.conditions.ready;
+    });
     expect(core.runtime.backendPort('default', 'solo', 8080)).toBeDefined();
     await kubectl('delete', 'pod', 'solo', '--grace-period=0', '--force');
     expect(core.store.get('pods', 'default', 'solo')).toBeUndefined();
