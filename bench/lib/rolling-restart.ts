@@ -204,7 +204,7 @@ export function rollingRestartLines(r: Awaited<ReturnType<typeof rollingRestart>
       ? `| ${name} | ${f.requests} | ${f.failed} | ${f.p50_ms} | ${f.p99_ms} | ${f.window_s} | ${f.first_error ?? ''} |`
       : `| ${name} | n/a | n/a | n/a | n/a | n/a | kubectl not installed |`;
   return [
-    `Rolling restart (kubectl rollout restart of 3 replicas, replacements ready after ${READY_AFTER_MS} ms, grace ${GRACE_S} s; ${LOOPS} request loops without pause; window from the restart until the old pods exited + 1 s):`,
+    `Rolling restart (kubectl rollout restart of 3 replicas, replacements ready after ${READY_AFTER_MS} ms, grace ${GRACE_S} s; ${LOOPS} request loops without pause; window from the restart until the old pods exited + 1 s; latency over the requests that succeeded):`,
     '',
     '| path | requests | failed | p50 ms | p99 ms | window s | first error |',
     '|---|---|---|---|---|---|---|',
