@@ -93,7 +93,9 @@ export async function resolveTarget(
           );
         return {
           ...byLabels({ matchLabels: svc.spec.selector }),
-          targetPort: servicePortTarget(svc.spec.ports ?? [], port.remote, target.name),
+          targetPort: port.podPort
+            ? port.remote
+            : servicePortTarget(svc.spec.ports ?? [], port.remote, target.name),
         };
       }
       case 'deployment': {

@@ -16,6 +16,8 @@ export interface TargetRef {
 export interface PortSpec {
   local: number;
   remote: number | string;
+  /** `remote` is the pod's port even for a service (k13d's `podPort`), not one of the service's ports. */
+  podPort?: boolean | undefined;
 }
 
 /** kubectl's resource names and short names for the kinds it port-forwards to. */

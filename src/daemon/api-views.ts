@@ -368,6 +368,12 @@ export function createApiViews(d: ViewDeps): ApiViews {
         ),
       get: (key) => allForwards().find((f) => f.key === key),
     },
+    portforwards: {
+      list: () => engine.adhoc.list(),
+      get: (id) => engine.adhoc.get(id),
+      create: (request) => engine.adhoc.create(request),
+      remove: (id) => engine.adhoc.remove(id),
+    },
     namespaces: {
       list: () => engine.namespaces.list().map(namespaceView),
       get: (key) => {
