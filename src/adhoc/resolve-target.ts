@@ -39,7 +39,7 @@ export function servicePortTarget(
   if (!sp)
     throw new KubefwdError(
       'BAD_REQUEST',
-      `service ${service} has no port ${typeof remote === 'number' ? remote : `named "${remote}"`} (it has ${ports.map((p) => p.name ?? p.port).join(', ') || 'none'})`,
+      `service ${service} has no port ${typeof remote === 'number' ? remote : `named "${remote}"`} (it has ${ports.map((p) => (p.name ? `${p.name} (${p.port})` : String(p.port))).join(', ') || 'none'})`,
     );
   if ((sp.protocol ?? 'TCP').toUpperCase() !== 'TCP')
     throw new KubefwdError(
