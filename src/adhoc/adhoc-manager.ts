@@ -155,6 +155,7 @@ export function createAdhocManager(options: AdhocManagerOptions) {
         await f.start();
         return f;
       } catch (err) {
+        binding.delete(key);
         await f.close();
         const taken = err instanceof KubefwdError && err.code === 'PORT_IN_USE';
         if (taken && port === 0 && attempt < ANY_PORT_ATTEMPTS) continue;
