@@ -82,7 +82,11 @@ export function createAdhocForward(options: AdhocForwardOptions) {
     const data = ev.data;
     const pod = typeof data.pod === 'string' ? data.pod : undefined;
     if (ev.type === 'forward.error')
-      options.onNotice({ type: 'error', message: String(data.message ?? 'forward failed'), pod });
+      options.onNotice({
+        type: 'error',
+        message: typeof data.message === 'string' ? data.message : 'forward failed',
+        pod,
+      });
     else if (ev.type === 'pod.selected' && pod) {
       const previous = current;
       current = pod;

@@ -46,7 +46,7 @@ export function servicePortTarget(
       'UNSUPPORTED',
       `port ${sp.port} of service ${service} is ${sp.protocol}: only TCP can be forwarded`,
     );
-  const target = sp.targetPort as number | string | undefined;
+  const target = sp.targetPort;
   return target === undefined || target === '' || target === 0 ? sp.port : target;
 }
 

@@ -1,13 +1,5 @@
-import { createAdhocManager, type AdhocManager } from '../adhoc/adhoc-manager.ts';
-import type { AdhocNotice } from '../adhoc/adhoc-forward.ts';
 import { parsePortSpec, parseTarget, type PortSpec, type TargetRef } from '../adhoc/target-spec.ts';
-import { createClusterClient } from '../cluster/cluster-client.ts';
-import { defaultNamespaceOf, loadKubeConfig, resolveContexts } from '../cluster/kubeconfig.ts';
-import { KubefwdError, describeError } from '../errors.ts';
-import { createPodDialer } from '../forwarder/pod-dialer.ts';
-import { createPodSessions } from '../forwarder/pod-sessions.ts';
-import { createTransportChooser } from '../forwarder/transport-chooser.ts';
-import { createLogger, silentLogger } from '../log/logger.ts';
+import { KubefwdError } from '../errors.ts';
 import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from './flags.ts';
 import type { CommandIo } from './io.ts';
 
@@ -53,7 +45,7 @@ ${renderFlagHelp(PF_FLAGS)}
 `;
 }
 
-interface Parsed {
+export interface PortForwardArgs {
   target: TargetRef;
   ports: PortSpec[];
   namespace: string | undefined;
@@ -63,7 +55,7 @@ interface Parsed {
   verbose: boolean;
 }
 
-function parseArgs(argv: readonly string[]): Parsed | 'help' {
+function parseArgs(argv: readonly string[]): PortForwardArgs | 'help' {
   const { values, positionals } = parseFlags(argv, PF_FLAGS);
   if (values.get('help') === true) return 'help';
   const [targetText, ...portTexts] = positionals;
@@ -87,28 +79,12 @@ function parseArgs(argv: readonly string[]): Parsed | 'help' {
   };
 }
 
-/** Prints each change once, even when several ports or addresses report the same pod. */
-function noticePrinter(io: CommandIo) {
-  let last = '';
-  return (_id: string, n: AdhocNotice): void => {
-    const line =
-      n.type === 'error'
-        ? `kubefwd: ${n.message}`
-        : n.previous
-          ? `Pod ${n.previous} is gone: forwarding to pod ${n.pod}`
-          : `Forwarding to pod ${n.pod}`;
-    if (line === last) return;
-    last = line;
-    (n.type === 'error' ? io.stderr : io.stdout).write(`${line}\n`);
-  };
-}
-
 /**
  * `kubefwd port-forward`: kubectl's command line, standalone (no daemon, no root, no hosts file), over the same
  * ad-hoc forwards the API creates. Prints each local port; Ctrl-C stops cleanly. Bad input: one line, exit 1.
  */
 export async function runPortForwardCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  let args: Parsed;
+  let args: PortForwardArgs;
   try {
     const parsed = parseArgs(argv);
     if (parsed === 'help') {
@@ -123,48 +99,7 @@ export async function runPortForwardCommand(argv: readonly string[], io: Command
     }
     throw err;
   }
-  const log = args.verbose
-    ? createLogger({ level: 'debug', format: 'pretty', destination: io.stderr })
-    : silentLogger();
-  let manager: AdhocManager | undefined;
-  let sessions: ReturnType<typeof createPodSessions> | undefined;
-  try {
-    const base = loadKubeConfig(args.kubeconfig, io.env);
-    const [context = ''] = resolveContexts(base, args.context ? [args.context] : []);
-    const client = createClusterClient({ base, context, index: 0, log });
-    const namespace = args.namespace ?? defaultNamespaceOf(base, context);
-    const transports = createTransportChooser({ log });
-    sessions = createPodSessions({ log, dial: createPodDialer(() => client, transports) });
-    manager = createAdhocManager({
-      client: () => client,
-      defaultContext: () => context,
-      defaultNamespace: () => namespace,
-      sessions,
-      log,
-      publish: () => undefined,
-      // The user binds what they ask for, as with kubectl; loopback is only the API's default rule.
-      allowedAddresses: args.addresses,
-      onNotice: noticePrinter(io),
-    });
-    for (const port of args.ports) {
-      for (const address of args.addresses) {
-        if (io.signal.aborted) break;
-        const f = await manager.create({ target: args.target, port, address, namespace, context });
-        const host = address.includes(':') ? `[${address}]` : address;
-        io.stdout.write(`Forwarding from ${host}:${f.localPort} -> ${f.podPort ?? f.remotePort}\n`);
-      }
-    }
-  } catch (err) {
-    io.stderr.write(`kubefwd: ${describeError(err)}\n`);
-    await manager?.closeAll();
-    await sessions?.closeAll();
-    return 1;
-  }
-  if (!io.signal.aborted)
-    await new Promise<void>((resolve) =>
-      io.signal.addEventListener('abort', () => resolve(), { once: true }),
-    );
-  await manager.closeAll();
-  await sessions.closeAll();
-  return 0;
+  // The cluster side loads only once the arguments are known good: bad input answers at once.
+  const { forwardFromCli } = await import('./port-forward-run.ts');
+  return forwardFromCli(args, io);
 }

@@ -111,7 +111,10 @@ export function validateConfig(config: DaemonConfig): DaemonConfig {
   }
   for (const a of config.allowedForwardAddresses ?? [])
     if (!isIP(a))
-      throw new KubefwdError('CONFIG_INVALID', `invalid --allow-forward-address "${a}": expected an IP address`);
+      throw new KubefwdError(
+        'CONFIG_INVALID',
+        `invalid --allow-forward-address "${a}": expected an IP address`,
+      );
   const seen = new Set<number>();
   for (const m of config.mappings) {
     if (seen.has(m.servicePort))

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,12 +6,12 @@ import {
   createKubefwdClient,
   type DaemonEventMessage,
   type KubefwdClient,
-  type Schemas,
 } from '../../../src/client/index.ts';
 import { loadFixture } from '../../../src/sim/fixture.ts';
 import { resourceByName, type ResourceDef } from '../../../src/sim/resources.ts';
 import { startDaemonEnv, type DaemonEnv } from '../../helpers/daemon.ts';
 import { validateResponse } from '../../helpers/openapi.ts';
+import { podAt, refused } from '../../helpers/probe.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { freePort, listenOn } from '../forwarder/fixture.ts';
 
@@ -26,29 +25,8 @@ let base: string;
 const events: DaemonEventMessage[] = [];
 let follower: ReturnType<KubefwdClient['events']>;
 
-/** One request on a fresh connection: which pod answered. */
-function podAt(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/who', agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve((JSON.parse(body) as { pod: string }).pod));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-  });
-}
-
-const refused = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => (s.destroy(), resolve(false)));
-    s.once('error', () => resolve(true));
-  });
-
 const create = (body: Record<string, unknown>) =>
-  client.call(client.api.POST('/api/v1/portforwards', { body: body as Schemas['AddPortForwardRequest'] }));
+  client.call(client.api.POST('/api/v1/portforwards', { body }));
 const remove = (id: string) =>
   client.call(client.api.DELETE('/api/v1/portforwards/{id}', { params: { path: { id } } }));
 const failure = (p: Promise<unknown>): Promise<ApiError> =>
