@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceByName, type ResourceDef } from '../../src/sim/resources.ts';
 import { runCli, runCliToEnd } from '../helpers/cli.ts';
 import { ORIGINAL_HOSTS, startE2eEnv, type E2eEnv } from '../helpers/e2e-env.ts';
-import { podAt, refused } from '../helpers/probe.ts';
+import { anotherPodAt, podAt, refused } from '../helpers/probe.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/portforward.yaml', import.meta.url));
@@ -27,13 +27,7 @@ describe('kubefwd port-forward', () => {
       const first = await podAt(local);
       expect(first).toMatch(/^web-/);
       env.sim.cluster().remove(PODS, 'apps', first);
-      const next = await waitFor(
-        async () => {
-          const pod = await podAt(local).catch(() => undefined);
-          return pod && pod !== first ? pod : undefined;
-        },
-        { timeoutMs: 10_000 },
-      );
+      const next = await anotherPodAt(local, first);
       await cli.waitForOutput(new RegExp(`Pod ${first} is gone: forwarding to pod ${next}\\n`));
       expect(await cli.stop('SIGINT')).toBe(0);
       expect(cli.stderr()).toBe('');
@@ -50,7 +44,7 @@ describe('kubefwd port-forward', () => {
       'port-forward',
       'deploy/api',
       ':api',
-      '8081',
+      '0:8081',
       '--address',
       '127.0.0.1,127.0.0.2',
       '-n',

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
+import { waitFor } from './wait-for.ts';
 
 /** One request to a simulated pod's HTTP backend on a fresh connection: which pod answered. */
 export function podAt(port: number, host = '127.0.0.1'): Promise<string> {
@@ -31,3 +32,14 @@ export const refused = (port: number, host = '127.0.0.1'): Promise<boolean> =>
     });
     s.once('error', () => resolve(true));
   });
+
+/** Waits until `port` answers from a pod other than `first` (after `first` was deleted); returns that pod. */
+export function anotherPodAt(port: number, first: string, timeoutMs = 10_000): Promise<string> {
+  return waitFor(
+    async () => {
+      const pod = await podAt(port).catch(() => undefined);
+      return pod && pod !== first ? pod : undefined;
+    },
+    { timeoutMs, message: `port ${port} never answered from a pod other than ${first}` },
+  );
+}

@@ -11,7 +11,7 @@ import { loadFixture } from '../../../src/sim/fixture.ts';
 import { resourceByName, type ResourceDef } from '../../../src/sim/resources.ts';
 import { startDaemonEnv, type DaemonEnv } from '../../helpers/daemon.ts';
 import { validateResponse } from '../../helpers/openapi.ts';
-import { podAt, refused } from '../../helpers/probe.ts';
+import { anotherPodAt, podAt, refused } from '../../helpers/probe.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { freePort, listenOn } from '../forwarder/fixture.ts';
 
@@ -91,13 +91,7 @@ describe('ad-hoc port-forwards over the API', () => {
     const first = await podAt(pf.localPort);
     expect(first).toMatch(/^web-/);
     env.sim.cluster().remove(PODS, 'apps', first);
-    const next = await waitFor(
-      async () => {
-        const pod = await podAt(pf.localPort).catch(() => undefined);
-        return pod && pod !== first ? pod : undefined;
-      },
-      { timeoutMs: 10_000 },
-    );
+    const next = await anotherPodAt(pf.localPort, first);
     expect(next).toMatch(/^web-/);
     const got = await client.call(
       client.api.GET('/api/v1/portforwards/{id}', { params: { path: { id: pf.id } } }),
@@ -112,16 +106,10 @@ describe('ad-hoc port-forwards over the API', () => {
     expect(Date.parse(dep.expiresAt ?? '')).toBeGreaterThan(Date.now() + 9 * 60_000);
     const first = await podAt(dep.localPort);
     env.sim.cluster().remove(PODS, 'apps', first);
-    const next = await waitFor(
-      async () => {
-        const pod = await podAt(dep.localPort).catch(() => undefined);
-        return pod && pod !== first ? pod : undefined;
-      },
-      { timeoutMs: 10_000 },
-    );
+    const next = await anotherPodAt(dep.localPort, first);
     expect(next).toMatch(/^api-/);
-    const sts = await create({ target: 'sts/db', namespace: 'apps', port: 5432 });
-    expect(sts).toMatchObject({ pod: 'db-0', localPort: 5432 });
+    const sts = await create({ target: 'sts/db', namespace: 'apps', port: ':5432' });
+    expect(sts).toMatchObject({ pod: 'db-0', podPort: 5432 });
     await Promise.all([remove(dep.id), remove(sts.id)]);
   });
 
