@@ -37,9 +37,20 @@ export interface AdhocView extends AdhocSnapshot {
   createdAt: string;
 }
 
-/** Who did what to an ad-hoc forward; the daemon's audit trail implements it where it has one. */
+/**
+ * Where every ad-hoc forward's creation, deletion and expiry is recorded: the shape of the audit trail's recorder
+ * (`{actor, action, resource, details, outcome}`), so the daemon hands its recorder over as it is. The expiry is the
+ * one step no API call shows.
+ */
 export interface AdhocAudit {
-  record(entry: { action: 'create' | 'delete' | 'expire'; id: string; target: string; detail: string }): void;
+  record(entry: {
+    actor: string;
+    action: 'portforward.create' | 'portforward.delete' | 'portforward.expire';
+    /** `portforward/ID`. */
+    resource: string;
+    details: Record<string, unknown>;
+    outcome: 'success';
+  }): void;
 }
 
 export interface AdhocManagerOptions {
@@ -198,10 +209,11 @@ export function createAdhocManager(options: AdhocManagerOptions) {
     publish('portforward.removed', { ...last, reason });
     if (reason !== 'shutdown')
       options.audit?.record({
-        action: reason === 'ttl' ? 'expire' : 'delete',
-        id,
-        target: last.target,
-        detail: reason,
+        actor: 'kubefwd',
+        action: reason === 'ttl' ? 'portforward.expire' : 'portforward.delete',
+        resource: `portforward/${id}`,
+        details: { target: last.target, namespace: last.namespace, context: last.context, reason },
+        outcome: 'success',
       });
     return last;
   }
@@ -266,10 +278,18 @@ export function createAdhocManager(options: AdhocManagerOptions) {
       const v = view(f);
       publish('portforward.added', { ...v });
       options.audit?.record({
-        action: 'create',
-        id,
-        target: v.target,
-        detail: `${v.localAddress}:${v.localPort} -> ${v.namespace}.${v.context} ${v.target}:${String(v.remotePort)}`,
+        actor: 'kubefwd',
+        action: 'portforward.create',
+        resource: `portforward/${id}`,
+        details: {
+          target: v.target,
+          namespace: v.namespace,
+          context: v.context,
+          local: `${v.localAddress}:${v.localPort}`,
+          remotePort: v.remotePort,
+          ttlSeconds: v.ttlSeconds,
+        },
+        outcome: 'success',
       });
       return v;
     },

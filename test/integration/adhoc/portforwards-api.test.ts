@@ -7,6 +7,7 @@ import {
   type DaemonEventMessage,
   type KubefwdClient,
 } from '../../../src/client/index.ts';
+import type { AdhocAudit } from '../../../src/adhoc/adhoc-manager.ts';
 import { loadFixture } from '../../../src/sim/fixture.ts';
 import { resourceByName, type ResourceDef } from '../../../src/sim/resources.ts';
 import { startDaemonEnv, type DaemonEnv } from '../../helpers/daemon.ts';
@@ -23,6 +24,7 @@ let env: DaemonEnv;
 let client: KubefwdClient;
 let base: string;
 const events: DaemonEventMessage[] = [];
+const audit: Array<Parameters<AdhocAudit['record']>[0]> = [];
 let follower: ReturnType<KubefwdClient['events']>;
 
 const create = (body: Record<string, unknown>) =>
@@ -39,13 +41,17 @@ const failure = (p: Promise<unknown>): Promise<ApiError> =>
 const eventsOf = (type: string, id: string) => events.filter((e) => e.type === type && e.data.id === id);
 
 beforeAll(async () => {
-  env = await startDaemonEnv(FIXTURE, {
-    namespaces: [],
-    idle: true,
-    api: true,
-    apiKey: KEY,
-    apiAddr: { host: '127.0.0.1', port: 0 },
-  });
+  env = await startDaemonEnv(
+    FIXTURE,
+    {
+      namespaces: [],
+      idle: true,
+      api: true,
+      apiKey: KEY,
+      apiAddr: { host: '127.0.0.1', port: 0 },
+    },
+    { audit: { record: (entry) => audit.push(entry) } },
+  );
   base = /API: (http:\/\/127\.0\.0\.1:\d+)\//.exec(env.summary.text)?.[1] as string;
   client = createKubefwdClient({ baseUrl: base, apiKey: KEY });
   follower = client.events({
@@ -144,6 +150,14 @@ describe('ad-hoc port-forwards over the API', () => {
     expect(notFound.code).toBe('NOT_FOUND');
     const removed = await waitFor(() => eventsOf('portforward.removed', pf.id)[0]);
     expect(removed.data.reason).toBe('deleted');
+    expect(audit.filter((a) => a.resource === `portforward/${pf.id}`)).toMatchObject([
+      {
+        actor: 'kubefwd',
+        action: 'portforward.create',
+        details: { target: 'service/web', namespace: 'apps' },
+      },
+      { actor: 'kubefwd', action: 'portforward.delete', details: { reason: 'deleted' } },
+    ]);
   });
 
   it('stops a forward once unused for its TTL, not while a connection is open', async () => {
@@ -159,6 +173,10 @@ describe('ad-hoc port-forwards over the API', () => {
     held.destroy();
     const removed = await waitFor(() => eventsOf('portforward.removed', pf.id)[0], { timeoutMs: 10 * ttlMs });
     expect(removed.data.reason).toBe('ttl');
+    expect(audit.filter((a) => a.resource === `portforward/${pf.id}`).map((a) => a.action)).toEqual([
+      'portforward.create',
+      'portforward.expire',
+    ]);
     expect(Date.parse(removed.timestamp) - closedAt).toBeGreaterThanOrEqual(ttlMs - 50);
     expect(await refused(pf.localPort)).toBe(true);
   });
