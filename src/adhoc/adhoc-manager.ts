@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import type { ClusterClient } from '../cluster/cluster-client.ts';
 import { KubefwdError, describeError } from '../errors.ts';
 import type { PodSessions } from '../forwarder/pod-sessions.ts';
@@ -10,9 +9,15 @@ import {
   type AdhocNotice,
   type AdhocSnapshot,
 } from './adhoc-forward.ts';
+import { auditRecord, type AdhocAudit } from './adhoc-audit.ts';
+import { normalizeAddress } from './local-address.ts';
+import { createPortClaims } from './port-claims.ts';
 import { findPortHolder } from './port-holder.ts';
 import { resolveTarget } from './resolve-target.ts';
 import { formatTarget, type PortSpec, type TargetRef } from './target-spec.ts';
+
+export type { AdhocAudit };
+export { normalizeAddress };
 
 export type AdhocEventType = 'portforward.added' | 'portforward.removed' | 'portforward.error';
 
@@ -37,22 +42,6 @@ export interface AdhocView extends AdhocSnapshot {
   createdAt: string;
 }
 
-/**
- * Where every ad-hoc forward's creation, deletion and expiry is recorded: the shape of the audit trail's recorder
- * (`{actor, action, resource, details, outcome}`), so the daemon hands its recorder over as it is. The expiry is the
- * one step no API call shows.
- */
-export interface AdhocAudit {
-  record(entry: {
-    actor: string;
-    action: 'portforward.create' | 'portforward.delete' | 'portforward.expire';
-    /** `portforward/ID`. */
-    resource: string;
-    details: Record<string, unknown>;
-    outcome: 'success';
-  }): void;
-}
-
 export interface AdhocManagerOptions {
   client: (context: string) => ClusterClient;
   defaultContext: () => string;
@@ -73,36 +62,6 @@ export interface AdhocManagerOptions {
   findHolder?: ((address: string, port: number) => Promise<string | undefined>) | undefined;
 }
 
-const ANY_PORT_ATTEMPTS = 3;
-
-const isLoopback = (ip: string): boolean => (net.isIPv4(ip) ? ip.startsWith('127.') : ip === '::1');
-const wildcard = (ip: string): boolean => ip === '0.0.0.0' || ip === '::';
-const overlaps = (a: string, b: string): boolean => a === b || wildcard(a) || wildcard(b);
-
-export function normalizeAddress(address: string | undefined, allowed: readonly string[]): string {
-  const ip = address === undefined || address === '' || address === 'localhost' ? '127.0.0.1' : address;
-  if (!net.isIP(ip))
-    throw new KubefwdError('BAD_REQUEST', `invalid address "${ip.slice(0, 64)}": expected an IP`);
-  if (!isLoopback(ip) && !allowed.includes(ip))
-    throw new KubefwdError(
-      'FORBIDDEN',
-      `address ${ip} is not a loopback address: start kubefwd with --allow-forward-address ${ip} to allow it`,
-    );
-  return ip;
-}
-
-/** A port free on `address` right now; the bind that follows retries if another program takes it first. */
-async function freePort(address: string): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen({ host: address, port: 0, exclusive: true }, resolve);
-  });
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((r) => probe.close(r));
-  return port;
-}
-
 /**
  * Forwards asked for one at a time (the API's POST /portforwards, `kubefwd port-forward`): each on its own local
  * address and port, shared pod sessions underneath, stopped by DELETE, by its TTL going unused, or at shutdown.
@@ -111,10 +70,12 @@ export function createAdhocManager(options: AdhocManagerOptions) {
   const { log, publish } = options;
   const now = options.now ?? Date.now;
   const allowed = options.allowedAddresses ?? [];
-  const findHolder = options.findHolder ?? findPortHolder;
   const forwards = new Map<string, AdhocForward>();
-  /** (address, port) pairs being bound right now, so two requests for one port do not race. */
-  const binding = new Map<string, string>();
+  const claims = createPortClaims({
+    forwards: () => forwards.values(),
+    holder: options.holder,
+    findHolder: options.findHolder ?? findPortHolder,
+  });
   let closing: Promise<void> | undefined;
 
   function view(f: AdhocForward): AdhocView {
@@ -130,51 +91,6 @@ export function createAdhocManager(options: AdhocManagerOptions) {
       createdAt: new Date(f.createdAt).toISOString(),
       ...f.snapshot(),
     };
-  }
-
-  /** Who holds (address, port) among our own listeners, as a phrase; undefined when none does. */
-  function ownHolder(address: string, port: number): string | undefined {
-    for (const f of forwards.values()) {
-      if (f.snapshot().localPort === port && overlaps(f.spec.address, address))
-        return `port-forward ${f.spec.id} (${formatTarget(f.spec.target)} in ${f.spec.namespace}.${f.spec.context})`;
-    }
-    for (const [key, id] of binding)
-      if (key === `${address}:${port}`) return `port-forward ${id}, being created`;
-    return options.holder?.(address, port);
-  }
-
-  async function inUse(address: string, port: number, cause?: unknown): Promise<KubefwdError> {
-    const who = ownHolder(address, port) ?? (await findHolder(address, port).catch(() => undefined));
-    return new KubefwdError(
-      'PORT_IN_USE',
-      `${address}:${port} is already in use${who ? ` by ${who}` : ' by another program'}`,
-      { cause },
-    );
-  }
-
-  async function bind(
-    make: (port: number) => AdhocForward,
-    address: string,
-    port: number,
-  ): Promise<AdhocForward> {
-    for (let attempt = 1; ; attempt++) {
-      const local = port === 0 ? await freePort(address) : port;
-      const key = `${address}:${local}`;
-      const f = make(local);
-      binding.set(key, f.spec.id);
-      try {
-        await f.start();
-        return f;
-      } catch (err) {
-        binding.delete(key);
-        await f.close();
-        const taken = err instanceof KubefwdError && err.code === 'PORT_IN_USE';
-        if (taken && port === 0 && attempt < ANY_PORT_ATTEMPTS) continue;
-        throw taken ? await inUse(address, local, err) : err;
-      } finally {
-        binding.delete(key);
-      }
-    }
   }
 
   function notice(f: AdhocForward, n: AdhocNotice): void {
@@ -208,13 +124,9 @@ export function createAdhocManager(options: AdhocManagerOptions) {
     await f.close();
     publish('portforward.removed', { ...last, reason });
     if (reason !== 'shutdown')
-      options.audit?.record({
-        actor: 'kubefwd',
-        action: reason === 'ttl' ? 'portforward.expire' : 'portforward.delete',
-        resource: `portforward/${id}`,
-        details: { target: last.target, namespace: last.namespace, context: last.context, reason },
-        outcome: 'success',
-      });
+      options.audit?.record(
+        auditRecord(reason === 'ttl' ? 'portforward.expire' : 'portforward.delete', last, { reason }),
+      );
     return last;
   }
 
@@ -225,43 +137,45 @@ export function createAdhocManager(options: AdhocManagerOptions) {
       const client = options.client(context);
       const namespace = request.namespace ?? options.defaultNamespace(context);
       const address = normalizeAddress(request.address, allowed);
-      if (request.port.local !== 0 && ownHolder(address, request.port.local))
-        throw await inUse(address, request.port.local);
+      if (request.port.local !== 0 && claims.holderOf(address, request.port.local))
+        throw await claims.inUse(address, request.port.local);
       const resolved = await resolveTarget(client, namespace, request.target, request.port);
       const id = `pf-${randomBytes(4).toString('hex')}`;
-      const f = await bind(
-        (localPort) => {
-          const fwd = createAdhocForward({
-            spec: {
-              id,
-              context,
-              namespace,
-              target: request.target,
-              address,
-              localPort,
-              resolved,
-              ttlMs: request.ttlMs,
-            },
-            client,
-            sessions: options.sessions,
-            log,
-            now,
-            waitForPodMs: options.waitForPodMs ?? 30_000,
-            onNotice: (n) => notice(fwd, n),
-            onExpire: () => {
-              log.info({ portforward: id }, `port-forward ${id} unused for its TTL: stopped`);
-              void remove(id, 'ttl');
-            },
-          });
-          return fwd;
-        },
-        address,
-        request.port.local,
-      ).catch((err: unknown) => {
-        throw err instanceof KubefwdError
-          ? err
-          : new KubefwdError('INTERNAL_ERROR', describeError(err), { cause: err });
-      });
+      const f = await claims
+        .bind(
+          (localPort) => {
+            const fwd = createAdhocForward({
+              spec: {
+                id,
+                context,
+                namespace,
+                target: request.target,
+                address,
+                localPort,
+                resolved,
+                ttlMs: request.ttlMs,
+              },
+              client,
+              sessions: options.sessions,
+              log,
+              now,
+              waitForPodMs: options.waitForPodMs ?? 30_000,
+              onNotice: (n) => notice(fwd, n),
+              onExpire: () => {
+                log.info({ portforward: id }, `port-forward ${id} unused for its TTL: stopped`);
+                void remove(id, 'ttl');
+              },
+            });
+            return fwd;
+          },
+          address,
+          request.port.local,
+        )
+        .catch((err: unknown) => {
+          throw err instanceof KubefwdError
+            ? err
+            : new KubefwdError('INTERNAL_ERROR', describeError(err), { cause: err });
+        });
       const missing = f.missingPortName();
       if (missing) {
         await f.close();
@@ -277,20 +191,13 @@ export function createAdhocManager(options: AdhocManagerOptions) {
       forwards.set(id, f);
       const v = view(f);
       publish('portforward.added', { ...v });
-      options.audit?.record({
-        actor: 'kubefwd',
-        action: 'portforward.create',
-        resource: `portforward/${id}`,
-        details: {
-          target: v.target,
-          namespace: v.namespace,
-          context: v.context,
+      options.audit?.record(
+        auditRecord('portforward.create', v, {
           local: `${v.localAddress}:${v.localPort}`,
           remotePort: v.remotePort,
           ttlSeconds: v.ttlSeconds,
-        },
-        outcome: 'success',
-      });
+        }),
+      );
       return v;
     },
 
@@ -300,8 +207,6 @@ export function createAdhocManager(options: AdhocManagerOptions) {
       return f ? view(f) : undefined;
     },
     remove: (id: string): Promise<AdhocView | undefined> => remove(id, 'deleted'),
-    /** (address, port) of every forward, for the daemon to tell its other listeners who holds a port. */
-    holderOf: ownHolder,
     get size(): number {
       return forwards.size;
     },
