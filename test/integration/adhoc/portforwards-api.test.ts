@@ -85,8 +85,16 @@ describe('ad-hoc port-forwards over the API', () => {
     expect(pf?.id).toMatch(/^pf-[0-9a-f]{8}$/);
     expect(await podAt(localPort)).toBe('solo');
     await waitFor(() => eventsOf('portforward.added', pf?.id ?? '').length === 1);
-    const listed = await client.call(client.api.GET('/api/v1/portforwards'));
-    expect(listed.portforwards.map((f) => f.id)).toContain(pf?.id);
+    const listed = await client.api.GET('/api/v1/portforwards');
+    expect(validateResponse('/api/v1/portforwards', 'get', 200, listed.data)).toEqual([]);
+    expect(listed.data?.data.portforwards.map((f) => f.id)).toEqual([pf?.id]);
+    const one = await client.api.GET('/api/v1/portforwards/{id}', { params: { path: { id: pf?.id ?? '' } } });
+    expect(validateResponse('/api/v1/portforwards/{id}', 'get', 200, one.data)).toEqual([]);
+    expect(one.data?.data).toMatchObject({
+      id: pf?.id,
+      connectionsTotal: 1,
+      bytesOut: expect.any(Number) as unknown,
+    });
     await remove(pf?.id ?? '');
   });
 
