@@ -1,14 +1,13 @@
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resourceByName, type ResourceDef } from '../../src/sim/resources.ts';
 import { runCli, runCliToEnd } from '../helpers/cli.ts';
 import { ORIGINAL_HOSTS, startE2eEnv, type E2eEnv } from '../helpers/e2e-env.ts';
+import { deletePodNow } from '../helpers/delete-pod.ts';
 import { anotherPodAt, podAt, refused } from '../helpers/probe.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/portforward.yaml', import.meta.url));
-const PODS = resourceByName.get('pods') as ResourceDef;
 let env: E2eEnv;
 
 beforeAll(async () => {
@@ -26,7 +25,7 @@ describe('kubefwd port-forward', () => {
       const local = Number(port);
       const first = await podAt(local);
       expect(first).toMatch(/^web-/);
-      env.sim.cluster().remove(PODS, 'apps', first);
+      await deletePodNow(env.sim, 'apps', first);
       const next = await anotherPodAt(local, first);
       await cli.waitForOutput(new RegExp(`Pod ${first} is gone: forwarding to pod ${next}\\n`));
       expect(await cli.stop('SIGINT')).toBe(0);

@@ -11,6 +11,7 @@ import type { AdhocAudit } from '../../../src/adhoc/adhoc-manager.ts';
 import { loadFixture } from '../../../src/sim/fixture.ts';
 import { resourceByName, type ResourceDef } from '../../../src/sim/resources.ts';
 import { startDaemonEnv, type DaemonEnv } from '../../helpers/daemon.ts';
+import { deletePodNow } from '../../helpers/delete-pod.ts';
 import { validateResponse } from '../../helpers/openapi.ts';
 import { anotherPodAt, podAt, refused } from '../../helpers/probe.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -104,7 +105,7 @@ describe('ad-hoc port-forwards over the API', () => {
     expect(pf.podPort).toBe(8080);
     const first = await podAt(pf.localPort);
     expect(first).toMatch(/^web-/);
-    env.sim.cluster().remove(PODS, 'apps', first);
+    await deletePodNow(env.sim, 'apps', first);
     const next = await anotherPodAt(pf.localPort, first);
     expect(next).toMatch(/^web-/);
     const got = await client.call(
@@ -119,7 +120,7 @@ describe('ad-hoc port-forwards over the API', () => {
     expect(dep).toMatchObject({ target: 'deployment/api', podPort: 8081, remotePort: 'api' });
     expect(Date.parse(dep.expiresAt ?? '')).toBeGreaterThan(Date.now() + 9 * 60_000);
     const first = await podAt(dep.localPort);
-    env.sim.cluster().remove(PODS, 'apps', first);
+    await deletePodNow(env.sim, 'apps', first);
     const next = await anotherPodAt(dep.localPort, first);
     expect(next).toMatch(/^api-/);
     const sts = await create({ target: 'sts/db', namespace: 'apps', port: ':5432' });
@@ -131,15 +132,16 @@ describe('ad-hoc port-forwards over the API', () => {
     const pf = await create({ target: 'pod/solo', namespace: 'apps', port: ':http' });
     expect(await podAt(pf.localPort)).toBe('solo');
     const core = env.sim.cluster();
-    const gone = core.remove(PODS, 'apps', 'solo');
+    const gone = core.store.get('pods', 'apps', 'solo');
+    await deletePodNow(env.sim, 'apps', 'solo');
     const error = await waitFor(() => eventsOf('portforward.error', pf.id)[0], { timeoutMs: 10_000 });
     expect(error.data.message).toMatch(/pod solo is gone/);
     expect(
       await client.call(client.api.GET('/api/v1/portforwards/{id}', { params: { path: { id: pf.id } } })),
     ).toMatchObject({ pod: null, status: 'pending' });
     core.create(PODS, {
-      metadata: { name: 'solo', namespace: 'apps', labels: gone.metadata.labels },
-      spec: gone.spec,
+      metadata: { name: 'solo', namespace: 'apps', labels: gone?.metadata.labels },
+      spec: gone?.spec,
     });
     expect(await waitFor(() => podAt(pf.localPort).catch(() => undefined), { timeoutMs: 10_000 })).toBe(
       'solo',
@@ -173,7 +175,7 @@ describe('ad-hoc port-forwards over the API', () => {
     const pf = await create({ target: 'svc/web', namespace: 'apps', port: ':80', ttl: `${ttlMs}ms` });
     const held = net.connect({ host: '127.0.0.1', port: pf.localPort });
     await new Promise((r) => held.once('connect', r));
-    // Open for three TTLs: still there.
+    // Watched for three TTLs with the connection open (an observation window, not a synchronisation): no expiry.
     const openUntil = Date.now() + 3 * ttlMs;
     await waitFor(() => Date.now() > openUntil, { timeoutMs: 5 * ttlMs });
     expect(eventsOf('portforward.removed', pf.id)).toEqual([]);
