@@ -22,7 +22,7 @@ const PF_FLAGS: readonly FlagSpec[] = [
   {
     name: 'address',
     kind: 'strings',
-    help: 'local addresses to listen on (comma-separated or repeated; localhost = 127.0.0.1)',
+    help: 'local addresses to listen on (comma-separated or repeated; localhost = 127.0.0.1 and ::1 if it has it)',
     defaultText: '127.0.0.1',
   },
   { name: 'verbose', short: 'v', kind: 'bool', help: 'debug logging on stderr' },
@@ -52,6 +52,8 @@ export interface PortForwardArgs {
   context: string | undefined;
   kubeconfig: string | undefined;
   addresses: string[];
+  /** Addresses that may fail to bind as long as another works (`localhost`'s ::1, as kubectl). */
+  optional: string[];
   verbose: boolean;
 }
 
@@ -65,9 +67,9 @@ function parseArgs(argv: readonly string[]): PortForwardArgs | 'help' {
       'port-forward needs TYPE/NAME and at least one [LOCAL:]REMOTE port, e.g. kubefwd port-forward svc/web 8080:80',
     );
   const str = (k: string): string | undefined => (values.get(k) as string | undefined) || undefined;
-  const addresses = ((values.get('address') as string[] | undefined) ?? ['127.0.0.1']).map((a) =>
-    a === 'localhost' ? '127.0.0.1' : a,
-  );
+  const asked = (values.get('address') as string[] | undefined) ?? ['127.0.0.1'];
+  const addresses = asked.flatMap((a) => (a === 'localhost' ? ['127.0.0.1', '::1'] : [a]));
+  const optional = asked.includes('localhost') && !asked.includes('::1') ? ['::1'] : [];
   return {
     target: parseTarget(targetText),
     ports: portTexts.map(parsePortSpec),
@@ -75,6 +77,7 @@ function parseArgs(argv: readonly string[]): PortForwardArgs | 'help' {
     context: str('context'),
     kubeconfig: str('kubeconfig'),
     addresses: [...new Set(addresses)],
+    optional,
     verbose: values.get('verbose') === true,
   };
 }

@@ -56,9 +56,17 @@ export async function forwardFromCli(args: PortForwardArgs, io: CommandIo): Prom
       onNotice: noticePrinter(io),
     });
     for (const port of args.ports) {
+      // As kubectl: a port the system picks for the first address is used on the others too.
+      let local = port.local;
       for (const address of args.addresses) {
         if (io.signal.aborted) break;
-        const f = await manager.create({ target: args.target, port, address, namespace, context });
+        const request = { target: args.target, port: { ...port, local }, address, namespace, context };
+        const f = await manager.create(request).catch((err: unknown) => {
+          if (args.optional.includes(address)) return undefined;
+          throw err;
+        });
+        if (!f) continue;
+        local = f.localPort;
         const host = address.includes(':') ? `[${address}]` : address;
         io.stdout.write(`Forwarding from ${host}:${f.localPort} -> ${f.podPort ?? f.remotePort}\n`);
       }

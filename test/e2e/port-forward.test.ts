@@ -38,7 +38,7 @@ describe('kubefwd port-forward', () => {
     }
   });
 
-  it('forwards several ports of a deployment on the addresses asked for', async () => {
+  it('forwards several ports of a deployment on the addresses asked for, one local port for all of them', async () => {
     const cli = runCli([
       'port-forward',
       'deploy/api',
@@ -58,8 +58,43 @@ describe('kubefwd port-forward', () => {
       });
       const lines = [...cli.stdout().matchAll(/Forwarding from (127\.0\.0\.[12]):(\d+) -> 8081/g)];
       expect(lines.map((m) => m[1]).sort()).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.2', '127.0.0.2']);
+      // The port picked for :api on the first address is taken on the second, as kubectl does.
+      expect(lines[0]?.[2]).toBe(lines[1]?.[2]);
+      expect(lines[2]?.[2]).toBe(lines[3]?.[2]);
       for (const [, host, port] of lines) expect(await podAt(Number(port), host)).toMatch(/^api-/);
       expect(await cli.stop('SIGINT')).toBe(0);
+    } finally {
+      await cli.stop('SIGKILL');
+    }
+  });
+
+  it('takes --address localhost as kubectl does: 127.0.0.1, and ::1 where the machine has it', async () => {
+    const probe = net.createServer();
+    const hasV6 = await new Promise<boolean>((resolve) => {
+      probe.once('error', () => resolve(false));
+      probe.listen(0, '::1', () => resolve(true));
+    });
+    probe.close();
+    const cli = runCli([
+      'port-forward',
+      'pod/solo',
+      ':http',
+      '--address',
+      'localhost',
+      '-n',
+      'apps',
+      '--kubeconfig',
+      env.kubeconfig,
+    ]);
+    try {
+      const [, port] = await cli.waitForOutput(/Forwarding from 127\.0\.0\.1:(\d+) -> 9000\n/, 30_000);
+      expect(await podAt(Number(port))).toBe('solo');
+      if (hasV6) {
+        await cli.waitForOutput(new RegExp(`Forwarding from \\[::1\\]:${port} -> 9000\n`));
+        expect(await podAt(Number(port), '::1')).toBe('solo');
+      }
+      expect(await cli.stop('SIGINT')).toBe(0);
+      expect(cli.stdout().match(/Forwarding from /g)).toHaveLength(hasV6 ? 2 : 1);
     } finally {
       await cli.stop('SIGKILL');
     }
