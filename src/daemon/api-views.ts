@@ -265,11 +265,18 @@ export function createApiViews(d: ViewDeps): ApiViews {
   function network(): Json {
     return {
       allocatedIPs: engine.allocator.list(),
-      listeners: allForwards().map((f) => ({
-        key: f.key,
-        address: `${f.localIP}:${f.localPort}`,
-        status: f.status,
-      })),
+      listeners: [
+        ...allForwards().map((f) => ({
+          key: f.key,
+          address: `${f.localIP}:${f.localPort}`,
+          status: f.status,
+        })),
+        ...engine.adhoc.list().map((f) => ({
+          key: f.id,
+          address: `${f.localAddress}:${f.localPort}`,
+          status: f.status,
+        })),
+      ],
       hostsFile: engine.hosts.status(),
       transports: engine.transports.all(),
       sessions: engine.sessions.size,

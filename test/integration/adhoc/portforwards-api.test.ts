@@ -91,6 +91,12 @@ describe('ad-hoc port-forwards over the API', () => {
     expect(listed.data?.data.portforwards.map((f) => f.id)).toEqual([pf?.id]);
     const one = await client.api.GET('/api/v1/portforwards/{id}', { params: { path: { id: pf?.id ?? '' } } });
     expect(validateResponse('/api/v1/portforwards/{id}', 'get', 200, one.data)).toEqual([]);
+    const network = await client.call(client.api.GET('/api/v1/diagnostics/network'));
+    expect(network.listeners).toContainEqual({
+      key: pf?.id,
+      address: `127.0.0.1:${localPort}`,
+      status: 'active',
+    });
     expect(one.data?.data).toMatchObject({
       id: pf?.id,
       connectionsTotal: 1,
