@@ -1,3 +1,4 @@
+import type { AdhocRequest, AdhocView } from '../adhoc/adhoc-manager.ts';
 import type { Schemas } from '../contract/contract.ts';
 import type { ServiceEndpointsView } from '../daemon/endpoint-views.ts';
 import type { LbPolicy } from '../forwarder/balancer.ts';
@@ -38,6 +39,13 @@ export interface ApiViews {
     setPolicy(key: string, policy: LbPolicy | null): ServiceEndpointsView | undefined;
   };
   forwards: { list(): ForwardView[]; get(key: string): ForwardView | undefined };
+  /** Ad-hoc forwards (one local port to a pod, service, deployment or statefulset). */
+  portforwards: {
+    list(): AdhocView[];
+    get(id: string): AdhocView | undefined;
+    create(request: AdhocRequest): Promise<AdhocView>;
+    remove(id: string): Promise<AdhocView | undefined>;
+  };
   namespaces: {
     list(): NamespaceView[];
     get(key: string): NamespaceView | undefined;

@@ -99,6 +99,11 @@ export const SVC_FLAGS: readonly FlagSpec[] = [
     defaultText: '8',
   },
   { name: 'metrics-per-pod', kind: 'bool', help: 'Prometheus series per pod as well as per service' },
+  {
+    name: 'allow-forward-address',
+    kind: 'strings',
+    help: 'non-loopback address API port-forwards may bind, e.g. 0.0.0.0 (repeatable)',
+  },
   { name: 'verbose', short: 'v', kind: 'bool', help: 'debug logging' },
   { name: 'api', kind: 'bool', help: `REST API on --api-addr (${API_HOSTNAME}); on by default in idle mode` },
   {
@@ -190,5 +195,6 @@ export function configFromFlags(parsed: ParsedFlags, { env, isTty, isRoot }: Con
     logFormat,
     stateDir,
     idle,
+    allowedForwardAddresses: list('allow-forward-address'),
   });
 }

@@ -108,7 +108,12 @@ export class SimClusterCore {
     setImmediate(() => {
       this.#pendingReconcile.delete(ns);
       if (!this.store.get('namespaces', undefined, ns)) return;
-      reconcileApps(workloads, ns);
+      try {
+        reconcileApps(workloads, ns);
+      } catch (err) {
+        // A controller that cannot act now (a name taken, say) tries again at the next change, as a real one would.
+        this.#log?.warn({ namespace: ns, err: String(err) }, 'simulated controllers could not finish');
+      }
       reconcileEndpoints(this.store, ns);
     });
   }

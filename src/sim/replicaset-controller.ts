@@ -1,5 +1,6 @@
 import {
   activePods,
+  claimPods,
   isReady,
   ownedBy,
   podFromTemplate,
@@ -18,9 +19,8 @@ const created = (p: KObject): string => p.metadata.creationTimestamp ?? '';
  */
 export function reconcileReplicaSets(host: WorkloadHost, ns: string): void {
   const { store } = host;
-  const pods = store.peek('pods', ns);
   for (const rs of store.peek('replicasets', ns)) {
-    const mine = ownedBy(rs, pods);
+    const mine = claimPods(store, rs, store.peek('pods', ns));
     const active = activePods(mine);
     const want = replicasOf(rs);
     if (active.length < want) {

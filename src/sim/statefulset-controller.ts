@@ -1,5 +1,6 @@
 import type { KObject } from './store.ts';
 import {
+  claimPods,
   isReady,
   isTerminating,
   ownedBy,
@@ -32,12 +33,19 @@ export function reconcileStatefulSets(host: WorkloadHost, ns: string): void {
     const want = replicasOf(set);
     const revision = `${set.metadata.name}-${templateHash(spec.template)}`;
     const byOrdinal = new Map<number, KObject>();
-    for (const p of ownedBy(set, store.peek('pods', ns))) byOrdinal.set(ordinalOf(set, p), p);
+    // An adopted pod keeps running as it is: it counts as the current revision rather than being rolled at once.
+    for (const p of claimPods(store, set, store.peek('pods', ns), { [REVISION_LABEL]: revision }))
+      byOrdinal.set(ordinalOf(set, p), p);
     const busy = [...byOrdinal.values()].some((p) => isTerminating(p) || !isReady(p));
     let acted = false;
     for (let i = 0; i < want && !acted; i++) {
       const pod = byOrdinal.get(i);
       if (!pod) {
+        // A pod of that name that is not ours (or still terminating) blocks the ordinal, as on a real cluster.
+        if (store.get('pods', ns, `${set.metadata.name}-${i}`)) {
+          acted = true;
+          continue;
+        }
         host.createPod(
           podFromTemplate(
             set,

@@ -13,9 +13,14 @@ export interface PodTemplate {
   spec?: Record<string, unknown>;
 }
 
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
+
 export interface WorkloadSpec {
   replicas?: number;
-  selector?: { matchLabels?: Record<string, string> };
+  selector?: LabelSelector;
   template?: PodTemplate;
   strategy?: {
     type?: string;
@@ -116,6 +121,57 @@ export function podFromTemplate(
     },
     spec: structuredClone(template?.spec ?? {}),
   };
+}
+
+/** A metav1.LabelSelector against labels; an empty selector matches nothing here (a workload always has one). */
+export function selectorMatches(
+  sel: LabelSelector | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
+  const exprs = sel?.matchExpressions ?? [];
+  const pairs = Object.entries(sel?.matchLabels ?? {});
+  if (pairs.length === 0 && exprs.length === 0) return false;
+  if (!pairs.every(([k, v]) => labels?.[k] === v)) return false;
+  return exprs.every((e) => {
+    const has = labels !== undefined && e.key in labels;
+    const value = labels?.[e.key];
+    if (e.operator === 'In') return has && (e.values ?? []).includes(value ?? '');
+    if (e.operator === 'NotIn') return !has || !(e.values ?? []).includes(value ?? '');
+    if (e.operator === 'Exists') return has;
+    if (e.operator === 'DoesNotExist') return !has;
+    return false;
+  });
+}
+
+/**
+ * The pods `owner` controls, after adopting live orphans its selector matches (the controllers' ControllerRef
+ * adoption): a pod made by hand with the right labels becomes the workload's, as on a real cluster.
+ */
+export function claimPods(
+  store: Store,
+  owner: KObject,
+  pods: KObject[],
+  /** Labels an adopted pod gets where it has none of them (a StatefulSet's revision: taken as it is). */
+  stamp: Record<string, string> = {},
+): KObject[] {
+  for (const p of pods) {
+    if (controllerOf(p) || isTerminating(p) || !selectorMatches(specOf(owner).selector, p.metadata.labels))
+      continue;
+    const current = store.get('pods', p.metadata.namespace, p.metadata.name);
+    if (!current) continue;
+    store.update('pods', {
+      ...current,
+      metadata: {
+        ...current.metadata,
+        labels: { ...stamp, ...current.metadata.labels },
+        ownerReferences: [
+          ...((current.metadata.ownerReferences as OwnerRef[] | undefined) ?? []),
+          ownerRef(owner),
+        ],
+      },
+    });
+  }
+  return ownedBy(owner, store.peek('pods', owner.metadata.namespace));
 }
 
 export const selectorText = (o: KObject): string =>
