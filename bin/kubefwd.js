@@ -1,7 +1,9 @@
 #!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=4
-// Launcher. The sources are TypeScript with erasable syntax only, run directly by a Node.js that strips types
-// (22.18+). When the Node.js on PATH cannot, re-run with the Node.js 24 pinned in this package's devDependencies
-// so `npx kubefwd` works whatever the machine's Node.js is. Only this file and src/cli/main.ts's caller exit.
+// Launcher. In a checkout the sources are TypeScript with erasable syntax only, run directly by a Node.js that strips
+// types (22.18+); when the Node.js on PATH cannot, re-run with the Node.js 24 pinned in this package's devDependencies
+// so `npx kubefwd` works whatever the machine's Node.js is. The published package carries no sources (Node.js will
+// not strip types under node_modules anyway) but dist/, compiled from them at `npm pack` (scripts/build-js.ts), which
+// any Node.js that `engines` names runs. Only this file and src/cli/main.ts's caller exit.
 //
 // --single-threaded-gc (the first line; `npm start` and the benchmarks pass it too): V8's helper threads for
 // concurrent marking and sweeping and parallel scavenges cost more CPU than they save for a heap this small (tens of
@@ -13,13 +15,17 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = join(root, 'src', 'cli', 'main.ts');
+const sources = join(root, 'src', 'cli', 'main.ts');
+const compiled = join(root, 'dist', 'cli', 'main.js');
 
-if (process.features.typescript) {
-  const { runFromProcess } = await import(entry);
+if (!existsSync(sources) && existsSync(compiled)) {
+  const { runFromProcess } = await import(pathToFileURL(compiled).href);
+  await runFromProcess();
+} else if (process.features.typescript) {
+  const { runFromProcess } = await import(pathToFileURL(sources).href);
   await runFromProcess();
 } else {
   const pinned = join(root, 'node_modules', 'node', 'bin', 'node');
