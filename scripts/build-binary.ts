@@ -4,7 +4,17 @@
 // name): scripts/sea-main.ts and src/ bundled by esbuild into the one CommonJS script Node.js 24 accepts, plus the
 // data files the modules read at run time (SEA_ASSETS) as assets.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -21,9 +31,13 @@ export const SEA_ASSETS: readonly string[] = [
   'openapi.yaml',
   'src/sim/fixtures',
   // What swagger-ui-express's page links to (the folder has 12 MB of other bundles and source maps).
-  ...['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-16x16.png', 'favicon-32x32.png'].map(
-    (f) => `node_modules/swagger-ui-dist/${f}`,
-  ),
+  ...[
+    'swagger-ui.css',
+    'swagger-ui-bundle.js',
+    'swagger-ui-standalone-preset.js',
+    'favicon-16x16.png',
+    'favicon-32x32.png',
+  ].map((f) => `node_modules/swagger-ui-dist/${f}`),
 ];
 
 /** V8 options the launcher's #! line gives the npm package (see bin/kubefwd.js for the measurements behind them). */
