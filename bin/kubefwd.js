@@ -13,7 +13,7 @@
 // start-up burst (parsing the lists of 1,000 services) grew it that far: RSS at ready 241-260 → 215-221 MB with 1,000
 // services, the same ~205 MB once idle; CPU per GB forwarded unchanged within the noise (0.45-0.71 s user either way).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -22,6 +22,17 @@ const sources = join(root, 'src', 'cli', 'main.ts');
 const compiled = join(root, 'dist', 'cli', 'main.js');
 
 if (!existsSync(sources) && existsSync(compiled)) {
+  // engines.node, checked here so that an older Node.js gets one line instead of a dependency's stack trace.
+  const wanted = /(\d+)\.(\d+)/.exec(
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines.node,
+  );
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (wanted && (major < Number(wanted[1]) || (major === Number(wanted[1]) && minor < Number(wanted[2])))) {
+    process.stderr.write(
+      `kubefwd: Node.js ${process.version} is too old: kubefwd needs Node.js >= ${wanted[1]}.${wanted[2]} (its Kubernetes client does), or use the standalone executable\n`,
+    );
+    process.exit(1);
+  }
   const { runFromProcess } = await import(pathToFileURL(compiled).href);
   await runFromProcess();
 } else if (process.features.typescript) {

@@ -18,11 +18,19 @@ export interface CliProcess {
 
 /** Runs the real CLI (`bin/kubefwd.js`) as a child process with the pinned Node.js. */
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliProcess {
-  const child = spawn(process.execPath, [KUBEFWD_BIN, ...args], {
+  return runProgram(process.execPath, [KUBEFWD_BIN, ...args], {
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** Runs `file` (an installed kubefwd, the standalone executable) with exactly the environment given. */
+export function runProgram(
+  file: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string | undefined },
+): CliProcess {
+  const child = spawn(file, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
