@@ -58,7 +58,7 @@ export async function runFromProcess(): Promise<void> {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    isTty: Boolean(process.stdout.isTTY),
+    isTty: Boolean(process.stderr.isTTY),
     isRoot: typeof process.getuid === 'function' ? process.getuid() === 0 : false,
     signal: controller.signal,
     onEmergency: (fn) => emergency.push(fn),
