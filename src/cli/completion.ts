@@ -26,7 +26,6 @@ const flagsTaking = (kind: string): string[] =>
     .filter((f) => VALUE_KINDS[f.name] === kind)
     .flatMap((f) => [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])])
     .filter((w, i, all) => all.indexOf(w) === i);
-/** Flags of every kind but bool take a value: the word after them is not a subcommand. */
 const quote = (words: readonly string[]): string => words.join(' ');
 
 function bashScript(): string {
