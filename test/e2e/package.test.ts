@@ -143,6 +143,16 @@ describe('the package and the standalone executable', () => {
     ).toEqual([]);
   });
 
+  it("gives the executable the V8 flags of the launcher's #! line, and no NODE_OPTIONS", () => {
+    const shebang = readFileSync(join(root, 'bin', 'kubefwd.js'), 'utf8').split('\n')[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${V8_FLAGS.join(' ')}`);
+    const config = JSON.parse(readFileSync(join(root, '.tmp', 'sea', 'sea-config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(config).toMatchObject({ execArgv: V8_FLAGS, execArgvExtension: 'none' });
+  });
+
   it.each(variants)('$name: version, sim, svc forwarding a request, completion, a typo', async (v) => {
     const dir = mkdtempSync(join(work, 'run-'));
     const env = { PATH: v.path(), HOME: dir, KUBEFWD_API_KEY: 'k', NO_COLOR: '1' };
