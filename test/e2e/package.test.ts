@@ -1,7 +1,8 @@
-// The package as users get it: `npm pack`, installed from the tarball into a temporary prefix and run from there with
-// each Node.js the tests can find (the pinned one, and the machine's when it is another major version, e.g. 20), and
-// the standalone executable (`npm run build:binary`) run with an empty PATH. Each runs `version`, `sim`, and `svc`
-// against that simulator with a request answered through a forward, /docs served from the packed swagger-ui files.
+// The package as users get it: `npm pack`, installed from the tarball into a temporary prefix and run from there on
+// the lowest Node.js that `engines` names (installed from the registry for the test) and on the pinned one, and the
+// standalone executable (`npm run build:binary`) run with an empty PATH. Each runs `version`, `sim`, and `svc` against
+// that simulator with a request answered through a forward and /docs served from the packed swagger-ui files. The
+// machine's own older Node.js, where there is one, gets a one-line refusal.
 import { execFile, execFileSync } from 'node:child_process';
 import {
   accessSync,
@@ -171,26 +172,9 @@ describe('the package and the standalone executable', () => {
       const ip = `127.1.99.${variants.indexOf(v) + 1}`;
       const svc = runProgram(
         v.file,
-        [
-          'svc',
-          '-n',
-          'default',
-          '-c',
-          kubeconfig,
-          '-m',
-          '80:18080',
-          '-r',
-          `api:${ip}`,
-          '--hosts-path',
-          hostsPath,
-          '--state-dir',
-          join(dir, 'state'),
-          '--api',
-          '--api-addr',
-          '127.2.27.1:0',
-          '--log-format',
-          'json',
-        ],
+        `svc -n default -c ${kubeconfig} -m 80:18080 -r api:${ip} --hosts-path ${hostsPath} --state-dir ${dir}/state --api --api-addr 127.2.27.1:0 --log-format json`.split(
+          ' ',
+        ),
         { env, cwd: dir },
       );
       started.push(svc);
