@@ -36,11 +36,12 @@ function extractAssets(): string {
   return root;
 }
 
-const root = extractAssets();
-globalThis.__kubefwdModuleUrl = (rel) => pathToFileURL(join(root, rel)).href;
-globalThis.__kubefwdAssetDir = (rel) => join(root, rel);
+// Written when a module first asks for its URL, so commands that read no file (completion, help) write nothing.
+let root: string | undefined;
+globalThis.__kubefwdModuleUrl = (rel) => pathToFileURL(join((root ??= extractAssets()), rel)).href;
+globalThis.__kubefwdAssetDir = (rel) => join((root ??= extractAssets()), rel);
 
-// Loaded only now: its modules compute their URLs when they first run.
+// Imported only now (not hoisted like a static import): the modules need the functions above when they first run.
 import('../src/cli/main.ts')
   .then(({ runFromProcess }) => runFromProcess())
   .catch((err: unknown) => {
