@@ -53,6 +53,13 @@ export async function runFromProcess(): Promise<void> {
     process.exit(1);
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  // A reader that goes away (`kubefwd svc | head -3`) must not kill a daemon before it removes its hosts entries:
+  // what it would have printed is dropped, the forwards go on until a signal stops them as usual.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
 
   const code = await main(process.argv.slice(2), {
     stdout: process.stdout,

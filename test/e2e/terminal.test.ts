@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { KUBEFWD_BIN, runCli, runProgram } from '../helpers/cli.ts';
-import { ORIGINAL_HOSTS, readJsonLines, startE2eEnv, type E2eEnv } from '../helpers/e2e-env.ts';
+import { ORIGINAL_HOSTS, httpGet, readJsonLines, startE2eEnv, type E2eEnv } from '../helpers/e2e-env.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 // util-linux's script(1) gives the CLI a pseudo-terminal.
@@ -77,5 +77,24 @@ describe('kubefwd on a terminal and piped', () => {
     expect(cli.stdout()).not.toContain('{');
     expect(cli.stdout()).toMatch(/^web, web\.alpha, web-alpha → 127\.1\.98\.2:8080 → web-/m);
     expect(await cli.stop('SIGTERM')).toBe(0);
+  });
+
+  it('keeps forwarding, then cleans up on SIGTERM, when the reader of its output goes away', async () => {
+    // -v: each connection logs, so the writes after the reader left are many.
+    const cli = runCli(['-n', 'alpha', '-v', ...only('127.1.98.3'), ...flags()]);
+    onTestFinished(() => cli.stop('SIGKILL', 1000).then(() => undefined));
+    await cli.waitForOutput(/Forwarding \d+ service/, 30_000);
+    // As `kubefwd svc | head -1` does once it has its line.
+    cli.child.stdout?.destroy();
+    cli.child.stderr?.destroy();
+    expect(env.hosts()).toMatch(/^127\.1\.98\.3 web /m);
+    const before = JSON.parse((await httpGet('http://127.1.98.3:8080/a')).body) as { path: string };
+    expect(before.path).toBe('/a');
+    const after = JSON.parse((await httpGet('http://127.1.98.3:8080/b')).body) as { path: string };
+    expect(after.path).toBe('/b');
+    expect(cli.child.exitCode).toBeNull();
+    // Shutting down logs too, before the hosts entries go.
+    expect(await cli.stop('SIGTERM')).toBe(0);
+    expect(env.hosts()).toBe(ORIGINAL_HOSTS);
   });
 });
