@@ -10,6 +10,7 @@ function usage(): string {
 
 Usage:
   sudo -E kubefwd [svc] [flags]     forward services (no namespace: idle mode, REST API on)
+  kubefwd tui [--api-addr IP:PORT]  the terminal UI attached to a running daemon (svc --tui: in this process)
   kubefwd version [quiet]           print the version
   kubefwd sim --kubeconfig FILE     run the simulated Kubernetes cluster
   kubefwd demo                      the simulated cluster plus the daemon, with a temporary hosts file
@@ -40,7 +41,10 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       const { runDemoCommand } = await import('./demo-command.ts');
       return await runDemoCommand(rest, io);
     }
+    if (first === 'tui') return await (await import('../tui/tui-command.ts')).runTuiCommand(rest, io);
     const svcArgs = first !== undefined && SVC_ALIASES.has(first) ? rest : [...argv];
+    if (svcArgs.some((a) => a === '--tui' || a.startsWith('--tui=')))
+      return await (await import('../tui/svc-tui.ts')).runSvcTui(svcArgs, io);
     const { runSvcCommand } = await import('./svc-command.ts');
     return await runSvcCommand(svcArgs, io);
   } catch (err) {

@@ -1,0 +1,74 @@
+import React from 'react';
+import { render } from 'ink';
+import { App } from './app.ts';
+import type { Copy } from './clipboard.ts';
+import type { TuiStore } from './model.ts';
+import type { Theme } from './theme.ts';
+
+export interface TerminalIo {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+}
+
+export interface RunTuiOptions extends TerminalIo {
+  store: TuiStore;
+  theme: Theme;
+  copy: Copy;
+  attachedTo?: string | undefined;
+  /** Aborting it (SIGTERM, SIGINT) closes the UI as `q` does. */
+  signal: AbortSignal;
+  onRender?: (metrics: { renderTime: number }) => void;
+}
+
+// Leave the alternate screen, show the cursor, stop mouse reports: what a crash must undo too.
+export const RESTORE_TERMINAL = '\x1b[?1000l\x1b[?1006l\x1b[?25h\x1b[?1049l';
+
+/** Whether a full-screen UI can run here; the reason when not. */
+export function terminalProblem(io: TerminalIo): string | undefined {
+  if (!io.stdin.isTTY || typeof io.stdin.setRawMode !== 'function') return 'standard input is not a terminal';
+  if (!io.stdout.isTTY) return 'standard output is not a terminal';
+  return undefined;
+}
+
+/**
+ * Runs the UI in the alternate screen until the user quits or `signal` aborts; the terminal is restored on every
+ * way out (quit, signal, a throw while rendering, process exit).
+ */
+export async function runTui(o: RunTuiOptions): Promise<void> {
+  let restored = false;
+  const restore = (): void => {
+    if (restored) return;
+    restored = true;
+    if (o.stdin.isTTY) o.stdin.setRawMode(false);
+    o.stdout.write(RESTORE_TERMINAL);
+  };
+  // A crash or an exit() that skips React's unmount still leaves a usable terminal.
+  process.once('exit', restore);
+  let quit!: () => void;
+  const quitted = new Promise<void>((resolve) => (quit = resolve));
+  const instance = render(React.createElement(App, { store: o.store, theme: o.theme, copy: o.copy, attachedTo: o.attachedTo, onQuit: quit }), {
+    stdin: o.stdin,
+    stdout: o.stdout,
+    stderr: o.stdout,
+    // Ink's Ctrl+C handler would exit the app without our shutdown; the app maps Ctrl+C to quit itself.
+    exitOnCtrlC: false,
+    patchConsole: false,
+    // Interactive even where CI=true is set: the output is a real terminal (checked above).
+    interactive: true,
+    alternateScreen: true,
+    incrementalRendering: true,
+    maxFps: 10,
+    ...(o.onRender ? { onRender: o.onRender } : {}),
+  });
+  const onAbort = (): void => quit();
+  o.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.race([quitted, instance.waitUntilExit()]);
+  } finally {
+    o.signal.removeEventListener('abort', onAbort);
+    instance.unmount();
+    await instance.waitUntilExit().catch(() => undefined);
+    restore();
+    process.removeListener('exit', restore);
+  }
+}
