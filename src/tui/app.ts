@@ -1,4 +1,4 @@
-import React, { useMemo, useState, useSyncExternalStore } from 'react';
+import React, { useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
 import type { Copy } from './clipboard.ts';
 import { BrowseView } from './components/browse.ts';
@@ -7,7 +7,8 @@ import { DetailView } from './components/detail.ts';
 import { HelpView } from './components/help.ts';
 import { ServicesTable } from './components/table.ts';
 import type { TuiStore } from './model.ts';
-import { distinctScopes, filterForwards, windowStart } from './rows.ts';
+import { distinctScopes, filterForwards } from './rows.ts';
+import { INITIAL_UI, onTableKey, visibleRows, type UiState } from './ui-state.ts';
 import type { Theme } from './theme.ts';
 
 const h = React.createElement;
@@ -27,8 +28,6 @@ export interface AppProps {
   size?: { columns: number; rows: number };
 }
 
-type Mode = 'table' | 'detail' | 'browse' | 'help';
-
 /** Rows the table gets: the screen less the header, the logs panel, the status bar and the filter line. */
 export function layout(rows: number, filterLine: boolean): { table: number; logs: number } {
   const logs = Math.max(2, Math.min(10, Math.floor(rows / 5)));
@@ -41,77 +40,38 @@ export function App(p: AppProps): React.ReactElement {
   const window = useWindowSize();
   const size = p.size ?? { columns: window.columns, rows: window.rows };
   const { exit } = useApp();
-  const [mode, setMode] = useState<Mode>('table');
-  const [focus, setFocus] = useState<'services' | 'logs'>('services');
-  const [selectedKey, setSelectedKey] = useState<string>();
-  const [cursor, setCursor] = useState(0);
-  const [start, setStart] = useState(0);
-  const [filter, setFilter] = useState('');
-  const [typing, setTyping] = useState(false);
-  const [compact, setCompact] = useState(true);
-  const [showRates, setShowRates] = useState(true);
-  const [logOffset, setLogOffset] = useState(0);
+  const [ui, setUi] = useState<UiState>(INITIAL_UI);
+  // Keys of one batch see each other's changes (see onTableKey); the ref is the state between renders.
+  const uiRef = useRef(ui);
+  uiRef.current = ui;
+  const update = (next: UiState): void => {
+    uiRef.current = next;
+    setUi(next);
+  };
 
-  const rows = useMemo(() => filterForwards(snapshot.forwards, filter), [snapshot.forwards, filter]);
+  const filtered = useMemo(() => filterForwards(snapshot.forwards, ui.filter), [snapshot.forwards, ui.filter]);
   const scopes = useMemo(() => distinctScopes(snapshot.forwards), [snapshot.forwards]);
-  const { table: tableHeight, logs: logsHeight } = layout(size.rows, typing || filter !== '');
-  // The selection follows its forward when rows move (new forwards, re-sorts); else stays at its index.
-  const keyIndex = selectedKey === undefined ? -1 : rows.findIndex((f) => f.key === selectedKey);
-  const selected = Math.max(0, Math.min(rows.length - 1, keyIndex >= 0 ? keyIndex : cursor));
-  const first = windowStart(selected, start, tableHeight, rows.length);
+  const { table: tableHeight, logs: logsHeight } = layout(size.rows, ui.typing || ui.filter !== '');
+  const { rows, selected, start } = visibleRows(ui, snapshot.forwards, tableHeight, filtered);
   const current = rows[selected];
-
-  const select = (i: number): void => {
-    const next = Math.max(0, Math.min(rows.length - 1, i));
-    setCursor(next);
-    setSelectedKey(rows[next]?.key);
-    setStart(windowStart(next, first, tableHeight, rows.length));
-  };
-  const scrollLogs = (d: number): void =>
-    setLogOffset((o) => Math.max(0, Math.min(Math.max(0, snapshot.logs.length - logsHeight), o + d)));
-  const quit = (): void => {
-    p.onQuit();
-    exit();
-  };
+  const view = { forwards: snapshot.forwards, tableHeight, logsHeight, logCount: snapshot.logs.length };
 
   useInput(
     (input, key) => {
-      if (typing) {
-        if (key.escape) {
-          setFilter('');
-          setTyping(false);
-        } else if (key.return) setTyping(false);
-        else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
-        else if (input && !key.ctrl && !key.meta) setFilter((f) => f + input);
-        return;
-      }
-      if (input === 'q' || (key.ctrl && input === 'c')) return quit();
-      if (key.tab) return setFocus((f) => (f === 'services' ? 'logs' : 'services'));
-      if (input === '?') return setMode('help');
-      if (input === '/') return setTyping(true);
-      if (key.escape) return setFilter('');
-      if (input === 'f') return setMode('browse');
-      if (input === 'b') return setShowRates((v) => !v);
-      if (input === 'c') return setCompact((v) => !v);
-      if (input === 'r') return void p.store.actions.reconnectErrored();
-      const page = focus === 'services' ? tableHeight : logsHeight;
-      const move = (d: number): void => (focus === 'services' ? select(selected + d) : scrollLogs(-d));
-      if (input === 'j' || key.downArrow) return move(1);
-      if (input === 'k' || key.upArrow) return move(-1);
-      if (key.pageDown) return move(page);
-      if (key.pageUp) return move(-page);
-      if (input === 'g' || key.home) return focus === 'services' ? select(0) : scrollLogs(snapshot.logs.length);
-      if (input === 'G' || key.end) return focus === 'services' ? select(rows.length - 1) : setLogOffset(0);
-      if (key.return && current) return setMode('detail');
-      if (input === 'd' && current) return void p.store.actions.removeService(current.serviceKey);
-      return undefined;
+      const [next, effect] = onTableKey(uiRef.current, input, key, view);
+      if (next !== uiRef.current) update(next);
+      if (effect?.kind === 'quit') {
+        p.onQuit();
+        exit();
+      } else if (effect?.kind === 'reconnect-errored') void p.store.actions.reconnectErrored();
+      else if (effect?.kind === 'remove') void p.store.actions.removeService(effect.serviceKey);
     },
-    { isActive: mode === 'table' },
+    { isActive: ui.mode === 'table' },
   );
 
-  const back = (): void => setMode('table');
+  const back = (): void => update({ ...uiRef.current, mode: 'table' });
   const body =
-    mode === 'detail' && current
+    ui.mode === 'detail' && current
       ? h(DetailView, {
           forward: current,
           actions: p.store.actions,
@@ -123,7 +83,7 @@ export function App(p: AppProps): React.ReactElement {
           pollMs: p.pollMs ?? 1000,
           onClose: back,
         })
-      : mode === 'browse'
+      : ui.mode === 'browse'
         ? h(BrowseView, {
             actions: p.store.actions,
             context: snapshot.context,
@@ -131,16 +91,16 @@ export function App(p: AppProps): React.ReactElement {
             height: tableHeight + 1,
             onClose: back,
           })
-        : mode === 'help'
+        : ui.mode === 'help'
           ? h(HelpView, { theme: p.theme, onClose: back })
           : h(ServicesTable, {
               rows,
-              start: first,
+              start,
               selected,
               height: tableHeight,
               width: size.columns,
-              focused: focus === 'services',
-              options: { compact, showRates, showNamespace: scopes.namespaces, showContext: scopes.contexts },
+              focused: ui.focus === 'services',
+              options: { compact: ui.compact, showRates: ui.showRates, showNamespace: scopes.namespaces, showContext: scopes.contexts },
               theme: p.theme,
             });
 
@@ -149,14 +109,14 @@ export function App(p: AppProps): React.ReactElement {
     { flexDirection: 'column', width: size.columns, height: size.rows },
     h(Header, { snapshot, theme: p.theme, attachedTo: p.attachedTo }),
     h(Box, { height: tableHeight + 1, flexDirection: 'column', overflow: 'hidden' }, body),
-    typing || filter
-      ? h(Text, { color: p.theme.accent, wrap: 'truncate' }, `/${filter}${typing ? '█' : ''}  (${rows.length} match)`)
+    ui.typing || ui.filter
+      ? h(Text, { color: p.theme.accent, wrap: 'truncate' }, `/${ui.filter}${ui.typing ? '█' : ''}  (${rows.length} match)`)
       : null,
     h(LogsPanel, {
       logs: snapshot.logs,
       height: logsHeight,
-      offset: logOffset,
-      focused: focus === 'logs',
+      offset: ui.logOffset,
+      focused: ui.focus === 'logs',
       theme: p.theme,
     }),
     h(StatusBar, { snapshot, shown: rows.length, theme: p.theme }),

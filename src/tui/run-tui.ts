@@ -36,9 +36,11 @@ export function terminalProblem(io: TerminalIo): string | undefined {
  */
 export async function runTui(o: RunTuiOptions): Promise<void> {
   let restored = false;
+  let lost = false;
   const restore = (): void => {
     if (restored) return;
     restored = true;
+    if (lost) return;
     if (o.stdin.isTTY) o.stdin.setRawMode(false);
     o.stdout.write(RESTORE_TERMINAL);
   };
@@ -62,6 +64,15 @@ export async function runTui(o: RunTuiOptions): Promise<void> {
   });
   const onAbort = (): void => quit();
   o.signal.addEventListener('abort', onAbort, { once: true });
+  // A closed terminal (EIO, EPIPE) ends the UI like `q`, so the daemon behind it still shuts down in order. The
+  // listener stays: late frames to a dead terminal must not become an uncaught error.
+  const onLost = (): void => {
+    lost = true;
+    quit();
+  };
+  o.stdout.on('error', onLost);
+  o.stdin.on('error', onLost);
+  o.stdin.once('end', onLost);
   try {
     await Promise.race([quitted, instance.waitUntilExit()]);
   } finally {
@@ -70,5 +81,6 @@ export async function runTui(o: RunTuiOptions): Promise<void> {
     await instance.waitUntilExit().catch(() => undefined);
     restore();
     process.removeListener('exit', restore);
+    o.stdin.removeListener('end', onLost);
   }
 }
