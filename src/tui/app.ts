@@ -1,11 +1,12 @@
-import React, { useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
+import React, { useMemo, useSyncExternalStore } from 'react';
+import { Box, Text, useApp, useWindowSize } from 'ink';
 import type { Copy } from './clipboard.ts';
 import { BrowseView } from './components/browse.ts';
 import { Header, LogsPanel, StatusBar } from './components/chrome.ts';
 import { DetailView } from './components/detail.ts';
 import { HelpView } from './components/help.ts';
 import { ServicesTable } from './components/table.ts';
+import { KeyRouterContext, routeKey, useKeys, useRefState, type KeyRouter } from './keys.ts';
 import type { TuiStore } from './model.ts';
 import { distinctScopes, filterForwards } from './rows.ts';
 import { INITIAL_UI, onTableKey, visibleRows, type UiState } from './ui-state.ts';
@@ -40,24 +41,23 @@ export function App(p: AppProps): React.ReactElement {
   const window = useWindowSize();
   const size = p.size ?? { columns: window.columns, rows: window.rows };
   const { exit } = useApp();
-  const [ui, setUi] = useState<UiState>(INITIAL_UI);
-  // Keys of one batch see each other's changes (see onTableKey); the ref is the state between renders.
-  const uiRef = useRef(ui);
-  uiRef.current = ui;
-  const update = (next: UiState): void => {
-    uiRef.current = next;
-    setUi(next);
-  };
+  // Keys of one batch see each other's changes (see onTableKey): handlers read uiRef, not ui.
+  const [ui, update, uiRef] = useRefState<UiState>(INITIAL_UI);
 
-  const filtered = useMemo(() => filterForwards(snapshot.forwards, ui.filter), [snapshot.forwards, ui.filter]);
+  const filtered = useMemo(
+    () => filterForwards(snapshot.forwards, ui.filter),
+    [snapshot.forwards, ui.filter],
+  );
   const scopes = useMemo(() => distinctScopes(snapshot.forwards), [snapshot.forwards]);
   const { table: tableHeight, logs: logsHeight } = layout(size.rows, ui.typing || ui.filter !== '');
   const { rows, selected, start } = visibleRows(ui, snapshot.forwards, tableHeight, filtered);
   const current = rows[selected];
   const view = { forwards: snapshot.forwards, tableHeight, logsHeight, logCount: snapshot.logs.length };
 
-  useInput(
-    (input, key) => {
+  const router = useMemo<KeyRouter>(() => ({ current: undefined, pending: [] }), []);
+  useKeys((input, key) => {
+    if (uiRef.current.mode !== 'table') return routeKey(router, input, key);
+    {
       const [next, effect] = onTableKey(uiRef.current, input, key, view);
       if (next !== uiRef.current) update(next);
       if (effect?.kind === 'quit') {
@@ -65,9 +65,8 @@ export function App(p: AppProps): React.ReactElement {
         exit();
       } else if (effect?.kind === 'reconnect-errored') void p.store.actions.reconnectErrored();
       else if (effect?.kind === 'remove') void p.store.actions.removeService(effect.serviceKey);
-    },
-    { isActive: ui.mode === 'table' },
-  );
+    }
+  });
 
   const back = (): void => update({ ...uiRef.current, mode: 'table' });
   const body =
@@ -100,25 +99,38 @@ export function App(p: AppProps): React.ReactElement {
               height: tableHeight,
               width: size.columns,
               focused: ui.focus === 'services',
-              options: { compact: ui.compact, showRates: ui.showRates, showNamespace: scopes.namespaces, showContext: scopes.contexts },
+              options: {
+                compact: ui.compact,
+                showRates: ui.showRates,
+                showNamespace: scopes.namespaces,
+                showContext: scopes.contexts,
+              },
               theme: p.theme,
             });
 
   return h(
-    Box,
-    { flexDirection: 'column', width: size.columns, height: size.rows },
-    h(Header, { snapshot, theme: p.theme, attachedTo: p.attachedTo }),
-    h(Box, { height: tableHeight + 1, flexDirection: 'column', overflow: 'hidden' }, body),
-    ui.typing || ui.filter
-      ? h(Text, { color: p.theme.accent, wrap: 'truncate' }, `/${ui.filter}${ui.typing ? '█' : ''}  (${rows.length} match)`)
-      : null,
-    h(LogsPanel, {
-      logs: snapshot.logs,
-      height: logsHeight,
-      offset: ui.logOffset,
-      focused: ui.focus === 'logs',
-      theme: p.theme,
-    }),
-    h(StatusBar, { snapshot, shown: rows.length, theme: p.theme }),
+    KeyRouterContext.Provider,
+    { value: router },
+    h(
+      Box,
+      { flexDirection: 'column', width: size.columns, height: size.rows },
+      h(Header, { snapshot, theme: p.theme, attachedTo: p.attachedTo }),
+      h(Box, { height: tableHeight + 1, flexDirection: 'column', overflow: 'hidden' }, body),
+      ui.typing || ui.filter
+        ? h(
+            Text,
+            { color: p.theme.accent, wrap: 'truncate' },
+            `/${ui.filter}${ui.typing ? '█' : ''}  (${rows.length} match)`,
+          )
+        : null,
+      h(LogsPanel, {
+        logs: snapshot.logs,
+        height: logsHeight,
+        offset: ui.logOffset,
+        focused: ui.focus === 'logs',
+        theme: p.theme,
+      }),
+      h(StatusBar, { snapshot, shown: rows.length, theme: p.theme }),
+    ),
   );
 }

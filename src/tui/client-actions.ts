@@ -51,7 +51,9 @@ export function createTuiActions(deps: ActionDeps): TuiActions {
     sync: (key) =>
       act(`syncing ${key}`, `sync of ${key} triggered`, () =>
         client.call(
-          client.api.POST('/api/v1/services/{key}/sync', { params: { path: { key }, query: { force: true } } }),
+          client.api.POST('/api/v1/services/{key}/sync', {
+            params: { path: { key }, query: { force: true } },
+          }),
         ),
       ),
     addNamespace: (namespace, context) =>
@@ -60,7 +62,9 @@ export function createTuiActions(deps: ActionDeps): TuiActions {
       ),
     addService: (namespace, serviceName, context) =>
       act(`forwarding ${serviceName}.${namespace}`, `forwarding ${serviceName}.${namespace}`, () =>
-        client.call(client.api.POST('/api/v1/services', { body: { namespace, service_name: serviceName, context } })),
+        client.call(
+          client.api.POST('/api/v1/services', { body: { namespace, service_name: serviceName, context } }),
+        ),
       ),
     async contexts(): Promise<BrowseContext[]> {
       const data = (await client.call(client.api.GET('/api/v1/kubernetes/contexts'))) as {

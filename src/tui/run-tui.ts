@@ -48,20 +48,29 @@ export async function runTui(o: RunTuiOptions): Promise<void> {
   process.once('exit', restore);
   let quit!: () => void;
   const quitted = new Promise<void>((resolve) => (quit = resolve));
-  const instance = render(React.createElement(App, { store: o.store, theme: o.theme, copy: o.copy, attachedTo: o.attachedTo, onQuit: quit }), {
-    stdin: o.stdin,
-    stdout: o.stdout,
-    stderr: o.stdout,
-    // Ink's Ctrl+C handler would exit the app without our shutdown; the app maps Ctrl+C to quit itself.
-    exitOnCtrlC: false,
-    patchConsole: false,
-    // Interactive even where CI=true is set: the output is a real terminal (checked above).
-    interactive: true,
-    alternateScreen: true,
-    incrementalRendering: true,
-    maxFps: 10,
-    ...(o.onRender ? { onRender: o.onRender } : {}),
-  });
+  const instance = render(
+    React.createElement(App, {
+      store: o.store,
+      theme: o.theme,
+      copy: o.copy,
+      attachedTo: o.attachedTo,
+      onQuit: quit,
+    }),
+    {
+      stdin: o.stdin,
+      stdout: o.stdout,
+      stderr: o.stdout,
+      // Ink's Ctrl+C handler would exit the app without our shutdown; the app maps Ctrl+C to quit itself.
+      exitOnCtrlC: false,
+      patchConsole: false,
+      // Interactive even where CI=true is set: the output is a real terminal (checked above).
+      interactive: true,
+      alternateScreen: true,
+      incrementalRendering: true,
+      maxFps: 10,
+      ...(o.onRender ? { onRender: o.onRender } : {}),
+    },
+  );
   const onAbort = (): void => quit();
   o.signal.addEventListener('abort', onAbort, { once: true });
   // A closed terminal (EIO, EPIPE) ends the UI like `q`, so the daemon behind it still shuts down in order. The

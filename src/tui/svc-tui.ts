@@ -57,15 +57,23 @@ export async function runSvcTui(
   let apiKey: string;
   try {
     const parsed = parseFlags(argv, SVC_FLAGS);
-    if (parsed.values.get('help') === true || parsed.values.get('tui') !== true) return await runSvcCommand(argv, io);
+    if (parsed.values.get('help') === true || parsed.values.get('tui') !== true)
+      return await runSvcCommand(argv, io);
     theme = resolveTheme((parsed.values.get('theme') as string | undefined) || undefined, io.env);
     const problem = terminalProblem(terminal);
     if (problem) throw new FlagError(`--tui needs a terminal: ${problem}`);
     const config = configFromFlags(parsed, io);
-    apiAddr = config.apiAddr.port === 0 ? { ...config.apiAddr, port: await freePort(config.apiAddr.host) } : config.apiAddr;
+    apiAddr =
+      config.apiAddr.port === 0
+        ? { ...config.apiAddr, port: await freePort(config.apiAddr.host) }
+        : config.apiAddr;
     apiKey = config.apiKey ?? randomBytes(24).toString('base64url');
   } catch (err) {
-    if (err instanceof FlagError || err instanceof KubefwdError || /invalid theme/.test((err as Error).message)) {
+    if (
+      err instanceof FlagError ||
+      err instanceof KubefwdError ||
+      /invalid theme/.test((err as Error).message)
+    ) {
       io.stderr.write(`kubefwd: ${(err as Error).message}\n`);
       return 2;
     }

@@ -16,7 +16,12 @@ export const THEME_FLAG: FlagSpec = {
 };
 
 const TUI_FLAGS: readonly FlagSpec[] = [
-  { name: 'api-addr', kind: 'string', help: "the daemon's REST API address IP:PORT", defaultText: '127.2.27.1:80' },
+  {
+    name: 'api-addr',
+    kind: 'string',
+    help: "the daemon's REST API address IP:PORT",
+    defaultText: '127.2.27.1:80',
+  },
   { name: 'api-url', kind: 'string', help: "the daemon's REST API URL (wins over --api-addr)" },
   {
     name: 'api-key',
@@ -81,7 +86,10 @@ export async function runTuiCommand(
     await store.start();
   } catch (err) {
     store.close();
-    const why = err instanceof ApiError && err.code === 'UNAUTHORIZED' ? `the key from ${conn.keySource} was refused` : (err as Error).message;
+    const why =
+      err instanceof ApiError && err.code === 'UNAUTHORIZED'
+        ? `the key from ${conn.keySource} was refused`
+        : (err as Error).message;
     io.stderr.write(`kubefwd: cannot attach to ${conn.baseUrl}: ${why}\n`);
     return 1;
   }

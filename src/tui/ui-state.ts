@@ -43,9 +43,7 @@ export interface UiView {
 }
 
 export type UiEffect =
-  | { kind: 'quit' }
-  | { kind: 'reconnect-errored' }
-  | { kind: 'remove'; serviceKey: string };
+  { kind: 'quit' } | { kind: 'reconnect-errored' } | { kind: 'remove'; serviceKey: string };
 
 /** The rows, the selected index and the first visible row for a state. */
 export function visibleRows(
@@ -85,7 +83,14 @@ export function onTableKey(s: UiState, input: string, key: Key, view: UiView): [
   const { rows, selected, start } = visibleRows(s, view.forwards, view.tableHeight);
   const select = (i: number): [UiState] => {
     const next = Math.max(0, Math.min(rows.length - 1, i));
-    return [{ ...s, cursor: next, selectedKey: rows[next]?.key, start: windowStart(next, start, view.tableHeight, rows.length) }];
+    return [
+      {
+        ...s,
+        cursor: next,
+        selectedKey: rows[next]?.key,
+        start: windowStart(next, start, view.tableHeight, rows.length),
+      },
+    ];
   };
   const maxLog = Math.max(0, view.logCount - view.logsHeight);
   const logTo = (o: number): [UiState] => [{ ...s, logOffset: Math.max(0, Math.min(maxLog, o)) }];
@@ -115,10 +120,18 @@ export function onMouse(
   const { rows, selected, start } = visibleRows(s, view.forwards, view.tableHeight);
   const to = (i: number): UiState => {
     const next = Math.max(0, Math.min(rows.length - 1, i));
-    return { ...s, focus: 'services', cursor: next, selectedKey: rows[next]?.key, start: windowStart(next, start, view.tableHeight, rows.length) };
+    return {
+      ...s,
+      focus: 'services',
+      cursor: next,
+      selectedKey: rows[next]?.key,
+      start: windowStart(next, start, view.tableHeight, rows.length),
+    };
   };
   if (event.kind === 'wheel-up') return to(selected - 3);
   if (event.kind === 'wheel-down') return to(selected + 3);
   const index = start + (event.row - tableTop);
-  return event.row >= tableTop && event.row < tableTop + view.tableHeight && index < rows.length ? to(index) : s;
+  return event.row >= tableTop && event.row < tableTop + view.tableHeight && index < rows.length
+    ? to(index)
+    : s;
 }

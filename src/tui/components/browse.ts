@@ -1,5 +1,6 @@
 import React, { useEffect, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useRefState, useRoutedKeys } from '../keys.ts';
 import type { TuiActions } from '../model.ts';
 import { windowStart } from '../rows.ts';
 import type { Theme } from '../theme.ts';
@@ -29,11 +30,11 @@ export interface BrowseProps {
 
 /** `f`: the context's namespaces (forwarded ones marked) → forward all or one service; `x` lists the contexts. */
 export function BrowseView(p: BrowseProps): React.ReactElement {
-  const [stage, setStage] = useState<Stage>({ kind: 'namespaces', context: p.context });
-  const [items, setItems] = useState<Item[] | undefined>();
+  const [stage, setStage, stageRef] = useRefState<Stage>({ kind: 'namespaces', context: p.context });
+  const [items, setItems, itemsRef] = useRefState<Item[] | undefined>(undefined);
   const [error, setError] = useState<string>();
-  const [selected, setSelected] = useState(0);
-  const [start, setStart] = useState(0);
+  const [selected, setSelected, selectedRef] = useRefState(0);
+  const [start, setStart] = useRefState(0);
 
   useEffect(() => {
     let live = true;
@@ -83,23 +84,24 @@ export function BrowseView(p: BrowseProps): React.ReactElement {
   }, [stage, p.actions]);
 
   const height = Math.max(1, p.height - 3);
-  const count = items?.length ?? 0;
   const select = (i: number): void => {
+    const count = itemsRef.current?.length ?? 0;
     const next = Math.max(0, Math.min(count - 1, i));
     setSelected(next);
     setStart((s) => windowStart(next, s, height, count));
   };
-  useInput((input, key) => {
+  useRoutedKeys((input, key) => {
+    const now = stageRef.current;
     if (key.escape || input === 'q') {
-      if (stage.kind === 'services') return setStage({ kind: 'namespaces', context: stage.context });
+      if (now.kind === 'services') return setStage({ kind: 'namespaces', context: now.context });
       return p.onClose();
     }
     if (input === 'x') return setStage({ kind: 'contexts' });
-    if (input === 'j' || key.downArrow) return select(selected + 1);
-    if (input === 'k' || key.upArrow) return select(selected - 1);
+    if (input === 'j' || key.downArrow) return select(selectedRef.current + 1);
+    if (input === 'k' || key.upArrow) return select(selectedRef.current - 1);
     if (input === 'g' || key.home) return select(0);
-    if (input === 'G' || key.end) return select(count - 1);
-    if (key.return) items?.[selected]?.pick();
+    if (input === 'G' || key.end) return select(Number.MAX_SAFE_INTEGER);
+    if (key.return) itemsRef.current?.[selectedRef.current]?.pick();
     return undefined;
   });
 
@@ -116,12 +118,14 @@ export function BrowseView(p: BrowseProps): React.ReactElement {
     h(Text, { color: p.theme.dim }, 'Enter select, x contexts, Esc back'),
     error ? h(Text, { color: p.theme.error }, error) : null,
     !items && !error ? h(Text, { color: p.theme.dim }, 'loading…') : null,
-    ...(items ?? []).slice(start, start + height).map((it, i) =>
-      h(
-        Text,
-        { key: it.label, inverse: start + i === selected, wrap: 'truncate' },
-        `${it.marked ? '● ' : '  '}${it.label}`,
+    ...(items ?? [])
+      .slice(start, start + height)
+      .map((it, i) =>
+        h(
+          Text,
+          { key: it.label, inverse: start + i === selected, wrap: 'truncate' },
+          `${it.marked ? '● ' : '  '}${it.label}`,
+        ),
       ),
-    ),
   );
 }

@@ -6,10 +6,18 @@ import type { Theme } from '../theme.ts';
 
 const h = React.createElement;
 
-export function Header(p: { snapshot: TuiSnapshot; theme: Theme; attachedTo: string | undefined }): React.ReactElement {
+export function Header(p: {
+  snapshot: TuiSnapshot;
+  theme: Theme;
+  attachedTo: string | undefined;
+}): React.ReactElement {
   const s = p.snapshot;
   const link =
-    s.link === 'open' ? '' : s.link === 'connecting' ? ' | connecting…' : ` | API lost: ${s.linkDetail ?? ''}`;
+    s.link === 'open'
+      ? ''
+      : s.link === 'connecting'
+        ? ' | connecting…'
+        : ` | API lost: ${s.linkDetail ?? ''}`;
   return h(
     Text,
     { wrap: 'truncate' },

@@ -1,5 +1,6 @@
 import React, { useEffect, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useRefState, useRoutedKeys } from '../keys.ts';
 import type { Copy } from '../clipboard.ts';
 import { fit, formatBytes, formatDuration, formatRate, sparkline } from '../format.ts';
 import type { ForwardRow, HttpExchange, RatePoint, TuiActions } from '../model.ts';
@@ -24,7 +25,11 @@ export interface DetailProps {
 }
 
 /** Polls `load` every `ms` while mounted; keeps the last answer. */
-function usePolled<T>(load: () => Promise<T>, ms: number, deps: unknown[]): [T | undefined, string | undefined] {
+function usePolled<T>(
+  load: () => Promise<T>,
+  ms: number,
+  deps: unknown[],
+): [T | undefined, string | undefined] {
   const [value, setValue] = useState<T>();
   const [error, setError] = useState<string>();
   useEffect(() => {
@@ -64,10 +69,18 @@ function InfoTab(p: DetailProps): React.ReactElement {
     h(Text, null, `Pod:       ${f.podName ?? '-'} port ${f.podPort ?? '?'}`),
     h(Text, null, `Local:     ${f.localIP}:${f.localPort}`),
     h(Text, null, `Connected: ${f.startedAt ? formatDuration(p.now() - Date.parse(f.startedAt)) : '-'}`),
-    h(Text, null, `Received:  ${formatBytes(f.bytesIn).padEnd(10)} ${formatRate(f.rateIn).padEnd(12)} `,
-      h(Text, { color: p.theme.active }, sparkline(rates?.map((r) => r.rateIn) ?? [], width))),
-    h(Text, null, `Sent:      ${formatBytes(f.bytesOut).padEnd(10)} ${formatRate(f.rateOut).padEnd(12)} `,
-      h(Text, { color: p.theme.accent }, sparkline(rates?.map((r) => r.rateOut) ?? [], width))),
+    h(
+      Text,
+      null,
+      `Received:  ${formatBytes(f.bytesIn).padEnd(10)} ${formatRate(f.rateIn).padEnd(12)} `,
+      h(Text, { color: p.theme.active }, sparkline(rates?.map((r) => r.rateIn) ?? [], width)),
+    ),
+    h(
+      Text,
+      null,
+      `Sent:      ${formatBytes(f.bytesOut).padEnd(10)} ${formatRate(f.rateOut).padEnd(12)} `,
+      h(Text, { color: p.theme.accent }, sparkline(rates?.map((r) => r.rateOut) ?? [], width)),
+    ),
     h(Text, { bold: true }, 'Connect (1-9 or y copies):'),
     ...connect.map((c, i) => h(Text, { key: c, wrap: 'truncate' }, `  ${i + 1}. ${c}`)),
   );
@@ -75,22 +88,37 @@ function InfoTab(p: DetailProps): React.ReactElement {
 
 function HttpTab(p: DetailProps & { scroll: number }): React.ReactElement {
   const f = p.forward;
-  const [list, error] = usePolled<HttpExchange[]>(() => p.actions.captures(f.serviceKey), p.pollMs, [f.serviceKey]);
+  const [list, error] = usePolled<HttpExchange[]>(() => p.actions.captures(f.serviceKey), p.pollMs, [
+    f.serviceKey,
+  ]);
   const mine = (list ?? []).filter((x) => !x.forwardKey || x.forwardKey === f.key);
   const rows = mine.slice(p.scroll, p.scroll + Math.max(1, p.height - 2));
   const pathWidth = Math.max(10, p.width - 45);
   return h(
     Box,
     { flexDirection: 'column' },
-    h(Text, { bold: true, color: p.theme.accent }, `${fit('TIME', 9)} ${fit('METHOD', 7)} ${fit('PATH', pathWidth)} ${fit('STATUS', 6)} ${fit('TIME', 9)} SIZE`),
+    h(
+      Text,
+      { bold: true, color: p.theme.accent },
+      `${fit('TIME', 9)} ${fit('METHOD', 7)} ${fit('PATH', pathWidth)} ${fit('STATUS', 6)} ${fit('TIME', 9)} SIZE`,
+    ),
     error ? h(Text, { color: p.theme.error }, error) : null,
-    mine.length === 0 && !error ? h(Text, { color: p.theme.dim }, 'No HTTP requests captured on this forward yet.') : null,
+    mine.length === 0 && !error
+      ? h(Text, { color: p.theme.dim }, 'No HTTP requests captured on this forward yet.')
+      : null,
     ...rows.map((x, i) =>
       h(
         Text,
         { key: `${x.timestamp}-${i}`, wrap: 'truncate' },
         `${x.timestamp.slice(11, 19)}  ${fit(x.method, 7)} ${fit(x.path, pathWidth)} `,
-        h(Text, { color: x.statusCode >= 500 ? p.theme.error : x.statusCode >= 400 ? p.theme.pending : p.theme.active }, fit(String(x.statusCode), 6)),
+        h(
+          Text,
+          {
+            color:
+              x.statusCode >= 500 ? p.theme.error : x.statusCode >= 400 ? p.theme.pending : p.theme.active,
+          },
+          fit(String(x.statusCode), 6),
+        ),
         ` ${fit(x.duration, 9)} ${formatBytes(x.size)}`,
       ),
     ),
@@ -102,8 +130,9 @@ function LogsTab(p: DetailProps & { scroll: number }): React.ReactElement {
   const [state, setState] = useState<{ lines: string[]; error?: string | undefined }>({ lines: [] });
   useEffect(() => {
     if (!f.podName) return undefined;
-    return p.actions.followPodLogs({ namespace: f.namespace, name: f.podName, context: f.context }, (lines, error) =>
-      setState((s) => ({ lines: error ? s.lines : lines, error })),
+    return p.actions.followPodLogs(
+      { namespace: f.namespace, name: f.podName, context: f.context },
+      (lines, error) => setState((s) => ({ lines: error ? s.lines : lines, error })),
     );
   }, [f.podName, f.namespace, f.context, p.actions]);
   const height = Math.max(1, p.height - 1);
@@ -111,22 +140,29 @@ function LogsTab(p: DetailProps & { scroll: number }): React.ReactElement {
   return h(
     Box,
     { flexDirection: 'column' },
-    h(Text, { color: p.theme.dim, wrap: 'truncate' }, `pod ${f.podName ?? '-'} (followed${p.scroll ? `, ${p.scroll} lines newer below` : ''})`),
+    h(
+      Text,
+      { color: p.theme.dim, wrap: 'truncate' },
+      `pod ${f.podName ?? '-'} (followed${p.scroll ? `, ${p.scroll} lines newer below` : ''})`,
+    ),
     state.error ? h(Text, { color: p.theme.error, wrap: 'truncate' }, state.error) : null,
-    ...state.lines.slice(Math.max(0, end - height), end).map((l, i) => h(Text, { key: i, wrap: 'truncate' }, l)),
+    ...state.lines
+      .slice(Math.max(0, end - height), end)
+      .map((l, i) => h(Text, { key: i, wrap: 'truncate' }, l)),
   );
 }
 
 /** One forward's detail: Info / HTTP / Logs tabs over the live row. */
 export function DetailView(p: DetailProps): React.ReactElement {
-  const [tab, setTab] = useState<DetailTab>(p.initialTab ?? 'Info');
-  const [scroll, setScroll] = useState(0);
+  const [tab, setTab, tabRef] = useRefState<DetailTab>(p.initialTab ?? 'Info');
+  const [scroll, setScroll] = useRefState(0);
   const move = (d: number): void => {
-    const i = (DETAIL_TABS.indexOf(tab) + d + DETAIL_TABS.length) % DETAIL_TABS.length;
+    const i = (DETAIL_TABS.indexOf(tabRef.current) + d + DETAIL_TABS.length) % DETAIL_TABS.length;
     setTab(DETAIL_TABS[i] ?? 'Info');
     setScroll(0);
   };
-  useInput((input, key) => {
+  useRoutedKeys((input, key) => {
+    const tab = tabRef.current;
     if (key.escape || input === 'q') return p.onClose();
     if ((key.tab && key.shift) || key.leftArrow) return move(-1);
     if (key.tab || key.rightArrow) return move(1);

@@ -1,5 +1,6 @@
 import React from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useRoutedKeys } from '../keys.ts';
 import type { Theme } from '../theme.ts';
 
 const h = React.createElement;
@@ -24,13 +25,11 @@ export const HELP_KEYS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 export function HelpView(p: { theme: Theme; onClose(): void }): React.ReactElement {
-  useInput(() => p.onClose());
+  useRoutedKeys(() => p.onClose());
   return h(
     Box,
     { flexDirection: 'column', borderStyle: 'round', borderColor: p.theme.border, paddingX: 1 },
     h(Text, { bold: true, color: p.theme.accent }, 'Keys (any key closes)'),
-    ...HELP_KEYS.map(([k, what]) =>
-      h(Text, { key: k }, h(Text, { bold: true }, k.padEnd(14)), what),
-    ),
+    ...HELP_KEYS.map(([k, what]) => h(Text, { key: k }, h(Text, { bold: true }, k.padEnd(14)), what)),
   );
 }

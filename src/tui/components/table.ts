@@ -41,7 +41,8 @@ export function tableColumns(width: number, o: TableOptions): Column[] {
   }
   // Narrow terminals drop columns from the right before the hostname gets under 16 columns.
   const gaps = (n: number): number => n; // one space before each column
-  while (cols.length > 1 && width - cols.reduce((s, c) => s + c.width, 0) - gaps(cols.length) < 16) cols.pop();
+  while (cols.length > 1 && width - cols.reduce((s, c) => s + c.width, 0) - gaps(cols.length) < 16)
+    cols.pop();
   const rest = width - cols.reduce((s, c) => s + c.width, 0) - gaps(cols.length);
   return [{ title: 'HOSTNAME', width: Math.max(8, rest), cell: primaryHost }, ...cols];
 }
