@@ -68,8 +68,6 @@ export async function runTuiCommand(
       apiKey: str('api-key'),
       env: io.env,
     });
-    const problem = terminalProblem(terminal);
-    if (problem) throw new FlagError(`kubefwd tui needs a terminal: ${problem}`);
   } catch (err) {
     io.stderr.write(`kubefwd: ${(err as Error).message}\n`);
     return 2;
