@@ -2,7 +2,7 @@ import type { KubefwdClient } from '../client/client.ts';
 import type { EventFollower } from '../client/events.ts';
 import { createTuiActions } from './client-actions.ts';
 import { sortForwards } from './rows.ts';
-import { EMPTY_SNAPSHOT, type LogEntry, type Summary, type TuiSnapshot, type TuiStore } from './model.ts';
+import { EMPTY_SNAPSHOT, type Summary, type TuiSnapshot, type TuiStore } from './model.ts';
 
 export interface ClientStoreOptions {
   client: KubefwdClient;
@@ -75,7 +75,7 @@ export function createClientStore(options: ClientStoreOptions): TuiStore {
     const patch: Partial<TuiSnapshot> = { forwards: sortForwards(forwards), summary };
     if (fresh.length > 0) {
       lastLogId = fresh[fresh.length - 1]?.id ?? lastLogId;
-      patch.logs = [...current().logs, ...fresh].slice(-logLimit) as LogEntry[];
+      patch.logs = [...current().logs, ...fresh].slice(-logLimit);
     }
     update(patch);
   };

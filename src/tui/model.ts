@@ -68,9 +68,9 @@ export interface TuiActions {
 }
 
 export interface TuiStore {
-  getSnapshot(): TuiSnapshot;
+  getSnapshot: () => TuiSnapshot;
   /** Called at most a few times a second (coalesced), never once per event. */
-  subscribe(listener: () => void): () => void;
+  subscribe: (listener: () => void) => () => void;
   readonly actions: TuiActions;
   /** Resolves after the first full list; rejects with the API's error (wrong key, unreachable). */
   start(): Promise<void>;

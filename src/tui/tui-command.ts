@@ -81,6 +81,10 @@ export async function runTuiCommand(
   const client = createKubefwdClient({ baseUrl: conn.baseUrl, apiKey: conn.apiKey });
   const store = createClientStore({ client });
   try {
+    // The key and the address are checked before the screen is taken, so a mistake is one line in the shell.
+    await client.call(client.api.GET('/api/v1/info'));
+    const problem = terminalProblem(terminal);
+    if (problem) throw new Error(`kubefwd tui needs a terminal: ${problem}`);
     await store.start();
   } catch (err) {
     store.close();

@@ -136,7 +136,7 @@ describe.skipIf(!HAS_TMUX)('terminal UI in a real terminal', () => {
     try {
       const client = createKubefwdClient({ baseUrl: `http://127.2.27.1:${port}`, apiKey: KEY });
       await expectRowsForEveryForward(pane, client, 7);
-      await filterOpenAndSeeRequest(pane, env.hosts, '/tui-in-process');
+      await filterOpenAndSeeRequest(pane, () => env.hosts(), '/tui-in-process');
       await quitAndExpectRestoredTerminal(pane);
       expect(env.hosts()).toBe(ORIGINAL_HOSTS);
     } finally {
@@ -168,7 +168,7 @@ describe.skipIf(!HAS_TMUX)('terminal UI in a real terminal', () => {
         client.api.POST('/api/v1/namespaces', { body: { namespace: 'alpha', context: 'one' } }),
       );
       await expectRowsForEveryForward(pane, client, 3);
-      await filterOpenAndSeeRequest(pane, env.hosts, '/tui-attached');
+      await filterOpenAndSeeRequest(pane, () => env.hosts(), '/tui-attached');
       await quitAndExpectRestoredTerminal(pane);
       const after = await client.call(client.api.GET('/api/v1/forwards'));
       expect(after.forwards).toHaveLength(3);

@@ -78,9 +78,9 @@ export function createMemoryStore(
     actions: {
       removeService: record('removeService'),
       reconnect: record('reconnect'),
-      reconnectErrored: async () => {
+      reconnectErrored: () => {
         calls.push('reconnectErrored()');
-        return 0;
+        return Promise.resolve(0);
       },
       sync: record('sync'),
       addNamespace: record('addNamespace'),

@@ -6,7 +6,7 @@ import type { Copy } from '../../../src/tui/clipboard.ts';
 import { FORWARD_ALL } from '../../../src/tui/components/browse.ts';
 import type { TuiActions, TuiSnapshot } from '../../../src/tui/model.ts';
 import { resolveTheme } from '../../../src/tui/theme.ts';
-import { createMemoryStore, forwardRow, type MemoryStore } from '../../helpers/tui.ts';
+import { createMemoryStore, forwardRow } from '../../helpers/tui.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 const theme = resolveTheme(undefined, { NO_COLOR: '1' });
