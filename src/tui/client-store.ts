@@ -43,6 +43,7 @@ export function createClientStore(options: ClientStoreOptions): TuiStore {
   let follower: EventFollower | undefined;
   let lastLogId = 0;
   let closed = false;
+  let opened = false;
 
   const flush = (): void => {
     frameTimer = undefined;
@@ -59,7 +60,7 @@ export function createClientStore(options: ClientStoreOptions): TuiStore {
   };
   const current = (): TuiSnapshot => ({ ...snapshot, ...pending });
 
-  const listAll = async (): Promise<void> => {
+  const listForwards = async (): Promise<void> => {
     const forwards = [];
     let summary: Summary | undefined;
     for (let offset = 0; ; offset += PAGE) {
@@ -68,16 +69,19 @@ export function createClientStore(options: ClientStoreOptions): TuiStore {
       );
       forwards.push(...page.forwards);
       summary = page.summary as Summary;
-      if (page.forwards.length < PAGE) break;
+      if (page.forwards.length < PAGE || forwards.length >= summary.totalForwards) break;
     }
-    const logs = await client.call(client.api.GET('/api/v1/logs', { params: { query: { count: 200 } } }));
-    const fresh = logs.logs.filter((l) => l.id > lastLogId).sort((a, b) => a.id - b.id);
-    const patch: Partial<TuiSnapshot> = { forwards: sortForwards(forwards), summary };
-    if (fresh.length > 0) {
-      lastLogId = fresh[fresh.length - 1]?.id ?? lastLogId;
-      patch.logs = [...current().logs, ...fresh].slice(-logLimit);
+    update({ forwards: sortForwards(forwards), summary });
+  };
+  const listLogs = async (count: number): Promise<number> => {
+    const { logs } = await client.call(client.api.GET('/api/v1/logs', { params: { query: { count } } }));
+    const newest = logs.reduce((max, l) => Math.max(max, l.id), 0);
+    if (count > 1) {
+      const fresh = logs.filter((l) => l.id > lastLogId).sort((a, b) => a.id - b.id);
+      if (fresh.length > 0) update({ logs: [...current().logs, ...fresh].slice(-logLimit) });
+      lastLogId = Math.max(lastLogId, newest);
     }
-    update(patch);
+    return newest;
   };
 
   const refresh = (): Promise<void> => {
@@ -86,7 +90,7 @@ export function createClientStore(options: ClientStoreOptions): TuiStore {
       return refreshing;
     }
     stale = false;
-    refreshing = listAll()
+    refreshing = Promise.all([listForwards(), listLogs(200)])
       .then(() => {
         if (current().link !== 'open' && follower) update({ link: 'open', linkDetail: undefined });
       })
@@ -98,10 +102,28 @@ export function createClientStore(options: ClientStoreOptions): TuiStore {
     return refreshing;
   };
 
+  // Between events only counters move. Two small reads tell whether they did; the full lists (1,000 forwards are
+  // ~0.5 MB of JSON for the daemon to write) are read again only then, so an idle daemon stays idle.
+  let lastTotals = '';
+  let moving = false;
+  const tick = async (): Promise<void> => {
+    try {
+      const [m, newestLog] = await Promise.all([client.call(client.api.GET('/api/v1/metrics')), listLogs(1)]);
+      const totals = `${m.totalBytesIn}/${m.totalBytesOut}/${m.totalForwards}/${m.activeForwards}/${m.errorCount}`;
+      const wasMoving = moving;
+      moving = m.totalRateIn + m.totalRateOut > 0;
+      const changed = totals !== lastTotals || moving || wasMoving || newestLog > lastLogId;
+      if (changed || current().link !== 'open') await refresh();
+      lastTotals = totals;
+    } catch (err) {
+      update({ link: 'lost', linkDetail: (err as Error).message });
+    }
+  };
+
   const schedule = (): void => {
     if (closed) return;
     refreshTimer = setTimer(() => {
-      void refresh().finally(schedule);
+      void tick().finally(schedule);
     }, refreshMs);
   };
 
@@ -141,12 +163,14 @@ export function createClientStore(options: ClientStoreOptions): TuiStore {
         ],
         onEvent: () => void refresh(),
         onState: (state, detail) => {
-          if (state === 'open') void refresh();
-          else update({ link: 'lost', linkDetail: detail });
+          if (state !== 'open') update({ link: 'lost', linkDetail: detail });
+          // A re-opened stream may have missed events: read everything again.
+          else if (opened) void refresh();
         },
       });
       await follower.opened;
-      await refresh();
+      opened = true;
+      await tick();
       if (current().link === 'lost') throw new Error(current().linkDetail ?? 'the API stopped answering');
       schedule();
     },
