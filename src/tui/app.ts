@@ -1,4 +1,4 @@
-import React, { useMemo, useSyncExternalStore } from 'react';
+import React, { useLayoutEffect, useMemo, useSyncExternalStore } from 'react';
 import { Box, Text, useApp, useWindowSize } from 'ink';
 import type { Copy } from './clipboard.ts';
 import { BrowseView } from './components/browse.ts';
@@ -8,8 +8,9 @@ import { HelpView } from './components/help.ts';
 import { ServicesTable } from './components/table.ts';
 import { KeyRouterContext, routeKey, useKeys, useRefState, type KeyRouter } from './keys.ts';
 import type { TuiStore } from './model.ts';
+import type { MouseSource } from './mouse.ts';
 import { distinctScopes, filterForwards } from './rows.ts';
-import { INITIAL_UI, onTableKey, visibleRows, type UiState } from './ui-state.ts';
+import { INITIAL_UI, onMouse, onTableKey, visibleRows, type UiState, type UiView } from './ui-state.ts';
 import type { Theme } from './theme.ts';
 
 const h = React.createElement;
@@ -25,6 +26,8 @@ export interface AppProps {
   pollMs?: number;
   /** Called once when the user quits (q, Ctrl+C). */
   onQuit(): void;
+  /** Mouse reports (wheel, click), when the terminal sends them. */
+  mouse?: MouseSource | undefined;
   /** Fixed size for tests; the terminal's otherwise. */
   size?: { columns: number; rows: number };
 }
@@ -52,7 +55,19 @@ export function App(p: AppProps): React.ReactElement {
   const { table: tableHeight, logs: logsHeight } = layout(size.rows, ui.typing || ui.filter !== '');
   const { rows, selected, start } = visibleRows(ui, snapshot.forwards, tableHeight, filtered);
   const current = rows[selected];
-  const view = { forwards: snapshot.forwards, tableHeight, logsHeight, logCount: snapshot.logs.length };
+  const view: UiView = {
+    forwards: snapshot.forwards,
+    tableHeight,
+    logsHeight,
+    logCount: snapshot.logs.length,
+  };
+  const viewRef = useRefState(view)[2];
+  viewRef.current = view;
+  // The table's first row is the screen's third: below the header line and the column titles.
+  useLayoutEffect(
+    () => p.mouse?.((event) => update(onMouse(uiRef.current, event, viewRef.current, 2))),
+    [p.mouse, update, uiRef, viewRef],
+  );
 
   const router = useMemo<KeyRouter>(() => ({ current: undefined, pending: [] }), []);
   useKeys((input, key) => {

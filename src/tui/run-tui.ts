@@ -3,6 +3,7 @@ import { render } from 'ink';
 import { App } from './app.ts';
 import type { Copy } from './clipboard.ts';
 import type { TuiStore } from './model.ts';
+import { MOUSE_OFF, MOUSE_ON, captureMouse } from './mouse.ts';
 import type { Theme } from './theme.ts';
 
 export interface TerminalIo {
@@ -34,7 +35,7 @@ export const INK_OPTIONS = {
 } as const;
 
 // Leave the alternate screen, show the cursor, stop mouse reports: what a crash must undo too.
-export const RESTORE_TERMINAL = '\x1b[?1000l\x1b[?1006l\x1b[?25h\x1b[?1049l';
+export const RESTORE_TERMINAL = `${MOUSE_OFF}\x1b[?25h\x1b[?1049l`;
 
 /** Whether a full-screen UI can run here; the reason when not. */
 export function terminalProblem(io: TerminalIo): string | undefined {
@@ -61,6 +62,7 @@ export async function runTui(o: RunTuiOptions): Promise<void> {
   process.once('exit', restore);
   let quit!: () => void;
   const quitted = new Promise<void>((resolve) => (quit = resolve));
+  const mouse = captureMouse(o.stdin);
   const instance = render(
     React.createElement(App, {
       store: o.store,
@@ -68,22 +70,18 @@ export async function runTui(o: RunTuiOptions): Promise<void> {
       copy: o.copy,
       attachedTo: o.attachedTo,
       onQuit: quit,
+      mouse: mouse.source,
     }),
     {
       stdin: o.stdin,
       stdout: o.stdout,
       stderr: o.stdout,
-      // Ink's Ctrl+C handler would exit the app without our shutdown; the app maps Ctrl+C to quit itself.
-      exitOnCtrlC: false,
-      patchConsole: false,
-      // Interactive even where CI=true is set: the output is a real terminal (checked above).
-      interactive: true,
+      ...INK_OPTIONS,
       alternateScreen: true,
-      incrementalRendering: true,
-      maxFps: 10,
       ...(o.onRender ? { onRender: o.onRender } : {}),
     },
   );
+  o.stdout.write(MOUSE_ON);
   const onAbort = (): void => quit();
   o.signal.addEventListener('abort', onAbort, { once: true });
   // A closed terminal (EIO, EPIPE) ends the UI like `q`, so the daemon behind it still shuts down in order. The
@@ -102,6 +100,7 @@ export async function runTui(o: RunTuiOptions): Promise<void> {
     instance.unmount();
     await instance.waitUntilExit().catch(() => undefined);
     restore();
+    mouse.stop();
     process.removeListener('exit', restore);
     o.stdin.removeListener('end', onLost);
   }

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { App, type AppProps } from '../../../src/tui/app.ts';
 import type { Copy } from '../../../src/tui/clipboard.ts';
 import { FORWARD_ALL } from '../../../src/tui/components/browse.ts';
+import { captureMouse } from '../../../src/tui/mouse.ts';
 import type { TuiActions, TuiSnapshot } from '../../../src/tui/model.ts';
 import { resolveTheme } from '../../../src/tui/theme.ts';
 import { createMemoryStore, forwardRow } from '../../helpers/tui.ts';
@@ -95,6 +96,36 @@ describe('services table', () => {
     await waitFor(() => t.store.calls.includes('reconnectErrored()'), { timeoutMs: 3000 });
     t.type('q');
     await waitFor(() => t.quits() === 1, { timeoutMs: 3000 });
+  });
+});
+
+describe('mouse', () => {
+  it('scrolls with the wheel and selects the clicked row', async () => {
+    const store = createMemoryStore({ forwards: many(100) });
+    const props: AppProps = {
+      store,
+      theme,
+      copy: () => Promise.resolve(''),
+      onQuit: () => undefined,
+      size: { columns: 120, rows: 30 },
+    };
+    const app = render(React.createElement(App, props));
+    mounted = app;
+    app.rerender(React.createElement(App, { ...props, mouse: captureMouse(app.stdin).source }));
+    const frame = (): string => app.lastFrame() ?? '';
+    await waitFor(() => frame().includes('svc-0000'), { timeoutMs: 3000 });
+    app.stdin.write('\x1b[<65;10;5M\x1b[<65;10;5M');
+    app.stdin.write('\r');
+    await waitFor(() => frame().includes('svc-0006:8080'), { timeoutMs: 3000, message: () => frame() });
+    app.stdin.write('\x1b');
+    await waitFor(() => frame().includes('HOSTNAME'), { timeoutMs: 3000 });
+    // Screen row 5 (1-based 6) is the table's fourth row: svc-0003 when the window starts at the top.
+    // Mouse reports are taken out of a chunk as it is read, ahead of its keys: one write each.
+    app.stdin.write('g');
+    await waitFor(() => frame().includes('svc-0000'), { timeoutMs: 3000 });
+    app.stdin.write('\x1b[<0;3;6M\x1b[<0;3;6m');
+    app.stdin.write('\r');
+    await waitFor(() => frame().includes('svc-0003:8080'), { timeoutMs: 3000, message: () => frame() });
   });
 });
 
