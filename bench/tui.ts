@@ -1,5 +1,5 @@
 // The terminal UI at scale: frame times with 1,000 forwards and the daemon's CPU with the UI attached vs not.
-// Usage: node bench/tui.ts [--window 20] [--services 1000]. Results on stdout as JSON.
+// Usage: npm run bench:tui --  [--window 20] [--services 1000]. Results on stdout as JSON.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
