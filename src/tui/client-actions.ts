@@ -43,7 +43,7 @@ export function createTuiActions(deps: ActionDeps): TuiActions {
       let triggered = 0;
       await act('reconnecting errored services', 'reconnect triggered', async () => {
         const data = await client.call(client.api.POST('/api/v1/services/reconnect'));
-        triggered = (data as { triggered?: number }).triggered ?? 0;
+        triggered = data.triggered;
       });
       notify(triggered === 0 ? 'no errored service to reconnect' : `reconnecting ${triggered} service(s)`);
       return triggered;
@@ -67,22 +67,20 @@ export function createTuiActions(deps: ActionDeps): TuiActions {
         ),
       ),
     async contexts(): Promise<BrowseContext[]> {
-      const data = (await client.call(client.api.GET('/api/v1/kubernetes/contexts'))) as {
-        contexts?: Array<{ name: string; active?: boolean }>;
-      };
-      return (data.contexts ?? []).map((c) => ({ name: c.name, active: Boolean(c.active) }));
+      const data = await client.call(client.api.GET('/api/v1/kubernetes/contexts'));
+      return data.contexts.map((c) => ({ name: c.name, active: c.active }));
     },
     async namespaces(context): Promise<BrowseNamespace[]> {
-      const data = (await client.call(
+      const data = await client.call(
         client.api.GET('/api/v1/kubernetes/namespaces', { params: { query: { context } } }),
-      )) as { namespaces?: Array<{ name: string; forwarded?: boolean }> };
-      return (data.namespaces ?? []).map((n) => ({ name: n.name, forwarded: Boolean(n.forwarded) }));
+      );
+      return data.namespaces.map((n) => ({ name: n.name, forwarded: n.forwarded }));
     },
     async services(namespace, context): Promise<BrowseService[]> {
-      const data = (await client.call(
+      const data = await client.call(
         client.api.GET('/api/v1/kubernetes/services', { params: { query: { namespace, context } } }),
-      )) as { services?: Array<{ name: string; forwarded?: boolean }> };
-      return (data.services ?? []).map((s) => ({ name: s.name, forwarded: Boolean(s.forwarded) }));
+      );
+      return data.services.map((s) => ({ name: s.name, forwarded: s.forwarded }));
     },
     async captures(key) {
       const data = await client.call(
@@ -104,15 +102,15 @@ export function createTuiActions(deps: ActionDeps): TuiActions {
       let last = '';
       const poll = async (): Promise<void> => {
         try {
-          const data = (await client.call(
+          const data = await client.call(
             client.api.GET('/api/v1/kubernetes/pods/{namespace}/{podName}/logs', {
               params: {
                 path: { namespace: pod.namespace, podName: pod.name },
                 query: { context: pod.context, tail_lines: 200 },
               },
             }),
-          )) as { logs?: string[] };
-          const lines = data.logs ?? [];
+          );
+          const lines = data.logs;
           const text = lines.join('\n');
           if (!stopped && text !== last) {
             last = text;
