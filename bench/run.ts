@@ -39,7 +39,6 @@ const dir = mkdtempSync(join(tmpdir(), 'kubefwd-bench-'));
 const noise: Record<string, number> = {};
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
 
-
 async function freePort(): Promise<number> {
   const s = net.createServer().listen(0, '127.0.0.1');
   await new Promise((r) => s.once('listening', r));

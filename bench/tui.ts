@@ -1,6 +1,6 @@
 // The terminal UI at scale: frame times with 1,000 forwards and the daemon's CPU with the UI attached vs not.
 // Usage: npm run bench:tui --  [--window 20] [--services 1000]. Results on stdout as JSON.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -14,7 +14,8 @@ import { createClientStore } from '../src/tui/client-store.ts';
 import { INK_OPTIONS } from '../src/tui/run-tui.ts';
 import { resolveTheme } from '../src/tui/theme.ts';
 import { ns, pod, svc } from './lib/objects.ts';
-import { BIN, NODE_FLAGS, cpuSeconds, start } from './lib/procs.ts';
+import { startBenchDaemon } from './lib/daemon.ts';
+import { cpuSeconds } from './lib/procs.ts';
 import { quantile, round } from './lib/stats.ts';
 
 const arg = (name: string, fallback: number): number => {
@@ -41,32 +42,13 @@ for (let i = 0; i < 10; i++) {
 }
 const sim = createSimulator({ control: false, fixture: { clusters: [{ name: 'scale', objects }] } });
 await sim.start();
-sim.writeKubeconfig(join(dir, 'kc'));
-writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n');
-const daemon = start(
-  process.execPath,
-  [
-    ...NODE_FLAGS,
-    BIN,
-    'svc',
-    '-n',
-    Array.from({ length: 10 }, (_, i) => `ns${i}`).join(','),
-    '-c',
-    join(dir, 'kc'),
-    '--hosts-path',
-    join(dir, 'hosts'),
-    '--state-dir',
-    join(dir, 'state'),
-    '--api',
-    '--api-addr',
-    '127.2.27.1:0',
-    '--log-format',
-    'json',
-  ],
-  { KUBEFWD_API_KEY: KEY },
-);
+const { proc: daemon, api } = await startBenchDaemon({
+  dir,
+  sim,
+  namespaces: Array.from({ length: 10 }, (_, i) => `ns${i}`),
+  apiKey: KEY,
+});
 try {
-  const api = (await daemon.waitFor(/API: (http:\/\/127\.2\.27\.1:\d+)\//, 120_000))[1] as string;
   await daemon.waitFor(/Forwarding \d+ service/, 300_000);
   const pid = daemon.child.pid as number;
   const cpuPct = async (): Promise<number> => {

@@ -2,7 +2,12 @@ import type { KObject } from '../../src/sim/store.ts';
 
 /** Simulator objects for the benchmarks' fixtures. */
 export const ns = (name: string): KObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-export const pod = (name: string, namespace: string, app: string, extra: Record<string, string> = {}): KObject => ({
+export const pod = (
+  name: string,
+  namespace: string,
+  app: string,
+  extra: Record<string, string> = {},
+): KObject => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name, namespace, labels: { app }, annotations: extra },
