@@ -52,11 +52,11 @@ export const THEME_NAMES = ['dark', 'light'] as const;
 
 /** `--theme` wins over KUBEFWD_THEME; NO_COLOR (any non-empty value) wins over both. */
 export function resolveTheme(flag: string | undefined, env: NodeJS.ProcessEnv): Theme {
-  if (env.NO_COLOR) return NONE;
   const name = flag ?? env.KUBEFWD_THEME ?? 'dark';
-  if (name === 'light') return LIGHT;
-  if (name === 'dark') return DARK;
-  throw new Error(`invalid theme "${name}": expected ${THEME_NAMES.join(' or ')}`);
+  if (name !== 'light' && name !== 'dark')
+    throw new Error(`invalid theme "${name}": expected ${THEME_NAMES.join(' or ')}`);
+  if (env.NO_COLOR) return NONE;
+  return name === 'light' ? LIGHT : DARK;
 }
 
 export function statusColor(theme: Theme, status: string): string | undefined {

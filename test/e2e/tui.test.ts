@@ -106,6 +106,27 @@ async function quitAndExpectRestoredTerminal(pane: TmuxPane): Promise<void> {
   expect(pane.display('#{alternate_on} #{cursor_flag}')).toBe('0 1');
 }
 
+describe('terminal UI flags', () => {
+  it('refuses a bad theme and a missing terminal in one line each', async () => {
+    const theme = await runCliToEnd(['tui', '--theme', 'pink', '--api-addr', '127.0.0.1:1']);
+    expect(theme).toMatchObject({
+      code: 2,
+      stderr: 'kubefwd: invalid theme "pink": expected dark or light\n',
+    });
+    const noTty = await runCliToEnd(['svc', '--tui', '-n', 'alpha', '--hosts-path', '/dev/null']);
+    expect(noTty).toMatchObject({
+      code: 2,
+      stderr: 'kubefwd: --tui needs a terminal: standard input is not a terminal\n',
+    });
+    const closed = `127.2.27.1:${await freePort()}`;
+    const down = await runCliToEnd(['tui', '--api-addr', closed], { env: { KUBEFWD_API_KEY: KEY } });
+    expect(down).toMatchObject({
+      code: 1,
+      stderr: `kubefwd: cannot attach to http://${closed}: kubefwd API at http://${closed} is not reachable: ECONNREFUSED\n`,
+    });
+  });
+});
+
 describe.skipIf(!HAS_TMUX)('terminal UI in a real terminal', () => {
   let env: E2eEnv;
   let pane: TmuxPane | undefined;
