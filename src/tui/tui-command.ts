@@ -1,36 +1,13 @@
 import { ApiError } from '../client/api-error.ts';
 import { createKubefwdClient } from '../client/client.ts';
 import { resolveConnection } from '../client/connection.ts';
-import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from '../cli/flags.ts';
+import { FlagError, parseFlags, renderFlagHelp } from '../cli/flags.ts';
 import type { CommandIo } from '../cli/io.ts';
 import { createClipboard } from './clipboard.ts';
 import { createClientStore } from './client-store.ts';
 import { runTui, terminalProblem, type TerminalIo } from './run-tui.ts';
 import { resolveTheme, type Theme } from './theme.ts';
-
-export const THEME_FLAG: FlagSpec = {
-  name: 'theme',
-  kind: 'string',
-  help: 'terminal UI colours: dark or light (or KUBEFWD_THEME; NO_COLOR turns colours off)',
-  defaultText: 'dark',
-};
-
-const TUI_FLAGS: readonly FlagSpec[] = [
-  {
-    name: 'api-addr',
-    kind: 'string',
-    help: "the daemon's REST API address IP:PORT",
-    defaultText: '127.2.27.1:80',
-  },
-  { name: 'api-url', kind: 'string', help: "the daemon's REST API URL (wins over --api-addr)" },
-  {
-    name: 'api-key',
-    kind: 'string',
-    help: 'API key (else KUBEFWD_API_KEY, else the api-key file of the state directory when readable)',
-  },
-  THEME_FLAG,
-  { name: 'help', short: 'h', kind: 'bool', help: 'show this help' },
-];
+import { TUI_FLAGS } from './tui-flags.ts';
 
 export function tuiUsage(): string {
   return `The terminal UI attached to a running kubefwd daemon (no root needed; quitting leaves the daemon running).
