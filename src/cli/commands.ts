@@ -72,7 +72,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'tui',
     synopsis: 'tui [--api-addr IP:PORT]',
-    summary: 'the terminal UI attached to a running daemon, no root needed (svc --tui: in one process)',
+    summary: 'the terminal UI attached to a running daemon (svc --tui: in-process)',
     flags: TUI_FLAGS,
     help: async () => (await import('../tui/tui-command.ts')).tuiUsage(),
     run: async (argv, io) => (await import('../tui/tui-command.ts')).runTuiCommand(argv, io),
