@@ -13,9 +13,9 @@ import { dialPortForward } from '../src/portforward/dial.ts';
 import { startBackend } from '../src/sim/backends.ts';
 import { createSimulator, type Simulator } from '../src/sim/index.ts';
 import type { KObject } from '../src/sim/store.ts';
+import { ns, pod, svc } from './lib/objects.ts';
 import { concurrent, connectOnce, download, upload } from './lib/load.ts';
-import { kubeconfigIn, startBenchDaemon } from './lib/daemon.ts';
-import { cpuSeconds, freePort, rssMb, start, type Proc } from './lib/procs.ts';
+import { BIN, NODE_FLAGS, cpuSeconds, freePort, rssMb, start, type Proc } from './lib/procs.ts';
 import { rollingRestart, rollingRestartLines } from './lib/rolling-restart.ts';
 import { endpointOf, startSimThread, type SimThread } from './lib/sim-thread.ts';
 import { median, quantile, round, spreadPct } from './lib/stats.ts';
@@ -39,26 +39,44 @@ const dir = mkdtempSync(join(tmpdir(), 'kubefwd-bench-'));
 const noise: Record<string, number> = {};
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
 
-const ns = (name: string): KObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-const pod = (name: string, namespace: string, app: string, extra: Record<string, string> = {}): KObject => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, namespace, labels: { app }, annotations: extra },
-  spec: { containers: [{ name: 'c', image: 'sim', ports: [{ containerPort: 8080 }] }] },
-});
-const svc = (name: string, namespace: string, app: string, port: number): KObject => ({
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: { name, namespace },
-  spec: { selector: { app }, ports: [{ port, targetPort: 8080 }] },
-});
-
 /** Where the daemon of scenario `tag` reads its kubeconfig. */
-const kubeconfigOf = (tag: string): string => kubeconfigIn(dir, tag);
+const kubeconfigOf = (tag: string): string => join(dir, `${tag}.kubeconfig`);
 
 /** Starts the daemon on the kubeconfig of `tag`, which `sim` writes first when given. */
-const startDaemon = (sim: Simulator | undefined, namespaces: string[], tag: string) =>
-  startBenchDaemon(dir, sim, namespaces, tag, API_KEY);
+async function startDaemon(
+  sim: Simulator | undefined,
+  namespaces: string[],
+  tag: string,
+): Promise<{ proc: Proc; api: string; hostsPath: string }> {
+  const kc = kubeconfigOf(tag);
+  sim?.writeKubeconfig(kc);
+  const hostsPath = join(dir, `${tag}.hosts`);
+  writeFileSync(hostsPath, '127.0.0.1 localhost\n');
+  const proc = start(
+    process.execPath,
+    [
+      ...NODE_FLAGS,
+      BIN,
+      'svc',
+      '-n',
+      namespaces.join(','),
+      '-c',
+      kc,
+      '--hosts-path',
+      hostsPath,
+      '--state-dir',
+      join(dir, `${tag}.state`),
+      '--api',
+      '--api-addr',
+      '127.2.27.1:0',
+      '--log-format',
+      'json',
+    ],
+    { KUBEFWD_API_KEY: API_KEY },
+  );
+  const m = await proc.waitFor(/API: (http:\/\/127\.2\.27\.1:\d+)\//, 120_000);
+  return { proc, api: m[1] as string, hostsPath };
+}
 
 async function medianOf(name: string, fn: () => Promise<number>): Promise<number> {
   const xs: number[] = [];

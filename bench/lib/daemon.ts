@@ -3,22 +3,19 @@ import { join } from 'node:path';
 import type { Simulator } from '../../src/sim/index.ts';
 import { BIN, NODE_FLAGS, start, type Proc } from './procs.ts';
 
-/** Where the daemon of scenario `tag` reads its kubeconfig. */
-export const kubeconfigIn = (dir: string, tag: string): string => join(dir, `${tag}.kubeconfig`);
-
-/** Starts the daemon (as users run it) on the kubeconfig of `tag` in `dir`, which `sim` writes first when given. */
-export async function startBenchDaemon(
-  dir: string,
-  sim: Simulator | undefined,
-  namespaces: string[],
-  tag: string,
-  apiKey: string,
-  extraArgs: string[] = [],
-): Promise<{ proc: Proc; api: string; hostsPath: string }> {
-  const kc = kubeconfigIn(dir, tag);
-  sim?.writeKubeconfig(kc);
-  const hostsPath = join(dir, `${tag}.hosts`);
-  writeFileSync(hostsPath, '127.0.0.1 localhost\n');
+/**
+ * The daemon as users run it (the launcher's Node.js flags), forwarding `namespaces` of `sim` with its API on a free
+ * port of 127.2.27.1, its kubeconfig, hosts file and state in `dir`; resolves once the API answers.
+ */
+export async function startBenchDaemon(options: {
+  dir: string;
+  sim: Simulator;
+  namespaces: string[];
+  apiKey: string;
+}): Promise<{ proc: Proc; api: string }> {
+  const { dir } = options;
+  options.sim.writeKubeconfig(join(dir, 'kc'));
+  writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n');
   const proc = start(
     process.execPath,
     [
@@ -26,22 +23,21 @@ export async function startBenchDaemon(
       BIN,
       'svc',
       '-n',
-      namespaces.join(','),
+      options.namespaces.join(','),
       '-c',
-      kc,
+      join(dir, 'kc'),
       '--hosts-path',
-      hostsPath,
+      join(dir, 'hosts'),
       '--state-dir',
-      join(dir, `${tag}.state`),
+      join(dir, 'state'),
       '--api',
       '--api-addr',
       '127.2.27.1:0',
       '--log-format',
       'json',
-      ...extraArgs,
     ],
-    { KUBEFWD_API_KEY: apiKey },
+    { KUBEFWD_API_KEY: options.apiKey },
   );
-  const m = await proc.waitFor(/API: (http:\/\/127\.2\.27\.1:\d+)\//, 120_000);
-  return { proc, api: m[1] as string, hostsPath };
+  const api = (await proc.waitFor(/API: (http:\/\/127\.2\.27\.1:\d+)\//, 120_000))[1] as string;
+  return { proc, api };
 }

@@ -3,7 +3,9 @@ import { promisify } from 'node:util';
 import http from 'node:http';
 import { createSimulator, type Simulator } from '../../src/sim/index.ts';
 import type { KObject } from '../../src/sim/store.ts';
-import { kubeconfigIn, startBenchDaemon } from './daemon.ts';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { startBenchDaemon } from './daemon.ts';
 import { freePort, start, type Proc } from './procs.ts';
 import { quantile, round } from './stats.ts';
 
@@ -173,17 +175,18 @@ export async function rollingRestart(
   hasKubectl: boolean,
 ): Promise<{ kubefwd: RolloutFigures; kubectl: RolloutFigures | null }> {
   let sim = await freshSim();
-  const d = await startBenchDaemon(dir, sim, ['roll'], 'rollout', apiKey);
+  const own = mkdtempSync(join(dir, 'rollout-'));
+  const d = await startBenchDaemon({ dir: own, sim, namespaces: ['roll'], apiKey });
   let kubefwd: RolloutFigures;
   try {
-    kubefwd = await underLoad('127.1.27.1', PORT, () => restart(sim, kubeconfigIn(dir, 'rollout')));
+    kubefwd = await underLoad('127.1.27.1', PORT, () => restart(sim, join(own, 'kc')));
   } finally {
     await d.proc.stop();
     await sim.close();
   }
   if (!hasKubectl) return { kubefwd, kubectl: null };
   sim = await freshSim();
-  const kc = kubeconfigIn(dir, 'rollout-kubectl');
+  const kc = join(mkdtempSync(join(dir, 'rollout-kubectl-')), 'kc');
   sim.writeKubeconfig(kc);
   const port = await freePort();
   let pf: Proc | undefined;
