@@ -6,12 +6,18 @@ import type { AddressInfo, Socket } from 'node:net';
 import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import YAML from 'yaml';
+import type { AuditReader, AuditRecorder } from '../audit/types.ts';
 import type { Logger } from '../log/logger.ts';
+import { auditTrail } from './audit.ts';
 import { errorHandler, send, sendError } from './envelope.ts';
+import { createKeyRing, type KeyRing } from './keys.ts';
+import { createOperationIndex } from './operations.ts';
+import { DEFAULT_RATE_LIMIT, createRateLimit, type RateLimitConfig } from './rate-limit.ts';
+import { auditRouter } from './routes/audit.ts';
 import { kubernetesRouter, namespacesRouter } from './routes/namespaces.ts';
 import { observeRouter } from './routes/observe.ts';
 import { servicesRouter } from './routes/services.ts';
-import { checkHost, checkOrigin, requireToken } from './security.ts';
+import { checkHost, checkOrigin, identifyCaller, requireScope } from './security.ts';
 import type { ApiViews } from './views.ts';
 
 export const OPENAPI_PATH = new URL('../../openapi.yaml', import.meta.url);
@@ -19,6 +25,11 @@ export const OPENAPI_PATH = new URL('../../openapi.yaml', import.meta.url);
 export interface ApiAppOptions {
   views: ApiViews;
   apiKey: string;
+  /** Every key the API accepts (admin, read, named); a ring of the admin key alone when absent. */
+  keys?: KeyRing;
+  /** Where state changes are recorded and read back; nothing is recorded when absent. */
+  audit?: AuditRecorder & AuditReader;
+  rateLimit?: RateLimitConfig;
   allowedHosts: string[];
   log: Logger;
   bodyLimit?: string;
@@ -32,6 +43,8 @@ export interface ApiApp {
   closeStreams(): void;
   /** Late requests during shutdown get 503 SHUTTING_DOWN. */
   setClosing(): void;
+  /** Releases the rate limiter's timer. */
+  close(): void;
   readonly streamCount: number;
 }
 
@@ -44,6 +57,9 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   const specText = readFileSync(OPENAPI_PATH, 'utf8');
   const spec = YAML.parse(specText) as Record<string, unknown>;
   const streams = new Set<() => void>();
+  const keys = options.keys ?? createKeyRing({ adminKey: options.apiKey, log });
+  const audit = options.audit ?? { record: () => undefined, query: () => Promise.resolve({ items: [], total: 0 }) };
+  const limiter = createRateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT);
   let closing = false;
 
   app.use((req, res, next) => {
@@ -60,6 +76,9 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     });
     next();
   });
+  app.use(identifyCaller(keys));
+  app.use(limiter.middleware);
+  app.use(auditTrail(audit, createOperationIndex(spec as Parameters<typeof createOperationIndex>[0])));
   app.use(checkHost(options.allowedHosts));
   app.use(checkOrigin);
   app.get('/api/health', (_req, res) => {
@@ -73,7 +92,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   });
   app.get('/', (_req, res) => res.redirect(302, '/docs/'));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec, { customSiteTitle: 'kubefwd API' }));
-  app.use(requireToken(options.apiKey));
+  app.use(requireScope);
   app.use(express.json({ limit: options.bodyLimit ?? '64kb', strict: true, type: () => true }));
   app.get('/metrics', async (_req, res) => {
     res.type(views.prom.contentType).send(await views.prom.text());
@@ -92,6 +111,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   app.use(namespacesRouter(views));
   app.use(kubernetesRouter(views));
   app.use(observeRouter(views, sse));
+  app.use(auditRouter(audit));
   app.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.path.slice(0, 200)}`));
   app.use(errorHandler(log));
   return {
@@ -101,6 +121,9 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     },
     setClosing() {
       closing = true;
+    },
+    close() {
+      limiter.close();
     },
     get streamCount() {
       return streams.size;
@@ -145,6 +168,7 @@ export function createApiServer(options: { api: ApiApp; host: string; port: numb
         t.unref();
         await done;
         clearTimeout(t);
+        options.api.close();
       })();
       return closing;
     },

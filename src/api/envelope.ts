@@ -20,6 +20,8 @@ export function send(res: Response, data: unknown, options: { status?: number; c
 }
 
 export function sendError(res: Response, code: ErrorCode, message: string): void {
+  // For the audit trail, which records the code of a refused state change.
+  res.locals.errorCode = code;
   res.status(ERROR_CODES[code].status).json({
     success: false,
     error: { code, message },

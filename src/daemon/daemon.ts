@@ -14,6 +14,8 @@ import { createEngine, type Engine } from './engine.ts';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createApiApp, createApiServer } from '../api/app.ts';
+import { createKeyRing, type KeyRing } from '../api/keys.ts';
+import { createAuditLog, type AuditLog } from '../audit/audit-log.ts';
 import { createLogRing, type LogRing } from '../log/log-ring.ts';
 import { createCaptureStore } from '../metrics/capture-store.ts';
 import { createMetricsStore } from '../metrics/metrics-store.ts';
@@ -81,6 +83,8 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
   let metrics: ReturnType<typeof createMetricsStore> | undefined;
   let trim: ReturnType<typeof startHeapTrim> | undefined;
   let api: ReturnType<typeof createApiServer> | undefined;
+  let keys: KeyRing | undefined;
+  let audit: AuditLog | undefined;
 
   return {
     bus,
@@ -177,6 +181,15 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         const apiKey = config.apiKey ?? randomBytes(24).toString('base64url');
         const keyFile = join(config.stateDir, 'api-key');
         writeFileSync(keyFile, `${apiKey}\n`, { mode: 0o600 });
+        const ring = createKeyRing({
+          adminKey: apiKey,
+          readKey: config.apiReadKey,
+          file: join(config.stateDir, 'api-keys.yaml'),
+          log,
+        });
+        ring.start();
+        keys = ring;
+        audit = createAuditLog({ path: join(config.stateDir, 'audit.jsonl'), now, log, secrets: ring.secrets });
         const views = createApiViews({
           engine: e,
           config,
@@ -194,6 +207,9 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         const app = createApiApp({
           views,
           apiKey,
+          keys: ring,
+          audit,
+          ...(config.apiRateLimit ? { rateLimit: config.apiRateLimit } : {}),
           allowedHosts: [API_HOSTNAME, config.apiAddr.host, 'localhost', '127.0.0.1', '[::1]'],
           log,
         });
@@ -201,6 +217,8 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         try {
           await server.start();
         } catch (err) {
+          ring.close();
+          audit.close();
           await e.close();
           throw new KubefwdError(
             'PORT_IN_USE',
@@ -215,6 +233,8 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         await e.start(signal);
       } catch (err) {
         await api?.close();
+        keys?.close();
+        audit?.close();
         await e.close();
         throw err;
       }
@@ -225,6 +245,8 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
     close() {
       closing ??= (async () => {
         await api?.close();
+        keys?.close();
+        audit?.close();
         if (engine) await engine.close();
         await metrics?.close();
         trim?.stop();
