@@ -1,3 +1,4 @@
+import type { Denial } from '../cluster/access.ts';
 import type { DaemonEvent } from '../daemon/bus.ts';
 import type { LogRecord } from '../log/log-ring.ts';
 
@@ -57,6 +58,13 @@ export interface NamespaceView extends Json {
   forbidden: string | null;
 }
 
+export interface PodLogQuery {
+  container?: string | undefined;
+  tailLines: number;
+  previous: boolean;
+  timestamps: boolean;
+}
+
 export interface ApiViews {
   version: string;
   health(): { status: 'healthy' | 'syncing' | 'shutting-down' };
@@ -64,6 +72,8 @@ export interface ApiViews {
   services: {
     list(): ServiceView[];
     get(key: string): ServiceView | undefined;
+    /** Watched namespaces Kubernetes refuses to let us read (what the list leaves out). */
+    denied(): Denial[];
     add(request: { namespace: string; serviceName: string; context?: string | undefined }): Promise<Json>;
     remove(key: string): Promise<boolean>;
     reconnect(key: string): boolean;
@@ -92,12 +102,9 @@ export interface ApiViews {
       query: { labelSelector?: string; fieldSelector?: string; serviceName?: string },
     ): Promise<Json[]>;
     pod(namespace: string, name: string, context?: string): Promise<Json>;
-    podLogs(
-      namespace: string,
-      name: string,
-      context: string | undefined,
-      query: { container?: string; tailLines: number; previous: boolean; timestamps: boolean },
-    ): Promise<Json>;
+    podLogs(namespace: string, name: string, context: string | undefined, query: PodLogQuery): Promise<Json>;
+    /** The same logs as Kubernetes sends them, for a plain-text download. */
+    podLogText(namespace: string, name: string, context: string | undefined, query: PodLogQuery): Promise<string>;
     events(
       namespace: string,
       context: string | undefined,

@@ -17,7 +17,11 @@ export function servicesRouter(views: ApiViews): Router {
         (s) => (!status || s.status === status) && (!ns || s.namespace === ns) && (!ctx || s.context === ctx),
       );
     const { items } = page(all, req.query, (s) => `${s.serviceName} ${s.namespace} ${s.context}`);
-    send(res, { services: items, summary: summarizeServices(all) }, { count: items.length });
+    send(
+      res,
+      { services: items, summary: summarizeServices(all), denied: views.services.denied() },
+      { count: items.length },
+    );
   });
   r.post('/api/v1/services', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
