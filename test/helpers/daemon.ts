@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createDaemon, type Daemon } from '../../src/daemon/daemon.ts';
+import { createDaemon, type Daemon, type StartSummary } from '../../src/daemon/daemon.ts';
 import type { DaemonConfig } from '../../src/daemon/config.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { createSimulator, type Simulator } from '../../src/sim/index.ts';
@@ -12,6 +12,9 @@ export interface DaemonEnv {
   sim: Simulator;
   daemon: Daemon;
   hostsPath: string;
+  stateDir: string;
+  /** What start() printed (the API's URL among it). */
+  summary: StartSummary;
   hosts(): string;
   close(): Promise<void>;
 }
@@ -59,11 +62,13 @@ export async function startDaemonEnv(
     ...overrides,
   };
   const daemon = createDaemon(config, { log: silentLogger(), kubeConfig: kc });
-  await daemon.start();
+  const summary = await daemon.start();
   return {
     sim,
     daemon,
     hostsPath,
+    stateDir: config.stateDir,
+    summary,
     hosts: () => readFileSync(hostsPath, 'utf8'),
     async close() {
       await daemon.close();
