@@ -58,7 +58,10 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   const spec = YAML.parse(specText) as Record<string, unknown>;
   const streams = new Set<() => void>();
   const keys = options.keys ?? createKeyRing({ adminKey: options.apiKey, log });
-  const audit = options.audit ?? { record: () => undefined, query: () => Promise.resolve({ items: [], total: 0 }) };
+  const audit = options.audit ?? {
+    record: () => undefined,
+    query: () => Promise.resolve({ items: [], total: 0 }),
+  };
   const limiter = createRateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT);
   let closing = false;
 
@@ -97,8 +100,8 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   app.get('/metrics', async (_req, res) => {
     res.type(views.prom.contentType).send(await views.prom.text());
   });
-  app.get('/api/info', (_req, res) => send(res, views.info()));
-  app.get('/api/v1/info', (_req, res) => send(res, views.info()));
+  app.get('/api/info', (_req, res) => send(res, 'getInfo', views.info()));
+  app.get('/api/v1/info', (_req, res) => send(res, 'getInfoV1', views.info()));
   const sse = {
     heartbeatMs: options.heartbeatMs ?? 15_000,
     maxBufferedBytes: options.maxSseBufferBytes ?? 1 << 20,

@@ -13,7 +13,9 @@ const outcomeOf = (status: number): AuditOutcome =>
 
 function bodyOf(req: Request): Record<string, unknown> | undefined {
   const body = req.body as unknown;
-  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  return body && typeof body === 'object' && !Array.isArray(body)
+    ? (body as Record<string, unknown>)
+    : undefined;
 }
 
 /** `kind/name`: the key in the path, else the names in the body (`service/web.alpha`), else the kind alone. */

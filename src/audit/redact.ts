@@ -1,5 +1,6 @@
 /** Field names whose values never reach the audit file, whatever they hold. */
-const SECRET_FIELD = /^(authorization|token|access[-_]?token|password|passwd|secret|api[-_]?key|bearer|cookie)$/i;
+const SECRET_FIELD =
+  /^(authorization|token|access[-_]?token|password|passwd|secret|api[-_]?key|bearer|cookie)$/i;
 
 export const REDACTED = '[redacted]';
 

@@ -176,7 +176,8 @@ export function configFromFlags(parsed: ParsedFlags, { env, isTty, isRoot }: Con
     apiAddr: apiAddrText ? parseApiAddr(apiAddrText) : DEFAULT_API_ADDR,
     apiKey: env.KUBEFWD_API_KEY || undefined,
     apiReadKey: env.KUBEFWD_API_READ_KEY || undefined,
-    apiRateLimit: str('api-rate-limit') === undefined ? undefined : parseRateLimit(str('api-rate-limit') ?? ''),
+    apiRateLimit:
+      str('api-rate-limit') === undefined ? undefined : parseRateLimit(str('api-rate-limit') ?? ''),
     logFormat,
     stateDir,
     idle,

@@ -3,6 +3,7 @@ import type { LogRing } from '../log/log-ring.ts';
 import type { CaptureStore, CapturedExchange } from '../metrics/capture-store.ts';
 import type { MetricsStore } from '../metrics/metrics-store.ts';
 import type { PromMetrics } from '../metrics/prom.ts';
+import type { Schemas } from '../contract/contract.ts';
 import type { DaemonEvent, EventBus } from './bus.ts';
 import type { DaemonConfig } from './config.ts';
 import type { Engine } from './engine.ts';
@@ -40,7 +41,10 @@ export function createApiViews(d: ViewDeps): ApiViews {
   const { serviceView, allForwards } = serviceViews;
   const services = serviceViews.list;
 
-  function captureView(list: CapturedExchange[], extra: Json): Json {
+  function captureView(
+    list: CapturedExchange[],
+    extra: Omit<Schemas['HttpTraffic'], 'summary' | 'logs'>,
+  ): Schemas['HttpTraffic'] {
     const codes: Record<string, number> = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
     const paths = new Map<string, number>();
     for (const x of list) {
@@ -73,7 +77,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
     };
   }
 
-  const history = (key: string | undefined, durationMs: number, intervalMs: number): Json => ({
+  const history = (key: string | undefined, durationMs: number, intervalMs: number): Schemas['History'] => ({
     key: key ?? null,
     duration: `${durationMs / 1000}s`,
     interval: `${intervalMs / 1000}s`,
@@ -214,13 +218,13 @@ export function createApiViews(d: ViewDeps): ApiViews {
             ready: d.isReady(),
             namespaces: engine.namespaces.list().map((n) => ({ key: n.key, ...n.watch.state() })),
           },
-          hostsFile: engine.hosts.status(),
-          transports: engine.transports.all(),
+          hostsFile: { ...engine.hosts.status() },
+          transports: { ...engine.transports.all() },
           namespacesDenied: engine.namespaces
             .list()
             .filter((n) => n.watch.state().forbidden)
             .map((n) => ({ key: n.key, message: n.watch.state().forbidden })),
-          allocatedIPs: engine.allocator.list(),
+          allocatedIPs: engine.allocator.list().map((a) => ({ ...a })),
         };
       },
       errors: () => issues().filter((i) => i.severity === 'error'),
@@ -292,7 +296,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
     },
   };
 
-  function metricsOf(s: ServiceView): Json {
+  function metricsOf(s: ServiceView): Schemas['ServiceMetrics'] {
     return {
       key: s.key,
       serviceName: s.serviceName,
@@ -318,7 +322,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
   }
 }
 
-const eventView = (e: DaemonEvent): Json => ({
+const eventView = (e: DaemonEvent): Schemas['Event'] => ({
   id: e.id,
   type: e.type,
   timestamp: e.timestamp,

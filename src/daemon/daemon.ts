@@ -189,7 +189,12 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         });
         ring.start();
         keys = ring;
-        audit = createAuditLog({ path: join(config.stateDir, 'audit.jsonl'), now, log, secrets: ring.secrets });
+        audit = createAuditLog({
+          path: join(config.stateDir, 'audit.jsonl'),
+          now,
+          log,
+          secrets: () => ring.secrets(),
+        });
         const views = createApiViews({
           engine: e,
           config,

@@ -27,7 +27,7 @@ export function auditRouter(audit: AuditReader): Router {
       from,
       to,
     });
-    send(res, page, { count: page.items.length });
+    send(res, 'listAudit', page, { count: page.items.length, total: page.total });
   });
   return r;
 }

@@ -6,7 +6,7 @@ export function namespacesRouter(views: ApiViews): Router {
   const r = Router();
   r.get('/api/v1/namespaces', (req, res) => {
     const { items } = page(views.namespaces.list(), req.query, (n) => `${n.namespace} ${n.context}`);
-    send(res, { namespaces: items }, { count: items.length });
+    send(res, 'listNamespaces', { namespaces: items }, { count: items.length });
   });
   r.post('/api/v1/namespaces', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -16,19 +16,19 @@ export function namespacesRouter(views: ApiViews): Router {
       body.selector === undefined
         ? undefined
         : strParam(body.selector, 'selector', /^[A-Za-z0-9._/=!,()\s-]{1,500}$/);
-    send(res, await views.namespaces.add({ namespace, context, selector }), { status: 201 });
+    send(res, 'addNamespace', await views.namespaces.add({ namespace, context, selector }), { status: 201 });
   });
   r.get('/api/v1/namespaces/:key', (req, res) => {
     if (!req.params.key.includes('.')) throw bad('namespace key must be namespace.context');
     const n = views.namespaces.get(req.params.key);
     if (!n) throw notFound(`Namespace not found: ${req.params.key}`);
-    send(res, n);
+    send(res, 'getNamespace', n);
   });
   r.delete('/api/v1/namespaces/:key', async (req, res) => {
     if (!req.params.key.includes('.')) throw bad('namespace key must be namespace.context');
     if (!(await views.namespaces.remove(req.params.key)))
       throw notFound(`Namespace not found: ${req.params.key}`);
-    send(res, {
+    send(res, 'removeNamespace', {
       removed: true,
       key: req.params.key,
       message: 'Namespace watcher stopped and services removed',
@@ -41,17 +41,18 @@ export function kubernetesRouter(views: ApiViews): Router {
   const r = Router();
   const k = views.kubernetes;
   const ctx = (q: unknown): string | undefined => strParam(q, 'context');
-  r.get('/api/v1/kubernetes/contexts', (_req, res) => send(res, k.contexts()));
+  r.get('/api/v1/kubernetes/contexts', (_req, res) => send(res, 'listContexts', k.contexts()));
   r.get('/api/v1/kubernetes/namespaces', async (req, res) =>
-    send(res, await k.namespaces(ctx(req.query.context))),
+    send(res, 'listK8sNamespaces', await k.namespaces(ctx(req.query.context))),
   );
   r.get('/api/v1/kubernetes/services', async (req, res) => {
     const namespace = nameParam(req.query.namespace, 'namespace');
-    send(res, await k.services(namespace, ctx(req.query.context)));
+    send(res, 'listK8sServices', await k.services(namespace, ctx(req.query.context)));
   });
   r.get('/api/v1/kubernetes/services/:namespace/:name', async (req, res) =>
     send(
       res,
+      'getK8sService',
       await k.service(
         nameParam(req.params.namespace, 'namespace'),
         nameParam(req.params.name, 'name'),
@@ -66,11 +67,12 @@ export function kubernetesRouter(views: ApiViews): Router {
       serviceName:
         req.query.service_name === undefined ? undefined : nameParam(req.query.service_name, 'service_name'),
     });
-    send(res, pods, { count: pods.length });
+    send(res, 'listK8sPods', pods, { count: pods.length });
   });
   r.get('/api/v1/kubernetes/pods/:namespace/:podName', async (req, res) =>
     send(
       res,
+      'getK8sPod',
       await k.pod(
         nameParam(req.params.namespace, 'namespace'),
         subdomainParam(req.params.podName, 'pod name'),
@@ -90,8 +92,11 @@ export function kubernetesRouter(views: ApiViews): Router {
       timestamps: req.query.timestamps === 'true',
     };
     const format = strParam(req.query.format, 'format', /^(json|text)$/);
-    const text = format ? format === 'text' : req.accepts(['application/json', 'text/plain']) === 'text/plain';
-    if (!text) return send(res, await k.podLogs(namespace, pod, ctx(req.query.context), query));
+    const text = format
+      ? format === 'text'
+      : req.accepts(['application/json', 'text/plain']) === 'text/plain';
+    if (!text)
+      return send(res, 'getK8sPodLogs', await k.podLogs(namespace, pod, ctx(req.query.context), query));
     const body = await k.podLogText(namespace, pod, ctx(req.query.context), query);
     res
       .status(200)
@@ -108,11 +113,12 @@ export function kubernetesRouter(views: ApiViews): Router {
           : subdomainParam(req.query.resource_name, 'resource_name'),
       limit: intParam(req.query.limit, 'limit', 50, 1, 1000),
     });
-    send(res, events, { count: events.length });
+    send(res, 'listK8sEvents', events, { count: events.length });
   });
   r.get('/api/v1/kubernetes/endpoints/:namespace/:serviceName', async (req, res) =>
     send(
       res,
+      'getK8sEndpoints',
       await k.endpoints(
         nameParam(req.params.namespace, 'namespace'),
         nameParam(req.params.serviceName, 'service name'),

@@ -8,15 +8,15 @@ import type { ApiViews } from '../views.ts';
 export function observeRouter(views: ApiViews, sse: SseOptions): Router {
   const r = Router();
   // Metrics
-  r.get('/api/v1/metrics', (_req, res) => send(res, views.metrics.summary()));
+  r.get('/api/v1/metrics', (_req, res) => send(res, 'getMetrics', views.metrics.summary()));
   r.get('/api/v1/metrics/services', (_req, res) => {
     const list = views.metrics.services();
-    send(res, list, { count: list.length });
+    send(res, 'listServiceMetrics', list, { count: list.length });
   });
   r.get('/api/v1/metrics/services/:key', (req, res) => {
     const m = views.metrics.service(req.params.key);
     if (!m) throw notFound(`Service not found: ${req.params.key}`);
-    send(res, m);
+    send(res, 'getServiceMetrics', m);
   });
   const history = (key: string | undefined, q: Record<string, unknown>) => {
     const duration = parseSpan(typeof q.duration === 'string' ? q.duration : '5m', 'duration');
@@ -24,50 +24,58 @@ export function observeRouter(views: ApiViews, sse: SseOptions): Router {
     if (q.points !== undefined) intParam(q.points, 'points', 60, 1, 300);
     return views.metrics.history(key, duration, interval);
   };
-  r.get('/api/v1/metrics/history', (req, res) => send(res, history(undefined, req.query)));
-  r.get('/api/v1/metrics/services/:key/history', (req, res) => send(res, history(req.params.key, req.query)));
+  r.get('/api/v1/metrics/history', (req, res) =>
+    send(res, 'getMetricsHistory', history(undefined, req.query)),
+  );
+  r.get('/api/v1/metrics/services/:key/history', (req, res) =>
+    send(res, 'getServiceMetricsHistory', history(req.params.key, req.query)),
+  );
 
   // Diagnostics and analysis
-  r.get('/api/v1/diagnostics', (_req, res) => send(res, views.diagnostics.summary()));
+  r.get('/api/v1/diagnostics', (_req, res) => send(res, 'getDiagnostics', views.diagnostics.summary()));
   r.get('/api/v1/diagnostics/errors', (_req, res) => {
     const errors = views.diagnostics.errors();
-    send(res, errors, { count: errors.length });
+    send(res, 'listDiagnosticErrors', errors, { count: errors.length });
   });
-  r.get('/api/v1/diagnostics/network', (_req, res) => send(res, views.diagnostics.network()));
+  r.get('/api/v1/diagnostics/network', (_req, res) =>
+    send(res, 'getNetworkDiagnostics', views.diagnostics.network()),
+  );
   r.get('/api/v1/diagnostics/services/:key', (req, res) => {
     const d = views.diagnostics.service(req.params.key);
     if (!d) throw notFound(`Service not found: ${req.params.key}`);
-    send(res, d);
+    send(res, 'getServiceDiagnostics', d);
   });
   r.get('/api/v1/diagnostics/forwards/:key', (req, res) => {
     const d = views.diagnostics.forward(req.params.key);
     if (!d) throw notFound(`Forward not found: ${req.params.key}`);
-    send(res, d);
+    send(res, 'getForwardDiagnostics', d);
   });
-  r.get('/api/v1/status', (_req, res) => send(res, { ...views.health(), ...views.metrics.summary() }));
-  r.get('/api/v1/analyze', (_req, res) => send(res, views.diagnostics.summary()));
+  r.get('/api/v1/status', (_req, res) =>
+    send(res, 'getStatus', { ...views.health(), ...views.metrics.summary() }),
+  );
+  r.get('/api/v1/analyze', (_req, res) => send(res, 'analyze', views.diagnostics.summary()));
 
   // History
   r.get('/api/v1/history/events', (req, res) => {
     const list = views.history.events(intParam(req.query.count, 'count', 50, 1, 1000));
-    send(res, list, { count: list.length });
+    send(res, 'listHistoryEvents', list, { count: list.length });
   });
   r.get('/api/v1/history/errors', (req, res) => {
     const list = views.history.errors(intParam(req.query.count, 'count', 50, 1, 1000));
-    send(res, list, { count: list.length });
+    send(res, 'listHistoryErrors', list, { count: list.length });
   });
   r.get('/api/v1/history/reconnections', (req, res) => {
     const list = views.history.reconnections(intParam(req.query.count, 'count', 50, 1, 1000));
-    send(res, list, { count: list.length });
+    send(res, 'listReconnections', list, { count: list.length });
   });
   // The documented path, and the older one kept for existing clients (deprecated in the spec).
   const serviceReconnections = (req: Request<{ key: string }>, res: Response): void => {
     const list = views.history.reconnections(intParam(req.query.count, 'count', 50, 1, 1000), req.params.key);
-    send(res, list, { count: list.length });
+    send(res, 'listReconnections', list, { count: list.length });
   };
   r.get('/api/v1/services/:key/history/reconnections', serviceReconnections);
   r.get('/api/v1/history/reconnections/:key', serviceReconnections);
-  r.get('/api/v1/history/stats', (_req, res) => send(res, views.history.stats()));
+  r.get('/api/v1/history/stats', (_req, res) => send(res, 'getHistoryStats', views.history.stats()));
 
   // Logs
   const logFilter = (q: Record<string, unknown>) => {
@@ -91,15 +99,15 @@ export function observeRouter(views: ApiViews, sse: SseOptions): Router {
   };
   r.get('/api/v1/logs', (req, res) => {
     const data = logsOf(req.query);
-    send(res, data, { count: data.logs.length });
+    send(res, 'listLogs', data, { count: data.logs.length });
   });
   r.get('/api/v1/logs/system', (req, res) => {
     const data = logsOf(req.query);
-    send(res, data, { count: data.logs.length });
+    send(res, 'listSystemLogs', data, { count: data.logs.length });
   });
   r.delete('/api/v1/logs/system', (_req, res) => {
     views.logs.clear();
-    send(res, { cleared: true });
+    send(res, 'clearSystemLogs', { cleared: true });
   });
   r.get('/api/v1/logs/stream', (req, res) => {
     const filter = logFilter(req.query);

@@ -102,7 +102,10 @@ export function createKubernetesViews(d: {
       };
     },
     events: async (namespace, context, q) => {
-      const fields = [q.kind ? `involvedObject.kind=${q.kind}` : '', q.name ? `involvedObject.name=${q.name}` : '']
+      const fields = [
+        q.kind ? `involvedObject.kind=${q.kind}` : '',
+        q.name ? `involvedObject.name=${q.name}` : '',
+      ]
         .filter(Boolean)
         .join(',');
       const list = await discovery(context).events(namespace, fields ? { fieldSelector: fields } : {});

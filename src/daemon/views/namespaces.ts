@@ -23,7 +23,9 @@ export function createNamespaceViews(d: {
       .list()
       .filter(
         (r) =>
-          r.namespace === e.namespace && r.context === e.context && (!e.serviceName || r.name === e.serviceName),
+          r.namespace === e.namespace &&
+          r.context === e.context &&
+          (!e.serviceName || r.name === e.serviceName),
       )
       .map(d.services.serviceView);
     return {

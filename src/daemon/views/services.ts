@@ -38,14 +38,14 @@ export function createServiceViews(d: {
           status: f.status,
           error: f.lastError ?? null,
           startedAt: f.startedAt ?? null,
-          lastActive: (f as { lastActive?: string }).lastActive ?? null,
+          lastActive: f.lastActive ?? null,
           bytesIn: f.bytesIn,
           bytesOut: f.bytesOut,
           rateIn: rate?.rateIn ?? 0,
           rateOut: rate?.rateOut ?? 0,
           connectionsActive: f.connectionsActive,
           connectionsTotal: f.connectionsTotal,
-          protocol: (f as { protocol?: string }).protocol ?? null,
+          protocol: f.protocol ?? null,
           reconnect: f.reconnect ?? null,
         };
       }),
@@ -120,7 +120,10 @@ export function createServiceViews(d: {
         throw new KubefwdError('ALREADY_EXISTS', `service ${key} is already forwarded`);
       const svc = await engine.discovery(ctx).service(namespace, serviceName);
       if (!svc.selector || Object.keys(svc.selector).length === 0)
-        throw new KubefwdError('UNSUPPORTED', `service ${key} has no selector: there are no pods to forward to`);
+        throw new KubefwdError(
+          'UNSUPPORTED',
+          `service ${key} has no selector: there are no pods to forward to`,
+        );
       const entry = await engine.namespaces.add({ context: ctx, namespace, serviceName });
       try {
         // Refused (its pods may not be read): nothing is left watching.
@@ -172,7 +175,10 @@ export function createServiceViews(d: {
       for (const s of list()) {
         if (force || s.errorCount > 0) {
           dropSessions(s.key);
-          d.history.reconnection(s.key, force ? 'forced through the API' : 'errored, requested through the API');
+          d.history.reconnection(
+            s.key,
+            force ? 'forced through the API' : 'errored, requested through the API',
+          );
           n++;
         }
       }

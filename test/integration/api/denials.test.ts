@@ -109,7 +109,9 @@ describe('answers say what the context may not read', () => {
       },
     ]);
     // What can still be read is still listed.
-    expect((r.json.data.services as Array<{ key: string }>).map((s) => s.key)).toContain('web.alpha.one-limited');
+    expect((r.json.data.services as Array<{ key: string }>).map((s) => s.key)).toContain(
+      'web.alpha.one-limited',
+    );
     expect(validateResponse('/api/v1/services', 'get', 200, r.json)).toEqual([]);
   });
 });

@@ -69,7 +69,9 @@ describe('scoped API keys', () => {
       const post = await call(base, key, 'POST', '/api/v1/namespaces', { body: { namespace: 'alpha' } });
       expect(post.status).toBe(403);
       expect(post.json.error?.code).toBe('FORBIDDEN');
-      expect(post.json.error?.message).toMatch(/has scope read: POST \/api\/v1\/namespaces needs scope control/);
+      expect(post.json.error?.message).toMatch(
+        /has scope read: POST \/api\/v1\/namespaces needs scope control/,
+      );
       expect(validateResponse('/api/v1/namespaces', 'post', 403, post.json)).toEqual([]);
       const del = await call(base, key, 'DELETE', '/api/v1/namespaces/alpha.one');
       expect(del.status).toBe(403);
@@ -80,7 +82,10 @@ describe('scoped API keys', () => {
       signal: AbortSignal.timeout(15_000),
     });
     expect(stream.status).toBe(200);
-    const seen = until(stream.body as ReadableStream<Uint8Array>, /event: namespace\.added\n.*"key":"alpha\.one"/);
+    const seen = until(
+      stream.body as ReadableStream<Uint8Array>,
+      /event: namespace\.added\n.*"key":"alpha\.one"/,
+    );
     const added = await call(base, OPS_KEY, 'POST', '/api/v1/namespaces', { body: { namespace: 'alpha' } });
     expect(added.status, added.text).toBe(201);
     await seen;
@@ -147,22 +152,46 @@ describe('audit trail', () => {
       ['ops', 'addNamespace', 'namespace/gamma', 'success'],
     ]);
     expect(items[4]?.requestId).toBe(ops.headers.get('x-request-id'));
-    expect(items[3]?.details).toMatchObject({ status: 409, error: 'ALREADY_EXISTS', body: { namespace: 'gamma' } });
+    expect(items[3]?.details).toMatchObject({
+      status: 409,
+      error: 'ALREADY_EXISTS',
+      body: { namespace: 'gamma' },
+    });
     const ids = items.map((e) => e.id as number);
     expect([...ids].sort((a, b) => b - a)).toEqual(ids);
 
-    const byUser = await call(base, ADMIN_KEY, 'GET', `/api/v1/audit?user=ops&from=${encodeURIComponent(t0)}`);
+    const byUser = await call(
+      base,
+      ADMIN_KEY,
+      'GET',
+      `/api/v1/audit?user=ops&from=${encodeURIComponent(t0)}`,
+    );
     expect((byUser.json.data.items as Array<{ actor: string }>).map((e) => e.actor)).toEqual(['ops']);
-    const byAction = await call(base, ADMIN_KEY, 'GET', `/api/v1/audit?action=removeNamespace&from=${encodeURIComponent(t0)}`);
+    const byAction = await call(
+      base,
+      ADMIN_KEY,
+      'GET',
+      `/api/v1/audit?action=removeNamespace&from=${encodeURIComponent(t0)}`,
+    );
     expect(byAction.json.data.total).toBe(2);
-    const paged = await call(base, ADMIN_KEY, 'GET', `/api/v1/audit?limit=2&offset=1&from=${encodeURIComponent(t0)}`);
+    const paged = await call(
+      base,
+      ADMIN_KEY,
+      'GET',
+      `/api/v1/audit?limit=2&offset=1&from=${encodeURIComponent(t0)}`,
+    );
     expect((paged.json.data.items as Array<{ id: number }>).map((e) => e.id)).toEqual(ids.slice(1, 3));
     expect(paged.json.data.total).toBe(5);
     const future = new Date(Date.now() + 3_600_000).toISOString();
-    expect((await call(base, ADMIN_KEY, 'GET', `/api/v1/audit?from=${encodeURIComponent(future)}`)).json.data.total).toBe(0);
+    expect(
+      (await call(base, ADMIN_KEY, 'GET', `/api/v1/audit?from=${encodeURIComponent(future)}`)).json.data
+        .total,
+    ).toBe(0);
     const to = await call(base, ADMIN_KEY, 'GET', `/api/v1/audit?to=${encodeURIComponent(t0)}`);
     expect((to.json.data.items as Array<{ timestamp: string }>).every((e) => e.timestamp <= t0)).toBe(true);
-    expect((await call(base, ADMIN_KEY, 'GET', '/api/v1/audit?from=yesterday')).json.error?.code).toBe('BAD_REQUEST');
+    expect((await call(base, ADMIN_KEY, 'GET', '/api/v1/audit?from=yesterday')).json.error?.code).toBe(
+      'BAD_REQUEST',
+    );
   });
 
   it('keeps the file to its owner and never writes a key into it', async () => {
