@@ -29,12 +29,15 @@ function resourceOf(kind: string, params: Record<string, string>, body: Record<s
 }
 
 /**
- * Records every state-changing call of the contract once its answer is sent: who (the key's name), which operation,
- * on what, the outcome, and the request's id. Runs before authentication so refused attempts are recorded too.
+ * Records every state-changing call of the contract made with a valid key once its answer is sent: who (the key's
+ * name), which operation, on what, the outcome (refusals of the key's scope included), and the request's id. Calls
+ * without a valid key and calls the rate limiter refused are not recorded: rotation keeps the newest entries, so
+ * anyone able to add entries without bound could push the real ones out; a key holder's entries are bounded by the
+ * rate limit and carry their name.
  */
 export function auditTrail(recorder: AuditRecorder, operations: OperationIndex): RequestHandler {
   return (req, res, next) => {
-    if (SAFE.has(req.method)) return next();
+    if (SAFE.has(req.method) || !callerOf(res)) return next();
     const op = operations.match(req.method, req.path);
     if (!op) return next();
     res.on('finish', () => record(req, res));
@@ -43,11 +46,12 @@ export function auditTrail(recorder: AuditRecorder, operations: OperationIndex):
 
   function record(req: Request, res: Response): void {
     const op = operations.match(req.method, req.path);
-    if (!op) return;
+    const caller = callerOf(res);
+    if (!op || !caller) return;
     const body = bodyOf(req);
     const error = res.locals.errorCode as string | undefined;
     recorder.record({
-      actor: callerOf(res)?.name ?? 'anonymous',
+      actor: caller.name,
       action: op.operationId,
       resource: resourceOf(KIND[op.tag ?? ''] ?? op.tag ?? 'api', op.params, body),
       outcome: outcomeOf(res.statusCode),

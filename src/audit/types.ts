@@ -5,7 +5,7 @@
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 
 export interface AuditRecord {
-  /** Who: the API key's name, `anonymous` when no valid key was given. */
+  /** Who: the API key's name for API calls. */
   actor: string;
   /** What: for API calls the operation's id in openapi.yaml (`addNamespace`, `removeService`, ...). */
   action: string;

@@ -1094,7 +1094,7 @@ export interface components {
             id: number;
             /** Format: date-time */
             timestamp: string;
-            /** @description The API key's name (admin, read, or a name from api-keys.yaml); anonymous without a valid key. */
+            /** @description The API key's name (admin, read, or a name from api-keys.yaml). Calls without a valid key are not recorded. */
             actor: string;
             /** @description The operation's operationId, e.g. addNamespace. */
             action: string;
@@ -2236,7 +2236,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description attachment; filename="NAMESPACE_POD[_CONTAINER].log" (text answers only) */
+                    /** @description attachment with the file name NAMESPACE_POD[_CONTAINER].log (text answers only) */
                     "Content-Disposition"?: string;
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];

@@ -115,3 +115,40 @@ describe('answers say what the context may not read', () => {
     expect(validateResponse('/api/v1/services', 'get', 200, r.json)).toEqual([]);
   });
 });
+
+describe('pod logs as text', () => {
+  const path = '/api/v1/kubernetes/pods/alpha/web-0/logs';
+
+  it('downloads text/plain as an attachment with Accept: text/plain or format=text', async () => {
+    const json = await api('GET', `${path}?tail_lines=5`);
+    expect(json.status).toBe(200);
+    const lines = json.json.data.logs as string[];
+    expect(lines).toHaveLength(5);
+    for (const r of [
+      await call(base, ADMIN_KEY, 'GET', `${path}?tail_lines=5`, { headers: { Accept: 'text/plain' } }),
+      await call(base, ADMIN_KEY, 'GET', `${path}?tail_lines=5&format=text`),
+      await call(base, ADMIN_KEY, 'GET', `${path}?tail_lines=5&format=text&container=web`, {
+        headers: { Accept: 'application/json' },
+      }),
+    ]) {
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+      expect(r.headers.get('content-disposition')).toMatch(
+        /^attachment; filename="?alpha_web-0(_web)?\.log"?$/,
+      );
+      expect(r.text).toBe(`${lines.join('\n')}\n`);
+      expect(r.headers.get('x-ratelimit-limit')).not.toBeNull();
+    }
+    expect(
+      (await call(base, ADMIN_KEY, 'GET', `${path}?format=pdf`, { headers: { Accept: 'text/plain' } })).json
+        .error?.code,
+    ).toBe('BAD_REQUEST');
+  });
+
+  it('answers a refusal in the envelope even when text was asked for', async () => {
+    const r = await call(base, ADMIN_KEY, 'GET', '/api/v1/kubernetes/pods/beta/web-0/logs?format=text');
+    expect(r.status).toBe(403);
+    expect(r.json.error?.code).toBe('K8S_FORBIDDEN');
+    expect(r.json.error?.message).toMatch(/cannot get resource "pods" subresource "log"/);
+  });
+});
