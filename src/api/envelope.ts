@@ -73,6 +73,21 @@ export function errorHandler(log: Logger) {
 export const bad = (message: string): KubefwdError => new KubefwdError('BAD_REQUEST', message);
 export const notFound = (message: string): KubefwdError => new KubefwdError('NOT_FOUND', message);
 
+/** Meta of an answer made from the daemon's informer state. */
+export const fromCache = (views: { cacheStale(): boolean }): SendOptions => ({
+  source: 'cache',
+  stale: views.cacheStale(),
+});
+
+/** Meta of a list: `count` in this answer, `total` before paging. */
+export const listMeta = (count: number, total: number = count, extra: SendOptions = {}): SendOptions => ({
+  ...extra,
+  count,
+  total,
+});
+
+export const LIVE: SendOptions = { source: 'apiserver' };
+
 /** Bounded integer query parameter. */
 export function intParam(value: unknown, name: string, def: number, min: number, max: number): number {
   if (value === undefined || value === '') return def;

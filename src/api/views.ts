@@ -24,6 +24,8 @@ export interface PodLogQuery {
 export interface ApiViews {
   version: string;
   health(): { status: 'healthy' | 'syncing' | 'shutting-down' };
+  /** True while a watch behind the daemon's state is not synced or failing: answers from it may lag. */
+  cacheStale(): boolean;
   info(): Schemas['Info'];
   services: {
     list(): ServiceView[];
@@ -52,17 +54,22 @@ export interface ApiViews {
     remove(key: string): Promise<boolean>;
   };
   kubernetes: {
-    contexts(): Json;
-    namespaces(context?: string): Promise<Json>;
-    services(namespace: string, context?: string): Promise<Json>;
-    service(namespace: string, name: string, context?: string): Promise<Json>;
+    contexts(): Schemas['KubeContexts'];
+    namespaces(context?: string): Promise<Schemas['KubeNamespaceList']>;
+    services(namespace: string, context?: string): Promise<Schemas['KubeServiceList']>;
+    service(namespace: string, name: string, context?: string): Promise<Schemas['KubeService']>;
     pods(
       namespace: string,
       context: string | undefined,
       query: { labelSelector?: string; fieldSelector?: string; serviceName?: string },
-    ): Promise<Json[]>;
-    pod(namespace: string, name: string, context?: string): Promise<Json>;
-    podLogs(namespace: string, name: string, context: string | undefined, query: PodLogQuery): Promise<Json>;
+    ): Promise<Array<Schemas['KubePod']>>;
+    pod(namespace: string, name: string, context?: string): Promise<Schemas['KubePodDetail']>;
+    podLogs(
+      namespace: string,
+      name: string,
+      context: string | undefined,
+      query: PodLogQuery,
+    ): Promise<Schemas['PodLogs']>;
     /** The same logs as Kubernetes sends them, for a plain-text download. */
     podLogText(
       namespace: string,
@@ -74,7 +81,7 @@ export interface ApiViews {
       namespace: string,
       context: string | undefined,
       query: { kind?: string; name?: string; limit: number },
-    ): Promise<Json[]>;
+    ): Promise<Array<Schemas['KubeEvent']>>;
     endpoints(namespace: string, name: string, context?: string): Promise<Json>;
   };
   metrics: {

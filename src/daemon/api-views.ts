@@ -188,6 +188,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
     forwards: serviceViews.forwards,
     namespaces: createNamespaceViews({ engine, config: d.config, services: serviceViews, ctxOf }),
     kubernetes: createKubernetesViews({ engine, services: serviceViews, ctxOf }),
+    cacheStale: () => engine.namespaces.list().some((n) => n.watch.state().stale),
     metrics: {
       summary: () => {
         const { rateIn: _in, rateOut: _out, ...counts } = summarizeServices(services());

@@ -1,12 +1,24 @@
 import { Router } from 'express';
-import { bad, intParam, nameParam, notFound, page, send, strParam, subdomainParam } from '../envelope.ts';
+import {
+  bad,
+  fromCache,
+  intParam,
+  listMeta,
+  LIVE,
+  nameParam,
+  notFound,
+  page,
+  send,
+  strParam,
+  subdomainParam,
+} from '../envelope.ts';
 import type { ApiViews } from '../views.ts';
 
 export function namespacesRouter(views: ApiViews): Router {
   const r = Router();
   r.get('/api/v1/namespaces', (req, res) => {
-    const { items } = page(views.namespaces.list(), req.query, (n) => `${n.namespace} ${n.context}`);
-    send(res, 'listNamespaces', { namespaces: items }, { count: items.length });
+    const { items, total } = page(views.namespaces.list(), req.query, (n) => `${n.namespace} ${n.context}`);
+    send(res, 'listNamespaces', { namespaces: items }, listMeta(items.length, total, fromCache(views)));
   });
   r.post('/api/v1/namespaces', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -22,7 +34,7 @@ export function namespacesRouter(views: ApiViews): Router {
     if (!req.params.key.includes('.')) throw bad('namespace key must be namespace.context');
     const n = views.namespaces.get(req.params.key);
     if (!n) throw notFound(`Namespace not found: ${req.params.key}`);
-    send(res, 'getNamespace', n);
+    send(res, 'getNamespace', n, fromCache(views));
   });
   r.delete('/api/v1/namespaces/:key', async (req, res) => {
     if (!req.params.key.includes('.')) throw bad('namespace key must be namespace.context');
@@ -42,12 +54,14 @@ export function kubernetesRouter(views: ApiViews): Router {
   const k = views.kubernetes;
   const ctx = (q: unknown): string | undefined => strParam(q, 'context');
   r.get('/api/v1/kubernetes/contexts', (_req, res) => send(res, 'listContexts', k.contexts()));
-  r.get('/api/v1/kubernetes/namespaces', async (req, res) =>
-    send(res, 'listK8sNamespaces', await k.namespaces(ctx(req.query.context))),
-  );
+  r.get('/api/v1/kubernetes/namespaces', async (req, res) => {
+    const data = await k.namespaces(ctx(req.query.context));
+    send(res, 'listK8sNamespaces', data, listMeta(data.namespaces.length, data.namespaces.length, LIVE));
+  });
   r.get('/api/v1/kubernetes/services', async (req, res) => {
     const namespace = nameParam(req.query.namespace, 'namespace');
-    send(res, 'listK8sServices', await k.services(namespace, ctx(req.query.context)));
+    const data = await k.services(namespace, ctx(req.query.context));
+    send(res, 'listK8sServices', data, listMeta(data.services.length, data.services.length, LIVE));
   });
   r.get('/api/v1/kubernetes/services/:namespace/:name', async (req, res) =>
     send(
@@ -58,6 +72,7 @@ export function kubernetesRouter(views: ApiViews): Router {
         nameParam(req.params.name, 'name'),
         ctx(req.query.context),
       ),
+      LIVE,
     ),
   );
   r.get('/api/v1/kubernetes/pods/:namespace', async (req, res) => {
@@ -67,7 +82,7 @@ export function kubernetesRouter(views: ApiViews): Router {
       serviceName:
         req.query.service_name === undefined ? undefined : nameParam(req.query.service_name, 'service_name'),
     });
-    send(res, 'listK8sPods', pods, { count: pods.length });
+    send(res, 'listK8sPods', pods, listMeta(pods.length, pods.length, LIVE));
   });
   r.get('/api/v1/kubernetes/pods/:namespace/:podName', async (req, res) =>
     send(
@@ -78,6 +93,7 @@ export function kubernetesRouter(views: ApiViews): Router {
         subdomainParam(req.params.podName, 'pod name'),
         ctx(req.query.context),
       ),
+      LIVE,
     ),
   );
   r.get('/api/v1/kubernetes/pods/:namespace/:podName/logs', async (req, res) => {
@@ -96,7 +112,7 @@ export function kubernetesRouter(views: ApiViews): Router {
       ? format === 'text'
       : req.accepts(['application/json', 'text/plain']) === 'text/plain';
     if (!text)
-      return send(res, 'getK8sPodLogs', await k.podLogs(namespace, pod, ctx(req.query.context), query));
+      return send(res, 'getK8sPodLogs', await k.podLogs(namespace, pod, ctx(req.query.context), query), LIVE);
     const body = await k.podLogText(namespace, pod, ctx(req.query.context), query);
     res
       .status(200)
@@ -113,7 +129,7 @@ export function kubernetesRouter(views: ApiViews): Router {
           : subdomainParam(req.query.resource_name, 'resource_name'),
       limit: intParam(req.query.limit, 'limit', 50, 1, 1000),
     });
-    send(res, 'listK8sEvents', events, { count: events.length });
+    send(res, 'listK8sEvents', events, listMeta(events.length, events.length, LIVE));
   });
   r.get('/api/v1/kubernetes/endpoints/:namespace/:serviceName', async (req, res) =>
     send(
@@ -124,6 +140,7 @@ export function kubernetesRouter(views: ApiViews): Router {
         nameParam(req.params.serviceName, 'service name'),
         ctx(req.query.context),
       ),
+      LIVE,
     ),
   );
   return r;

@@ -1,9 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { parseSpan } from '../../metrics/metrics-store.ts';
 import { LEVEL_ORDER } from '../../log/log-ring.ts';
-import { bad, intParam, notFound, send, strParam } from '../envelope.ts';
+import { bad, fromCache, intParam, listMeta, notFound, send, strParam } from '../envelope.ts';
 import { eventPayload, lastEventId, openSse, parseTypeFilter, type SseOptions } from '../sse.ts';
 import type { ApiViews } from '../views.ts';
+
+/** Everything a history ring holds (its capacity bounds it). */
+const ALL = Number.MAX_SAFE_INTEGER;
 
 export function observeRouter(views: ApiViews, sse: SseOptions): Router {
   const r = Router();
@@ -11,7 +14,7 @@ export function observeRouter(views: ApiViews, sse: SseOptions): Router {
   r.get('/api/v1/metrics', (_req, res) => send(res, 'getMetrics', views.metrics.summary()));
   r.get('/api/v1/metrics/services', (_req, res) => {
     const list = views.metrics.services();
-    send(res, 'listServiceMetrics', list, { count: list.length });
+    send(res, 'listServiceMetrics', list, listMeta(list.length, list.length, fromCache(views)));
   });
   r.get('/api/v1/metrics/services/:key', (req, res) => {
     const m = views.metrics.service(req.params.key);
@@ -35,7 +38,7 @@ export function observeRouter(views: ApiViews, sse: SseOptions): Router {
   r.get('/api/v1/diagnostics', (_req, res) => send(res, 'getDiagnostics', views.diagnostics.summary()));
   r.get('/api/v1/diagnostics/errors', (_req, res) => {
     const errors = views.diagnostics.errors();
-    send(res, 'listDiagnosticErrors', errors, { count: errors.length });
+    send(res, 'listDiagnosticErrors', errors, listMeta(errors.length));
   });
   r.get('/api/v1/diagnostics/network', (_req, res) =>
     send(res, 'getNetworkDiagnostics', views.diagnostics.network()),
@@ -57,21 +60,25 @@ export function observeRouter(views: ApiViews, sse: SseOptions): Router {
 
   // History
   r.get('/api/v1/history/events', (req, res) => {
-    const list = views.history.events(intParam(req.query.count, 'count', 50, 1, 1000));
-    send(res, 'listHistoryEvents', list, { count: list.length });
+    const all = views.history.events(ALL);
+    const list = all.slice(-intParam(req.query.count, 'count', 50, 1, 1000));
+    send(res, 'listHistoryEvents', list, listMeta(list.length, all.length));
   });
   r.get('/api/v1/history/errors', (req, res) => {
-    const list = views.history.errors(intParam(req.query.count, 'count', 50, 1, 1000));
-    send(res, 'listHistoryErrors', list, { count: list.length });
+    const all = views.history.errors(ALL);
+    const list = all.slice(-intParam(req.query.count, 'count', 50, 1, 1000));
+    send(res, 'listHistoryErrors', list, listMeta(list.length, all.length));
   });
   r.get('/api/v1/history/reconnections', (req, res) => {
-    const list = views.history.reconnections(intParam(req.query.count, 'count', 50, 1, 1000));
-    send(res, 'listReconnections', list, { count: list.length });
+    const all = views.history.reconnections(ALL);
+    const list = all.slice(-intParam(req.query.count, 'count', 50, 1, 1000));
+    send(res, 'listReconnections', list, listMeta(list.length, all.length));
   });
   // The documented path, and the older one kept for existing clients (deprecated in the spec).
   const serviceReconnections = (req: Request<{ key: string }>, res: Response): void => {
-    const list = views.history.reconnections(intParam(req.query.count, 'count', 50, 1, 1000), req.params.key);
-    send(res, 'listReconnections', list, { count: list.length });
+    const all = views.history.reconnections(ALL, req.params.key);
+    const list = all.slice(-intParam(req.query.count, 'count', 50, 1, 1000));
+    send(res, 'listServiceReconnections', list, listMeta(list.length, all.length));
   };
   r.get('/api/v1/services/:key/history/reconnections', serviceReconnections);
   r.get('/api/v1/history/reconnections/:key', serviceReconnections);
@@ -88,22 +95,24 @@ export function observeRouter(views: ApiViews, sse: SseOptions): Router {
     };
   };
   const logsOf = (q: Record<string, unknown>) => {
-    const list = views.logs.list(logFilter(q)).map((l) => ({
+    const filter = logFilter(q);
+    const all = views.logs.list({ ...filter, count: ALL });
+    const list = all.slice(-filter.count).map((l) => ({
       id: l.id,
       timestamp: l.timestamp,
       level: l.level,
       message: l.message,
       service: l.service,
     }));
-    return { logs: list };
+    return { logs: list, total: all.length };
   };
   r.get('/api/v1/logs', (req, res) => {
-    const data = logsOf(req.query);
-    send(res, 'listLogs', data, { count: data.logs.length });
+    const { logs, total } = logsOf(req.query);
+    send(res, 'listLogs', { logs }, listMeta(logs.length, total));
   });
   r.get('/api/v1/logs/system', (req, res) => {
-    const data = logsOf(req.query);
-    send(res, 'listSystemLogs', data, { count: data.logs.length });
+    const { logs, total } = logsOf(req.query);
+    send(res, 'listSystemLogs', { logs }, listMeta(logs.length, total));
   });
   r.delete('/api/v1/logs/system', (_req, res) => {
     views.logs.clear();

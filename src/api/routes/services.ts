@@ -1,5 +1,15 @@
 import { Router } from 'express';
-import { bad, intParam, nameParam, notFound, page, send, strParam } from '../envelope.ts';
+import {
+  bad,
+  fromCache,
+  intParam,
+  listMeta,
+  nameParam,
+  notFound,
+  page,
+  send,
+  strParam,
+} from '../envelope.ts';
 import { summarizeServices, type ApiViews, type ForwardView } from '../views.ts';
 
 const STATUSES = new Set(['active', 'error', 'partial', 'pending']);
@@ -16,12 +26,12 @@ export function servicesRouter(views: ApiViews): Router {
       .filter(
         (s) => (!status || s.status === status) && (!ns || s.namespace === ns) && (!ctx || s.context === ctx),
       );
-    const { items } = page(all, req.query, (s) => `${s.serviceName} ${s.namespace} ${s.context}`);
+    const { items, total } = page(all, req.query, (s) => `${s.serviceName} ${s.namespace} ${s.context}`);
     send(
       res,
       'listServices',
       { services: items, summary: summarizeServices(all), denied: views.services.denied() },
-      { count: items.length },
+      listMeta(items.length, total, fromCache(views)),
     );
   });
   r.post('/api/v1/services', async (req, res) => {
@@ -38,7 +48,7 @@ export function servicesRouter(views: ApiViews): Router {
   r.get('/api/v1/services/:key', (req, res) => {
     const s = views.services.get(req.params.key);
     if (!s) throw notFound(`Service not found: ${req.params.key}`);
-    send(res, 'getService', s);
+    send(res, 'getService', s, fromCache(views));
   });
   r.delete('/api/v1/services/:key', async (req, res) => {
     if (!(await views.services.remove(req.params.key)))
@@ -73,7 +83,7 @@ export function servicesRouter(views: ApiViews): Router {
           (!ns || f.namespace === ns) &&
           (!svc || f.serviceName === svc || f.serviceKey === svc),
       );
-    const { items } = page(
+    const { items, total } = page(
       all,
       req.query,
       (f) => `${f.serviceName} ${f.podName ?? ''} ${f.namespace} ${f.context}`,
@@ -88,13 +98,13 @@ export function servicesRouter(views: ApiViews): Router {
           activeForwards: all.filter((f) => f.status === 'active').length,
         },
       },
-      { count: items.length },
+      listMeta(items.length, total, fromCache(views)),
     );
   });
   r.get('/api/v1/forwards/:key', (req, res) => {
     const f = views.forwards.get(req.params.key);
     if (!f) throw notFound(`Forward not found: ${req.params.key}`);
-    send(res, 'getForward', f);
+    send(res, 'getForward', f, fromCache(views));
   });
   r.get('/api/v1/forwards/:key/http', (req, res) => {
     const count = intParam(req.query.count, 'count', 50, 1, 500);

@@ -3,6 +3,10 @@ import { podInfo } from '../../cluster/discovery.ts';
 import type { Engine } from '../engine.ts';
 import type { ServiceViews } from './services.ts';
 
+/** client-node hands timestamps over as Date objects (or strings from some servers). */
+const isoOrNull = (d: Date | string | undefined): string | null =>
+  d instanceof Date ? d.toISOString() : (d ?? null);
+
 /** Live reads of a context's cluster (not the watches' cache), marked with what kubefwd forwards. */
 export function createKubernetesViews(d: {
   engine: Engine;
@@ -82,7 +86,7 @@ export function createKubernetesViews(d: {
       return {
         ...podInfo(pod),
         context: ctxOf(context),
-        conditions: pod.status?.conditions ?? [],
+        conditions: (pod.status?.conditions ?? []).map((c) => ({ ...c })),
         annotations: pod.metadata?.annotations ?? {},
         isForwarded: !!f,
         forwardKey: f?.key ?? null,
@@ -115,8 +119,8 @@ export function createKubernetesViews(d: {
           reason: e.reason ?? '',
           message: e.message ?? '',
           count: e.count ?? 1,
-          firstTimestamp: e.firstTimestamp ?? null,
-          lastTimestamp: e.lastTimestamp ?? null,
+          firstTimestamp: isoOrNull(e.firstTimestamp),
+          lastTimestamp: isoOrNull(e.lastTimestamp),
           source: e.source?.component ?? '',
           objectKind: e.involvedObject.kind ?? null,
           objectName: e.involvedObject.name ?? null,

@@ -3,7 +3,7 @@ import { createOperationIndex } from '../../../src/api/operations.ts';
 import { SPEC } from '../../helpers/openapi.ts';
 
 describe('operations of openapi.yaml by method and path', () => {
-  const ops = createOperationIndex(SPEC as Parameters<typeof createOperationIndex>[0]);
+  const ops = createOperationIndex(SPEC);
 
   it('prefers fixed segments to parameters, as the routes do', () => {
     expect(ops.match('POST', '/api/v1/services/reconnect')?.operationId).toBe('reconnectServices');

@@ -27,7 +27,7 @@ const all = async (log: ReturnType<typeof createAuditLog>) =>
   (await log.query({ limit: 1000, offset: 0 })).items;
 
 describe('audit log', () => {
-  it('appends JSON lines readable by the owner only, even over a file that was not', async () => {
+  it('appends JSON lines readable by the owner only, even over a file that was not', () => {
     writeFileSync(path, '', { mode: 0o644 });
     chmodSync(path, 0o644);
     const log = createAuditLog({ path, log: silentLogger(), now: () => Date.UTC(2026, 0, 1) });
@@ -86,7 +86,7 @@ describe('audit log', () => {
     log.close();
   });
 
-  it('never writes a key or a token, wherever it appears', async () => {
+  it('never writes a key or a token, wherever it appears', () => {
     const secret = 'the-admin-key-0123456789';
     const log = createAuditLog({ path, log: silentLogger(), secrets: () => [secret] });
     log.record(
