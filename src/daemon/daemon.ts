@@ -16,6 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { createApiApp, createApiServer } from '../api/app.ts';
 import { createKeyRing, type KeyRing } from '../api/keys.ts';
 import { createAuditLog, type AuditLog } from '../audit/audit-log.ts';
+import { NO_AUDIT, type AuditRecorder } from '../audit/types.ts';
 import { createLogRing, type LogRing } from '../log/log-ring.ts';
 import { createCaptureStore } from '../metrics/capture-store.ts';
 import { createMetricsStore } from '../metrics/metrics-store.ts';
@@ -52,6 +53,8 @@ export interface Daemon {
   emergencyCleanup(): void;
   readonly bus: EventBus;
   readonly engine: Engine | undefined;
+  /** Where state changes are recorded (the API's calls; other faces' actions through the same recorder). */
+  readonly audit: AuditRecorder;
 }
 
 const REACH_TIMEOUT_MS = 10_000;
@@ -93,6 +96,9 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
     bus,
     get engine() {
       return engine;
+    },
+    get audit() {
+      return audit ?? NO_AUDIT;
     },
     async start(signal) {
       const base = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig, deps.env);
