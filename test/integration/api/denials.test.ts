@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemonEnv, type DaemonEnv } from '../../helpers/daemon.ts';
+import type { DaemonEnv } from '../../helpers/daemon.ts';
 import { validateResponse } from '../../helpers/openapi.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { ACCESS_FIXTURE, ADMIN_KEY, apiBase, call } from './fixture.ts';
+import { ADMIN_KEY, call, startApiDaemon } from './fixture.ts';
 
 let env: DaemonEnv;
 let base: string;
@@ -10,14 +10,7 @@ const api = (method: string, path: string, body?: unknown) =>
   call(base, ADMIN_KEY, method, path, body === undefined ? {} : { body });
 
 beforeAll(async () => {
-  env = await startDaemonEnv(ACCESS_FIXTURE, {
-    contexts: ['one-limited'],
-    namespaces: [],
-    idle: true,
-    api: true,
-    apiKey: ADMIN_KEY,
-  });
-  base = apiBase(env);
+  ({ env, base } = await startApiDaemon('one-limited'));
 }, 30_000);
 afterAll(async () => {
   await env?.close();

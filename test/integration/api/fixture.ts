@@ -1,5 +1,6 @@
+import type { DaemonConfig } from '../../../src/daemon/config.ts';
 import type { SimFixture } from '../../../src/sim/fixture.ts';
-import type { DaemonEnv } from '../../helpers/daemon.ts';
+import { startDaemonEnv, type DaemonEnv } from '../../helpers/daemon.ts';
 
 /**
  * One cluster with a user limited by RBAC: alpha may be read and forwarded, gamma read but not forwarded, beta not
@@ -42,6 +43,22 @@ export const ACCESS_FIXTURE: SimFixture = {
 };
 
 export const ADMIN_KEY = 'admin-key-0123456789abcdef';
+
+/** An idle daemon with its API on, against ACCESS_FIXTURE, as `context`'s user. */
+export async function startApiDaemon(
+  context: string,
+  overrides: Partial<DaemonConfig> = {},
+): Promise<{ env: DaemonEnv; base: string }> {
+  const env = await startDaemonEnv(ACCESS_FIXTURE, {
+    contexts: [context],
+    namespaces: [],
+    idle: true,
+    api: true,
+    apiKey: ADMIN_KEY,
+    ...overrides,
+  });
+  return { env, base: apiBase(env) };
+}
 
 /** The API's base URL from what the daemon printed at start. */
 export function apiBase(env: DaemonEnv): string {

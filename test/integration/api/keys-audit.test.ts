@@ -2,10 +2,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemonEnv, type DaemonEnv } from '../../helpers/daemon.ts';
+import type { DaemonEnv } from '../../helpers/daemon.ts';
 import { validateResponse } from '../../helpers/openapi.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { ACCESS_FIXTURE, ADMIN_KEY, apiBase, call } from './fixture.ts';
+import { ADMIN_KEY, call, startApiDaemon } from './fixture.ts';
 
 const READ_ENV_KEY = 'read-env-key-0123456789';
 const CI_KEY = 'ci-read-key-0123456789abcdef';
@@ -31,16 +31,7 @@ beforeAll(async () => {
       { name: 'ops', key: OPS_KEY, scope: 'control' },
     ]),
   );
-  env = await startDaemonEnv(ACCESS_FIXTURE, {
-    contexts: ['one'],
-    namespaces: [],
-    idle: true,
-    api: true,
-    apiKey: ADMIN_KEY,
-    apiReadKey: READ_ENV_KEY,
-    stateDir,
-  });
-  base = apiBase(env);
+  ({ env, base } = await startApiDaemon('one', { apiReadKey: READ_ENV_KEY, stateDir }));
 }, 30_000);
 afterAll(async () => {
   await env?.close();
