@@ -1818,6 +1818,8 @@ export interface operations {
                         data: {
                             forwards: components["schemas"]["Forward"][];
                             summary: components["schemas"]["Any"];
+                            /** @description Watched namespaces Kubernetes refuses to let the context read: their forwards are missing from the list. */
+                            denied: components["schemas"]["Denial"][];
                         };
                         meta: components["schemas"]["Meta"];
                     };

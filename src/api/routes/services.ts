@@ -97,6 +97,7 @@ export function servicesRouter(views: ApiViews): Router {
           totalForwards: all.length,
           activeForwards: all.filter((f) => f.status === 'active').length,
         },
+        denied: views.services.denied(),
       },
       listMeta(items.length, total, fromCache(views)),
     );

@@ -106,6 +106,9 @@ describe('answers say what the context may not read', () => {
       'web.alpha.one-limited',
     );
     expect(validateResponse('/api/v1/services', 'get', 200, r.json)).toEqual([]);
+    const forwards = await api('GET', '/api/v1/forwards');
+    expect(forwards.json.data.denied).toEqual(r.json.data.denied);
+    expect(validateResponse('/api/v1/forwards', 'get', 200, forwards.json)).toEqual([]);
   });
 });
 
