@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { AuditOutcome, AuditRecorder } from '../audit/types.ts';
 import { requestId } from './envelope.ts';
 import type { OperationIndex } from './operations.ts';
-import { callerOf } from './rate-limit.ts';
+import { callerOf } from './keys.ts';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The spec's tags name collections; an audit resource names one thing of a kind. */

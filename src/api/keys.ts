@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Response } from 'express';
 import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import YAML from 'yaml';
@@ -17,6 +18,9 @@ export interface ApiCaller {
   name: string;
   scope: Scope;
 }
+
+/** The caller `identifyCaller` found for this request (src/api/security.ts), if its key is known. */
+export const callerOf = (res: Response): ApiCaller | undefined => res.locals.caller as ApiCaller | undefined;
 
 export interface NamedKey extends ApiCaller {
   key: string;

@@ -1,7 +1,7 @@
-import type { RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import { MemoryStore, ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { sendError } from './envelope.ts';
-import type { ApiCaller } from './keys.ts';
+import { callerOf } from './keys.ts';
 
 export interface RateLimitConfig {
   /** Requests per window per caller; 0 turns limiting off. */
@@ -14,8 +14,6 @@ export interface RateLimitConfig {
  * script is stopped within the minute.
  */
 export const DEFAULT_RATE_LIMIT: RateLimitConfig = { limit: 6000, windowMs: 60_000 };
-
-export const callerOf = (res: Response): ApiCaller | undefined => res.locals.caller as ApiCaller | undefined;
 
 export interface ApiRateLimit {
   middleware: RequestHandler;

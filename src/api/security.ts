@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { sendError } from './envelope.ts';
-import { scopeAllows, type ApiCaller, type KeyRing, type Scope } from './keys.ts';
+import { callerOf, scopeAllows, type KeyRing, type Scope } from './keys.ts';
 
 const OPEN = new Set(['/api/health', '/openapi.yaml', '/', '/favicon.ico']);
 
@@ -21,7 +21,7 @@ export function identifyCaller(keys: KeyRing) {
  */
 export function requireScope(req: Request, res: Response, next: NextFunction): void {
   if (isOpen(req.path)) return next();
-  const caller = res.locals.caller as ApiCaller | undefined;
+  const caller = callerOf(res);
   if (!caller) {
     sendError(res, 'UNAUTHORIZED', 'API key required: pass it as Authorization: Bearer <key>');
     return;

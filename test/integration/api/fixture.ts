@@ -29,7 +29,8 @@ export const ACCESS_FIXTURE: SimFixture = {
           apiVersion: 'v1',
           kind: 'Service',
           metadata: { name: 'web', namespace: ns },
-          spec: { selector: { app: 'web' }, ports: [{ port: 8080, targetPort: 3000 }] },
+          // A port no other test forwards: tests of several files run at once on the same loopback IPs.
+          spec: { selector: { app: 'web' }, ports: [{ port: 18471, targetPort: 3000 }] },
         },
         {
           apiVersion: 'v1',
