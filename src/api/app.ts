@@ -16,6 +16,7 @@ import { DEFAULT_RATE_LIMIT, createRateLimit, type RateLimitConfig } from './rat
 import { auditRouter } from './routes/audit.ts';
 import { kubernetesRouter, namespacesRouter } from './routes/namespaces.ts';
 import { observeRouter } from './routes/observe.ts';
+import { portforwardsRouter } from './routes/portforwards.ts';
 import { servicesRouter } from './routes/services.ts';
 import { checkHost, checkOrigin, identifyCaller, requireScope } from './security.ts';
 import type { ApiViews } from './views.ts';
@@ -112,6 +113,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   };
   app.use(servicesRouter(views));
   app.use(namespacesRouter(views));
+  app.use(portforwardsRouter(views));
   app.use(kubernetesRouter(views));
   app.use(observeRouter(views, sse));
   app.use(auditRouter(audit));

@@ -38,7 +38,8 @@ export interface KeyRing {
 
 export const ADMIN_KEY_NAME = 'admin';
 export const READ_KEY_NAME = 'read';
-const RESERVED = new Set([ADMIN_KEY_NAME, READ_KEY_NAME, 'anonymous']);
+// `kubefwd` is the actor of the daemon's own steps in the audit trail (an ad-hoc forward's expiry).
+const RESERVED = new Set([ADMIN_KEY_NAME, READ_KEY_NAME, 'anonymous', 'kubefwd']);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const MIN_KEY_LENGTH = 16;
 

@@ -158,11 +158,18 @@ export function createApiViews(d: ViewDeps): ApiViews {
   function network(): Json {
     return {
       allocatedIPs: engine.allocator.list(),
-      listeners: allForwards().map((f) => ({
-        key: f.key,
-        address: `${f.localIP}:${f.localPort}`,
-        status: f.status,
-      })),
+      listeners: [
+        ...allForwards().map((f) => ({
+          key: f.key,
+          address: `${f.localIP}:${f.localPort}`,
+          status: f.status,
+        })),
+        ...engine.adhoc.list().map((f) => ({
+          key: f.id,
+          address: `${f.localAddress}:${f.localPort}`,
+          status: f.status,
+        })),
+      ],
       hostsFile: engine.hosts.status(),
       transports: engine.transports.all(),
       sessions: engine.sessions.size,
@@ -188,6 +195,12 @@ export function createApiViews(d: ViewDeps): ApiViews {
     forwards: serviceViews.forwards,
     namespaces: createNamespaceViews({ engine, config: d.config, services: serviceViews, ctxOf }),
     kubernetes: createKubernetesViews({ engine, services: serviceViews, ctxOf }),
+    portforwards: {
+      list: () => engine.adhoc.list(),
+      get: (id) => engine.adhoc.get(id),
+      create: (request) => engine.adhoc.create(request),
+      remove: (id) => engine.adhoc.remove(id),
+    },
     cacheStale: () => engine.namespaces.list().some((n) => n.watch.state().stale),
     metrics: {
       summary: () => {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { AdhocAudit } from '../adhoc/adhoc-manager.ts';
 import { createClusterClient, type ClusterClient } from '../cluster/cluster-client.ts';
 import { defaultNamespaceOf, loadKubeConfig, resolveContexts } from '../cluster/kubeconfig.ts';
 import { fromKubeError } from '../cluster/kube-errors.ts';
@@ -36,6 +37,8 @@ export interface DaemonDeps {
   kubeConfig?: KubeConfig;
   /** The log ring the logger tees into (the API's /logs); one is made when absent. */
   logRing?: LogRing;
+  /** Records each ad-hoc forward's creation, deletion and expiry (the audit trail's recorder fits as it is). */
+  audit?: AdhocAudit | undefined;
   /** This process's open-file limits (default: read from /proc on Linux). */
   fdLimits?: () => FdLimits | undefined;
 }
@@ -53,7 +56,7 @@ export interface Daemon {
   emergencyCleanup(): void;
   readonly bus: EventBus;
   readonly engine: Engine | undefined;
-  /** Where state changes are recorded (the API's calls; other faces' actions through the same recorder). */
+  /** Where state changes are recorded: the API's calls, ad-hoc forwards' steps, other faces' actions. */
   readonly audit: AuditRecorder;
 }
 
@@ -126,6 +129,15 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       }
       if (signal?.aborted) throw new KubefwdError('SHUTTING_DOWN', 'interrupted while starting');
       mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+      // One trail for the API's calls and the engine's own steps (ad-hoc forwards' expiry); keys are scrubbed
+      // from it once the API's key ring exists.
+      const trail = createAuditLog({
+        path: join(config.stateDir, 'audit.jsonl'),
+        now,
+        log,
+        secrets: () => keys?.secrets() ?? [],
+      });
+      audit = trail;
       const captures = createCaptureStore({ now });
       engine = createEngine({
         config,
@@ -136,6 +148,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         clients,
         statePath: join(config.stateDir, 'ips.json'),
         tap: (forwardKey, serviceKey) => captures.tap(forwardKey, serviceKey),
+        audit: deps.audit ?? trail,
       });
       const e = engine;
       const snapshots = function* () {
@@ -198,12 +211,6 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         });
         ring.start();
         keys = ring;
-        audit = createAuditLog({
-          path: join(config.stateDir, 'audit.jsonl'),
-          now,
-          log,
-          secrets: () => ring.secrets(),
-        });
         const views = createApiViews({
           engine: e,
           config,
@@ -222,7 +229,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
           views,
           apiKey,
           keys: ring,
-          audit,
+          audit: trail,
           ...(config.apiRateLimit ? { rateLimit: config.apiRateLimit } : {}),
           allowedHosts: [API_HOSTNAME, config.apiAddr.host, 'localhost', '127.0.0.1', '[::1]'],
           log,
@@ -232,8 +239,8 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
           await server.start();
         } catch (err) {
           ring.close();
-          audit.close();
           await e.close();
+          trail.close();
           throw new KubefwdError(
             'PORT_IN_USE',
             `cannot start the API on ${config.apiAddr.host}:${config.apiAddr.port}: ${(err as Error).message}`,
@@ -248,8 +255,8 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       } catch (err) {
         await api?.close();
         keys?.close();
-        audit?.close();
         await e.close();
+        audit?.close();
         throw err;
       }
       ready = true;
@@ -261,8 +268,9 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       closing ??= (async () => {
         await api?.close();
         keys?.close();
-        audit?.close();
+        // After the engine: its ad-hoc forwards record their removal at shutdown.
         if (engine) await engine.close();
+        audit?.close();
         await metrics?.close();
         trim?.stop();
       })();
