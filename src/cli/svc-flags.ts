@@ -110,7 +110,7 @@ export const SVC_FLAGS: readonly FlagSpec[] = [
     name: 'log-format',
     kind: 'string',
     help: 'pretty or json',
-    defaultText: 'pretty on a terminal, else json',
+    defaultText: 'pretty when stderr is a terminal, else json',
   },
   {
     name: 'state-dir',
