@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   HOSTS_FILE_ERROR: { status: 500, message: 'Hosts file error' },
   PORT_IN_USE: { status: 409, message: 'Local address already in use' },
   IP_EXHAUSTED: { status: 507, message: 'No loopback IP left to allocate' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -6,13 +6,19 @@ import type { AddressInfo, Socket } from 'node:net';
 import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import YAML from 'yaml';
+import type { AuditReader, AuditRecorder } from '../audit/types.ts';
 import type { Logger } from '../log/logger.ts';
+import { auditTrail } from './audit.ts';
 import { errorHandler, send, sendError } from './envelope.ts';
+import { createKeyRing, type KeyRing } from './keys.ts';
+import { createOperationIndex } from './operations.ts';
+import { DEFAULT_RATE_LIMIT, createRateLimit, type RateLimitConfig } from './rate-limit.ts';
+import { auditRouter } from './routes/audit.ts';
 import { kubernetesRouter, namespacesRouter } from './routes/namespaces.ts';
 import { observeRouter } from './routes/observe.ts';
 import { portforwardsRouter } from './routes/portforwards.ts';
 import { servicesRouter } from './routes/services.ts';
-import { checkHost, checkOrigin, requireToken } from './security.ts';
+import { checkHost, checkOrigin, identifyCaller, requireScope } from './security.ts';
 import type { ApiViews } from './views.ts';
 
 export const OPENAPI_PATH = new URL('../../openapi.yaml', import.meta.url);
@@ -20,6 +26,11 @@ export const OPENAPI_PATH = new URL('../../openapi.yaml', import.meta.url);
 export interface ApiAppOptions {
   views: ApiViews;
   apiKey: string;
+  /** Every key the API accepts (admin, read, named); a ring of the admin key alone when absent. */
+  keys?: KeyRing;
+  /** Where state changes are recorded and read back; nothing is recorded when absent. */
+  audit?: AuditRecorder & AuditReader;
+  rateLimit?: RateLimitConfig;
   allowedHosts: string[];
   log: Logger;
   bodyLimit?: string;
@@ -33,6 +44,8 @@ export interface ApiApp {
   closeStreams(): void;
   /** Late requests during shutdown get 503 SHUTTING_DOWN. */
   setClosing(): void;
+  /** Releases the rate limiter's timer. */
+  close(): void;
   readonly streamCount: number;
 }
 
@@ -45,6 +58,12 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   const specText = readFileSync(OPENAPI_PATH, 'utf8');
   const spec = YAML.parse(specText) as Record<string, unknown>;
   const streams = new Set<() => void>();
+  const keys = options.keys ?? createKeyRing({ adminKey: options.apiKey, log });
+  const audit = options.audit ?? {
+    record: () => undefined,
+    query: () => Promise.resolve({ items: [], total: 0 }),
+  };
+  const limiter = createRateLimit(options.rateLimit ?? DEFAULT_RATE_LIMIT);
   let closing = false;
 
   app.use((req, res, next) => {
@@ -61,6 +80,9 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     });
     next();
   });
+  app.use(identifyCaller(keys));
+  app.use(limiter.middleware);
+  app.use(auditTrail(audit, createOperationIndex(spec as Parameters<typeof createOperationIndex>[0])));
   app.use(checkHost(options.allowedHosts));
   app.use(checkOrigin);
   app.get('/api/health', (_req, res) => {
@@ -74,7 +96,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   });
   app.get('/', (_req, res) => res.redirect(302, '/docs/'));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec, { customSiteTitle: 'kubefwd API' }));
-  app.use(requireToken(options.apiKey));
+  app.use(requireScope);
   app.use(express.json({ limit: options.bodyLimit ?? '64kb', strict: true, type: () => true }));
   app.get('/metrics', async (_req, res) => {
     res.type(views.prom.contentType).send(await views.prom.text());
@@ -94,6 +116,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   app.use(portforwardsRouter(views));
   app.use(kubernetesRouter(views));
   app.use(observeRouter(views, sse));
+  app.use(auditRouter(audit));
   app.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.path.slice(0, 200)}`));
   app.use(errorHandler(log));
   return {
@@ -103,6 +126,9 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     },
     setClosing() {
       closing = true;
+    },
+    close() {
+      limiter.close();
     },
     get streamCount() {
       return streams.size;
@@ -147,6 +173,7 @@ export function createApiServer(options: { api: ApiApp; host: string; port: numb
         t.unref();
         await done;
         clearTimeout(t);
+        options.api.close();
       })();
       return closing;
     },

@@ -39,6 +39,8 @@ export function send<Op extends OperationId>(
 }
 
 export function sendError(res: Response, code: ErrorCode, message: string): void {
+  // For the audit trail, which records the code of a refused state change.
+  res.locals.errorCode = code;
   res.status(ERROR_CODES[code].status).json({
     success: false,
     error: { code, message },

@@ -1,22 +1,41 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { sendError } from './envelope.ts';
+import { callerOf, scopeAllows, type KeyRing, type Scope } from './keys.ts';
 
 const OPEN = new Set(['/api/health', '/openapi.yaml', '/', '/favicon.ico']);
 
-/** Bearer token on everything but health, the spec and the docs; constant-time comparison. */
-export function requireToken(apiKey: string) {
-  const expected = Buffer.from(apiKey);
+const isOpen = (path: string): boolean => OPEN.has(path) || path.startsWith('/docs');
+
+/** Finds whose bearer token this is (res.locals.caller); refuses nothing, so what follows can count and record. */
+export function identifyCaller(keys: KeyRing) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (OPEN.has(req.path) || req.path.startsWith('/docs')) return next();
     const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    const given = Buffer.from(m?.[1] ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      sendError(res, 'UNAUTHORIZED', 'API key required: pass it as Authorization: Bearer <key>');
-      return;
-    }
+    res.locals.caller = keys.identify(m?.[1]);
     next();
   };
+}
+
+/**
+ * A known key on everything but health, the spec and the docs; a read key may GET (which includes following
+ * events), anything else needs scope control.
+ */
+export function requireScope(req: Request, res: Response, next: NextFunction): void {
+  if (isOpen(req.path)) return next();
+  const caller = callerOf(res);
+  if (!caller) {
+    sendError(res, 'UNAUTHORIZED', 'API key required: pass it as Authorization: Bearer <key>');
+    return;
+  }
+  const need: Scope = req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'control';
+  if (!scopeAllows(caller.scope, need)) {
+    sendError(
+      res,
+      'FORBIDDEN',
+      `key "${caller.name}" has scope ${caller.scope}: ${req.method} ${req.path.slice(0, 200)} needs scope ${need}`,
+    );
+    return;
+  }
+  next();
 }
 
 const hostOnly = (host: string): string =>
@@ -35,6 +54,18 @@ export function checkHost(allowed: string[]) {
   };
 }
 
+/** What a page on a local origin may read of an answer. */
+const EXPOSED = [
+  'X-Request-Id',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'RateLimit',
+  'RateLimit-Policy',
+  'Retry-After',
+  'Content-Disposition',
+].join(', ');
+
 const LOCAL_ORIGIN =
   /^https?:\/\/(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|kubefwd\.internal)(:\d+)?$/i;
 
@@ -47,6 +78,7 @@ export function checkOrigin(req: Request, res: Response, next: NextFunction): vo
     res.setHeader('Vary', 'Origin');
     res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Last-Event-ID, X-Request-Id');
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED);
   }
   if (req.method === 'OPTIONS') {
     if (!local) {

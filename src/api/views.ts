@@ -1,3 +1,4 @@
+import type { Denial } from '../cluster/access.ts';
 import type { AdhocRequest, AdhocView } from '../adhoc/adhoc-manager.ts';
 import type { Schemas } from '../contract/contract.ts';
 import type { ServiceEndpointsView } from '../daemon/endpoint-views.ts';
@@ -16,6 +17,13 @@ export type ServiceView = Schemas['Service'];
 export type ForwardView = Schemas['Forward'];
 export type NamespaceView = Schemas['Namespace'];
 
+export interface PodLogQuery {
+  container?: string | undefined;
+  tailLines: number;
+  previous: boolean;
+  timestamps: boolean;
+}
+
 export interface ApiViews {
   version: string;
   health(): { status: 'healthy' | 'syncing' | 'shutting-down' };
@@ -25,6 +33,8 @@ export interface ApiViews {
   services: {
     list(): ServiceView[];
     get(key: string): ServiceView | undefined;
+    /** Watched namespaces Kubernetes refuses to let us read (what the list leaves out). */
+    denied(): Denial[];
     add(request: {
       namespace: string;
       serviceName: string;
@@ -71,8 +81,15 @@ export interface ApiViews {
       namespace: string,
       name: string,
       context: string | undefined,
-      query: { container?: string; tailLines: number; previous: boolean; timestamps: boolean },
+      query: PodLogQuery,
     ): Promise<Schemas['PodLogs']>;
+    /** The same logs as Kubernetes sends them, for a plain-text download. */
+    podLogText(
+      namespace: string,
+      name: string,
+      context: string | undefined,
+      query: PodLogQuery,
+    ): Promise<string>;
     events(
       namespace: string,
       context: string | undefined,

@@ -7,9 +7,11 @@ import {
   invokingUserHome,
   parseApiAddr,
   parseMapping,
+  parseRateLimit,
   validateConfig,
   type DaemonConfig,
 } from '../daemon/config.ts';
+import { DEFAULT_RATE_LIMIT } from '../api/rate-limit.ts';
 import { KubefwdError } from '../errors.ts';
 import { PROTOCOL_PREFERENCES, type ProtocolPreference } from '../forwarder/transport-chooser.ts';
 import type { FlagSpec, ParsedFlags } from './flags.ts';
@@ -113,6 +115,12 @@ export const SVC_FLAGS: readonly FlagSpec[] = [
     defaultText: `${DEFAULT_API_ADDR.host}:${DEFAULT_API_ADDR.port}`,
   },
   {
+    name: 'api-rate-limit',
+    kind: 'string',
+    help: 'API requests per minute per key (or per address without one), or N/DURATION; 0 = no limit',
+    defaultText: String(DEFAULT_RATE_LIMIT.limit),
+  },
+  {
     name: 'log-format',
     kind: 'string',
     help: 'pretty or json',
@@ -199,6 +207,9 @@ export function configFromFlags(parsed: ParsedFlags, { env, isTty, isRoot }: Con
     api: bool('api') ?? idle,
     apiAddr: apiAddrText ? parseApiAddr(apiAddrText) : DEFAULT_API_ADDR,
     apiKey: env.KUBEFWD_API_KEY || undefined,
+    apiReadKey: env.KUBEFWD_API_READ_KEY || undefined,
+    apiRateLimit:
+      str('api-rate-limit') === undefined ? undefined : parseRateLimit(str('api-rate-limit') ?? ''),
     logFormat,
     stateDir,
     idle,

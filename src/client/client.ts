@@ -19,7 +19,9 @@ interface FetchResult<T> {
   response: Response;
 }
 
-type EnvelopeData<T> = NonNullable<T> extends { data: infer D } ? D : NonNullable<T>;
+/** Distributes over a union of answers (a route with JSON and text/plain ones unwraps only the envelope). */
+type Unwrapped<B> = B extends { data: infer D } ? D : B;
+type EnvelopeData<T> = Unwrapped<NonNullable<T>>;
 
 export interface KubefwdClient {
   readonly baseUrl: string;

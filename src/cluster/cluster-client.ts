@@ -20,8 +20,13 @@ export interface ClusterClient {
   readonly core: CoreV1Api;
   readonly server: string;
   serverVersion(): Promise<ServerVersion>;
-  /** SelfSubjectAccessReview; a failing review counts as denied. */
-  canI(verb: string, resource: string, namespace: string, subresource?: string): Promise<boolean>;
+  /** SelfSubjectAccessReview; a review that fails counts as denied, with the failure as the reason. */
+  accessReview(
+    verb: string,
+    resource: string,
+    namespace: string,
+    subresource?: string,
+  ): Promise<{ allowed: boolean; reason: string | undefined }>;
   /** Fresh TLS material and credentials (exec plugins, token files) for one port-forward dial. */
   dialOptions(
     namespace: string,
@@ -65,7 +70,7 @@ export function createClusterClient(options: {
       );
       return version;
     },
-    async canI(verb, resource, namespace, subresource) {
+    async accessReview(verb, resource, namespace, subresource) {
       try {
         const review = await authz.createSelfSubjectAccessReview({
           body: {
@@ -74,10 +79,10 @@ export function createClusterClient(options: {
             spec: { resourceAttributes: { verb, resource, namespace, subresource } },
           },
         });
-        return review.status?.allowed === true;
+        return { allowed: review.status?.allowed === true, reason: review.status?.reason || undefined };
       } catch (err) {
         log.debug({ err: String(err), context, verb, resource, namespace }, 'access review failed');
-        return false;
+        return { allowed: false, reason: fromKubeError(err, 'access review').message };
       }
     },
     async dialOptions(namespace, pod, ports, protocol) {

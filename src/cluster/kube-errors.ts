@@ -21,8 +21,10 @@ function bodyOf(err: { body?: unknown }): StatusBody | undefined {
 /** Translates a client-node failure (ApiException, fetch error) into our error codes, once, where it is caught. */
 export function fromKubeError(err: unknown, what: string): KubefwdError {
   if (err instanceof KubefwdError) return err;
-  const e = (err ?? {}) as { code?: unknown; body?: unknown; message?: unknown };
-  const status = typeof e.code === 'number' ? e.code : undefined;
+  const e = (err ?? {}) as { code?: unknown; statusCode?: unknown; body?: unknown; message?: unknown };
+  // ApiException carries `code`; a refused watch (client-node's Watch) carries `statusCode`.
+  const status =
+    typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
   const body = bodyOf(e);
   const text = body?.message ?? (typeof e.message === 'string' ? e.message.split('\n')[0] : String(err));
   const message = `${what}: ${text}`;
@@ -37,6 +39,7 @@ export function fromKubeError(err: unknown, what: string): KubefwdError {
 }
 
 export function isForbidden(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
+  const e = err as { code?: unknown; statusCode?: unknown } | undefined;
+  const code = e?.code ?? e?.statusCode;
   return code === 403 || code === 401 || (err instanceof KubefwdError && err.code === 'K8S_FORBIDDEN');
 }

@@ -185,7 +185,10 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
         failing = true;
         failures++;
         options.onError?.(err);
-        if (statusCode(err) === 410) needList = true;
+        // A refused watch says only "Forbidden"; the list that follows says who may not do what, and is what
+        // notices access coming back.
+        const status = statusCode(err);
+        if (status === 410 || status === 401 || status === 403) needList = true;
         log.debug({ path, err: String(err), failures }, 'list/watch failed, retrying');
       }
       const base = Math.min(30_000, 250 * 2 ** Math.min(failures - 1, 7));

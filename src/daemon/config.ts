@@ -2,6 +2,8 @@ import { isIP } from 'node:net';
 import type { LbPolicy } from '../forwarder/balancer.ts';
 import { homedir } from 'node:os';
 import { KubefwdError } from '../errors.ts';
+import type { RateLimitConfig } from '../api/rate-limit.ts';
+import { parseDuration } from '../cli/flags.ts';
 import type { ProtocolPreference } from '../forwarder/transport-chooser.ts';
 import type { LogFormat } from '../log/logger.ts';
 
@@ -48,6 +50,10 @@ export interface DaemonConfig {
   api: boolean;
   apiAddr: ApiAddress;
   apiKey: string | undefined;
+  /** A read-only key (KUBEFWD_API_READ_KEY); named keys live in STATE_DIR/api-keys.yaml. */
+  apiReadKey?: string | undefined;
+  /** Requests per window per API key (or client address); the API's default when absent, limit 0 = off. */
+  apiRateLimit?: RateLimitConfig | undefined;
   logFormat: LogFormat;
   stateDir: string;
   /** No namespace given and no -A: nothing is forwarded until the API adds something. */
@@ -96,6 +102,24 @@ export function parseApiAddr(text: string): ApiAddress {
     );
   }
   return { host: m[1], port };
+}
+
+/** `--api-rate-limit`: N requests a minute, or N/DURATION (`600/10s`); 0 turns limiting off. */
+export function parseRateLimit(text: string): RateLimitConfig {
+  const m = /^(\d{1,9})(?:\/(\S+))?$/.exec(text.trim());
+  let windowMs = 60_000;
+  try {
+    if (m?.[2]) windowMs = parseDuration(m[2]);
+  } catch {
+    windowMs = 0;
+  }
+  if (!m || windowMs < 1000 || windowMs > 86_400_000) {
+    throw new KubefwdError(
+      'CONFIG_INVALID',
+      `invalid --api-rate-limit "${text}": expected requests per minute (e.g. 600), N/DURATION (e.g. 100/10s, 1s to 24h) or 0 for none`,
+    );
+  }
+  return { limit: Number(m[1]), windowMs };
 }
 
 export function validateConfig(config: DaemonConfig): DaemonConfig {

@@ -15,6 +15,9 @@ import { createEngine, type Engine } from './engine.ts';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createApiApp, createApiServer } from '../api/app.ts';
+import { createKeyRing, type KeyRing } from '../api/keys.ts';
+import { createAuditLog, type AuditLog } from '../audit/audit-log.ts';
+import { NO_AUDIT, type AuditRecorder } from '../audit/types.ts';
 import { createLogRing, type LogRing } from '../log/log-ring.ts';
 import { createCaptureStore } from '../metrics/capture-store.ts';
 import { createMetricsStore } from '../metrics/metrics-store.ts';
@@ -53,6 +56,8 @@ export interface Daemon {
   emergencyCleanup(): void;
   readonly bus: EventBus;
   readonly engine: Engine | undefined;
+  /** Where state changes are recorded: the API's calls, ad-hoc forwards' steps, other faces' actions. */
+  readonly audit: AuditRecorder;
 }
 
 const REACH_TIMEOUT_MS = 10_000;
@@ -87,11 +92,16 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
   let metrics: ReturnType<typeof createMetricsStore> | undefined;
   let trim: ReturnType<typeof startHeapTrim> | undefined;
   let api: ReturnType<typeof createApiServer> | undefined;
+  let keys: KeyRing | undefined;
+  let audit: AuditLog | undefined;
 
   return {
     bus,
     get engine() {
       return engine;
+    },
+    get audit() {
+      return audit ?? NO_AUDIT;
     },
     async start(signal) {
       const base = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig, deps.env);
@@ -119,6 +129,15 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       }
       if (signal?.aborted) throw new KubefwdError('SHUTTING_DOWN', 'interrupted while starting');
       mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+      // One trail for the API's calls and the engine's own steps (ad-hoc forwards' expiry); keys are scrubbed
+      // from it once the API's key ring exists.
+      const trail = createAuditLog({
+        path: join(config.stateDir, 'audit.jsonl'),
+        now,
+        log,
+        secrets: () => keys?.secrets() ?? [],
+      });
+      audit = trail;
       const captures = createCaptureStore({ now });
       engine = createEngine({
         config,
@@ -129,7 +148,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         clients,
         statePath: join(config.stateDir, 'ips.json'),
         tap: (forwardKey, serviceKey, pod) => captures.tap(forwardKey, serviceKey, pod),
-        audit: deps.audit,
+        audit: deps.audit ?? trail,
       });
       const e = engine;
       const snapshots = function* () {
@@ -191,6 +210,14 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         const apiKey = config.apiKey ?? randomBytes(24).toString('base64url');
         const keyFile = join(config.stateDir, 'api-key');
         writeFileSync(keyFile, `${apiKey}\n`, { mode: 0o600 });
+        const ring = createKeyRing({
+          adminKey: apiKey,
+          readKey: config.apiReadKey,
+          file: join(config.stateDir, 'api-keys.yaml'),
+          log,
+        });
+        ring.start();
+        keys = ring;
         const views = createApiViews({
           engine: e,
           config,
@@ -208,6 +235,9 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         const app = createApiApp({
           views,
           apiKey,
+          keys: ring,
+          audit: trail,
+          ...(config.apiRateLimit ? { rateLimit: config.apiRateLimit } : {}),
           allowedHosts: [API_HOSTNAME, config.apiAddr.host, 'localhost', '127.0.0.1', '[::1]'],
           log,
         });
@@ -215,7 +245,9 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         try {
           await server.start();
         } catch (err) {
+          ring.close();
           await e.close();
+          trail.close();
           throw new KubefwdError(
             'PORT_IN_USE',
             `cannot start the API on ${config.apiAddr.host}:${config.apiAddr.port}: ${(err as Error).message}`,
@@ -229,7 +261,9 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         await e.start(signal);
       } catch (err) {
         await api?.close();
+        keys?.close();
         await e.close();
+        audit?.close();
         throw err;
       }
       ready = true;
@@ -240,7 +274,10 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
     close() {
       closing ??= (async () => {
         await api?.close();
+        keys?.close();
+        // After the engine: its ad-hoc forwards record their removal at shutdown.
         if (engine) await engine.close();
+        audit?.close();
         await metrics?.close();
         trim?.stop();
       })();

@@ -106,11 +106,12 @@ export function createTuiActions(deps: ActionDeps): TuiActions {
             client.api.GET('/api/v1/kubernetes/pods/{namespace}/{podName}/logs', {
               params: {
                 path: { namespace: pod.namespace, podName: pod.name },
-                query: { context: pod.context, tail_lines: 200 },
+                query: { context: pod.context, tail_lines: 200, format: 'json' },
               },
             }),
           );
-          const lines = data.logs;
+          // The route also answers text/plain (a download); asked for JSON, a string never comes back.
+          const lines = typeof data === 'string' ? data.split('\n').filter((l) => l.length > 0) : data.logs;
           const text = lines.join('\n');
           if (!stopped && text !== last) {
             last = text;

@@ -17,7 +17,8 @@ let base: string;
 
 beforeAll(async () => {
   env = await startE2eEnv();
-  cli = runCli(['-x', 'one', '--api-addr', '127.2.27.1:0', ...env.flags()], {
+  // A limit above the 10,000 generated requests, so every one of them reaches its route.
+  cli = runCli(['-x', 'one', '--api-addr', '127.2.27.1:0', '--api-rate-limit', '100000/1m', ...env.flags()], {
     env: { KUBEFWD_API_KEY: KEY },
   });
   const m = await cli.waitForOutput(/API: (http:\/\/127\.2\.27\.1:\d+)\//, 30_000);

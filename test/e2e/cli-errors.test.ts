@@ -53,6 +53,7 @@ describe('kubefwd CLI', () => {
     [['-n'], /flag needs an argument/],
     [['svc', '-n', 'a', '-m', 'eighty:80'], /invalid --mapping/],
     [['svc', '-A', '-n', 'a'], /cannot be combined/],
+    [['svc', '-n', 'a', '--api-rate-limit', 'lots'], /invalid --api-rate-limit "lots"/],
     [['svc', '-n', 'a', '--hosts-path', join(dir, 'missing')], /does not exist/],
   ])('refuses %j with one line and a non-zero exit', async (args, message) => {
     const result = await runCliToEnd(args);

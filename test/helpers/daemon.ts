@@ -14,6 +14,7 @@ export interface DaemonEnv {
   /** What start() printed: the forwards and, with the API on, its URL. */
   summary: StartSummary;
   hostsPath: string;
+  stateDir: string;
   hosts(): string;
   close(): Promise<void>;
 }
@@ -71,6 +72,7 @@ export async function startDaemonEnv(
     daemon,
     summary,
     hostsPath,
+    stateDir: config.stateDir,
     hosts: () => readFileSync(hostsPath, 'utf8'),
     async close() {
       await daemon.close();

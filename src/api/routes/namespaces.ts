@@ -96,25 +96,30 @@ export function kubernetesRouter(views: ApiViews): Router {
       LIVE,
     ),
   );
-  r.get('/api/v1/kubernetes/pods/:namespace/:podName/logs', async (req, res) =>
-    send(
-      res,
-      'getK8sPodLogs',
-      await k.podLogs(
-        nameParam(req.params.namespace, 'namespace'),
-        subdomainParam(req.params.podName, 'pod name'),
-        ctx(req.query.context),
-        {
-          container:
-            req.query.container === undefined ? undefined : nameParam(req.query.container, 'container'),
-          tailLines: intParam(req.query.tail_lines, 'tail_lines', 100, 1, 1000),
-          previous: req.query.previous === 'true',
-          timestamps: req.query.timestamps === 'true',
-        },
-      ),
-      LIVE,
-    ),
-  );
+  r.get('/api/v1/kubernetes/pods/:namespace/:podName/logs', async (req, res) => {
+    const namespace = nameParam(req.params.namespace, 'namespace');
+    const pod = subdomainParam(req.params.podName, 'pod name');
+    const container =
+      req.query.container === undefined ? undefined : nameParam(req.query.container, 'container');
+    const query = {
+      container,
+      tailLines: intParam(req.query.tail_lines, 'tail_lines', 100, 1, 1000),
+      previous: req.query.previous === 'true',
+      timestamps: req.query.timestamps === 'true',
+    };
+    const format = strParam(req.query.format, 'format', /^(json|text)$/);
+    const text = format
+      ? format === 'text'
+      : req.accepts(['application/json', 'text/plain']) === 'text/plain';
+    if (!text)
+      return send(res, 'getK8sPodLogs', await k.podLogs(namespace, pod, ctx(req.query.context), query), LIVE);
+    const body = await k.podLogText(namespace, pod, ctx(req.query.context), query);
+    res
+      .status(200)
+      .attachment(`${namespace}_${pod}${container ? `_${container}` : ''}.log`)
+      .type('text/plain; charset=utf-8')
+      .send(body);
+  });
   r.get('/api/v1/kubernetes/events/:namespace', async (req, res) => {
     const events = await k.events(nameParam(req.params.namespace, 'namespace'), ctx(req.query.context), {
       kind: strParam(req.query.resource_kind, 'resource_kind', /^[A-Za-z]{1,63}$/),

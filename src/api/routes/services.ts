@@ -31,7 +31,7 @@ export function servicesRouter(views: ApiViews): Router {
     send(
       res,
       'listServices',
-      { services: items, summary: summarizeServices(all) },
+      { services: items, summary: summarizeServices(all), denied: views.services.denied() },
       listMeta(items.length, total, fromCache(views)),
     );
   });
@@ -111,6 +111,7 @@ export function servicesRouter(views: ApiViews): Router {
           totalForwards: all.length,
           activeForwards: all.filter((f) => f.status === 'active').length,
         },
+        denied: views.services.denied(),
       },
       listMeta(items.length, total, fromCache(views)),
     );

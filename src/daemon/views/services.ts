@@ -1,0 +1,204 @@
+import type { ApiViews, ForwardView, ServiceView } from '../../api/views.ts';
+import { watchDenial, type Denial } from '../../cluster/access.ts';
+import { KubefwdError } from '../../errors.ts';
+import type { MetricsStore } from '../../metrics/metrics-store.ts';
+import { createEndpointViews } from '../endpoint-views.ts';
+import type { Engine } from '../engine.ts';
+import type { History } from '../history.ts';
+import type { ServiceRecord } from '../service-registry.ts';
+
+/** Forwarded services and forwards as the API shows them, and the services area's actions. */
+export function createServiceViews(d: {
+  engine: Engine;
+  metrics: MetricsStore;
+  history: History;
+  ctxOf: (context: string | undefined) => string;
+}) {
+  const { engine, metrics } = d;
+  const endpointViews = createEndpointViews(engine.registry);
+
+  function forwardViews(r: ServiceRecord): ForwardView[] {
+    const parts = [
+      { forward: r.forward, hostnames: r.hostnames },
+      ...[...r.podForwards.values()].map((e) => ({ forward: e.forward, hostnames: e.hostnames })),
+    ];
+    return parts.flatMap(({ forward, hostnames }) =>
+      forward.snapshot().map((f) => {
+        const rate = metrics.forward(f.forwardKey);
+        return {
+          key: f.forwardKey,
+          serviceKey: r.key,
+          serviceName: r.name,
+          namespace: r.namespace,
+          context: r.context,
+          headless: r.kind === 'headless',
+          podName: f.podName ?? null,
+          localIP: f.localIp,
+          localPort: f.localPort,
+          podPort: f.podPort ?? null,
+          hostnames,
+          status: f.status,
+          error: f.lastError ?? null,
+          startedAt: f.startedAt ?? null,
+          lastActive: f.lastActive ?? null,
+          bytesIn: f.bytesIn,
+          bytesOut: f.bytesOut,
+          rateIn: rate?.rateIn ?? 0,
+          rateOut: rate?.rateOut ?? 0,
+          connectionsActive: f.connectionsActive,
+          connectionsTotal: f.connectionsTotal,
+          protocol: f.protocol ?? null,
+          reconnect: f.reconnect ?? null,
+        };
+      }),
+    );
+  }
+
+  function serviceView(r: ServiceRecord): ServiceView {
+    const forwards = forwardViews(r);
+    const active = forwards.filter((f) => f.status === 'active').length;
+    const errors = forwards.filter((f) => f.status === 'error').length;
+    const rate = metrics.service(r.key);
+    return {
+      key: r.key,
+      serviceName: r.name,
+      namespace: r.namespace,
+      context: r.context,
+      headless: r.kind === 'headless',
+      status:
+        active > 0 && errors === 0
+          ? 'active'
+          : errors > 0 && active === 0
+            ? 'error'
+            : active > 0
+              ? 'partial'
+              : 'pending',
+      localIP: r.ip,
+      hostnames: r.hostnames,
+      activeCount: active,
+      errorCount: errors,
+      totalBytesIn: forwards.reduce((n, f) => n + f.bytesIn, 0),
+      totalBytesOut: forwards.reduce((n, f) => n + f.bytesOut, 0),
+      rateIn: rate?.rateIn ?? 0,
+      rateOut: rate?.rateOut ?? 0,
+      pods: r.pods.map((p) => ({ name: p.name, ready: p.ready, terminating: p.terminating })),
+      forwards,
+    };
+  }
+
+  const list = (): ServiceView[] =>
+    engine.registry
+      .list()
+      .map(serviceView)
+      .sort((a, b) => a.serviceName.localeCompare(b.serviceName) || a.key.localeCompare(b.key));
+  const allForwards = (): ForwardView[] => engine.registry.list().flatMap(forwardViews);
+
+  /** Watched namespaces Kubernetes refuses to let us read: what a list of services leaves out. */
+  const denied = (): Denial[] =>
+    engine.namespaces.list().flatMap((n) => {
+      const forbidden = n.watch.state().forbidden;
+      return forbidden ? [watchDenial(n.context, n.namespace, forbidden)] : [];
+    });
+
+  function dropSessions(key: string): ServiceRecord | undefined {
+    const r = engine.registry.get(key);
+    for (const p of r?.pods ?? [])
+      engine.sessions.drop({ context: r?.context ?? '', namespace: p.namespace, name: p.name, uid: p.uid });
+    return r;
+  }
+
+  const area: ApiViews['services'] = {
+    list,
+    get: (key) => {
+      const r = engine.registry.get(key);
+      return r ? serviceView(r) : undefined;
+    },
+    denied,
+    async add({ namespace, serviceName, context }) {
+      const ctx = d.ctxOf(context);
+      engine.client(ctx);
+      const key = `${serviceName}.${namespace}.${ctx}`;
+      if (engine.registry.get(key))
+        throw new KubefwdError('ALREADY_EXISTS', `service ${key} is already forwarded`);
+      const svc = await engine.discovery(ctx).service(namespace, serviceName);
+      if (!svc.selector || Object.keys(svc.selector).length === 0)
+        throw new KubefwdError(
+          'UNSUPPORTED',
+          `service ${key} has no selector: there are no pods to forward to`,
+        );
+      const entry = await engine.namespaces.add({ context: ctx, namespace, serviceName });
+      try {
+        // Refused (its pods may not be read): nothing is left watching.
+        await entry.watch.synced;
+      } catch (err) {
+        await engine.namespaces.remove(entry.key);
+        throw err;
+      }
+      await engine.namespaces.settled(10_000);
+      await engine.hosts.flush();
+      const r = engine.registry.get(key);
+      if (!r) {
+        await engine.namespaces.remove(entry.key);
+        const skipped = engine.registry.skipped().find((s) => s.key === key);
+        throw new KubefwdError(
+          'UNSUPPORTED',
+          `service ${key} cannot be forwarded${skipped ? `: ${skipped.reason}` : ''}`,
+        );
+      }
+      return {
+        key,
+        serviceName,
+        namespace,
+        context: ctx,
+        localIP: r.ip,
+        hostnames: r.hostnames,
+        ports: r.ports.map((p) => ({ localPort: p.port, remotePort: p.targetPort, protocol: p.protocol })),
+      };
+    },
+    async remove(key) {
+      const r = engine.registry.get(key);
+      if (!r) return false;
+      const own = engine.namespaces
+        .list()
+        .find((n) => n.serviceName === r.name && n.namespace === r.namespace && n.context === r.context);
+      if (own) await engine.namespaces.remove(own.key);
+      else await engine.registry.remove(key);
+      await engine.hosts.flush();
+      return true;
+    },
+    reconnect(key) {
+      if (!dropSessions(key)) return false;
+      d.history.reconnection(key, 'requested through the API');
+      return true;
+    },
+    sync: (key) => engine.namespaces.resync(key),
+    endpoints: (key) => endpointViews.endpoints(key),
+    setPolicy: (key, policy) => endpointViews.setPolicy(key, policy),
+    reconnectAll(force) {
+      let n = 0;
+      for (const s of list()) {
+        if (force || s.errorCount > 0) {
+          dropSessions(s.key);
+          d.history.reconnection(
+            s.key,
+            force ? 'forced through the API' : 'errored, requested through the API',
+          );
+          n++;
+        }
+      }
+      return n;
+    },
+  };
+
+  const forwards: ApiViews['forwards'] = {
+    list: () =>
+      allForwards().sort(
+        (a, b) => (a.hostnames[0] ?? '').localeCompare(b.hostnames[0] ?? '') || a.localPort - b.localPort,
+      ),
+    get: (key) => allForwards().find((f) => f.key === key),
+  };
+
+  return { area, forwards, serviceView, list, allForwards };
+}
+
+export type ServiceViews = ReturnType<typeof createServiceViews>;
