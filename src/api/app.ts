@@ -13,6 +13,8 @@ import { observeRouter } from './routes/observe.ts';
 import { servicesRouter } from './routes/services.ts';
 import { checkHost, checkOrigin, requireToken } from './security.ts';
 import type { ApiViews } from './views.ts';
+import { webConsoleRouter } from './web-console.ts';
+import { WEB_DIST } from '../web/paths.ts';
 
 export const OPENAPI_PATH = new URL('../../openapi.yaml', import.meta.url);
 
@@ -24,6 +26,8 @@ export interface ApiAppOptions {
   bodyLimit?: string;
   heartbeatMs?: number;
   maxSseBufferBytes?: number;
+  /** The console's built assets; the package's `dist/web` when absent. */
+  webDir?: string;
 }
 
 export interface ApiApp {
@@ -71,7 +75,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   app.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(specText);
   });
-  app.get('/', (_req, res) => res.redirect(302, '/docs/'));
+  app.use(webConsoleRouter(options.webDir ?? WEB_DIST));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec, { customSiteTitle: 'kubefwd API' }));
   app.use(requireToken(options.apiKey));
   app.use(express.json({ limit: options.bodyLimit ?? '64kb', strict: true, type: () => true }));

@@ -1009,7 +1009,16 @@ export interface components {
             duration: string;
             durationMs: number;
             requestBytes: number;
+            /** @description Response bytes on the wire, head and body. */
             size: number;
+            /** @description The request's HTTP version, e.g. 1.1. */
+            httpVersion?: string;
+            /** @description Request head complete to response head complete. */
+            ttfbMs?: number;
+            /** @description Request payload bytes (without chunk framing). */
+            requestBodyBytes?: number;
+            /** @description Response payload bytes (without chunk framing). */
+            responseBodyBytes?: number;
             forwardKey?: string;
         };
         HttpTraffic: {

@@ -171,6 +171,10 @@ export function createApiViews(d: ViewDeps): ApiViews {
         durationMs: x.durationMs,
         requestBytes: x.requestBytes,
         size: x.responseBytes,
+        httpVersion: x.httpVersion,
+        ttfbMs: x.ttfbMs,
+        requestBodyBytes: x.requestBodyBytes,
+        responseBodyBytes: x.responseBodyBytes,
         forwardKey: x.forwardKey,
       })),
     };

@@ -1,0 +1,85 @@
+import type { EventTypeName } from '../../../client/index.ts';
+import { fill, h } from '../dom.ts';
+import { time } from '../format.ts';
+import { heading, type View, type ViewContext } from '../ui.ts';
+
+const SHOWN = 300;
+const TYPES: EventTypeName[] = [
+  'service.added',
+  'service.removed',
+  'service.updated',
+  'service.error',
+  'forward.connected',
+  'forward.disconnected',
+  'forward.error',
+  'pod.added',
+  'pod.removed',
+  'pod.status',
+  'namespace.added',
+  'namespace.removed',
+  'namespace.error',
+  'hosts.updated',
+];
+
+/** An event's scalar fields as `name=value` words. */
+export const describe = (data: Record<string, unknown>): string =>
+  Object.entries(data)
+    .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+
+/** The daemon's event stream as it arrives, filtered by type, with a pause that freezes the list. */
+export function eventsView(ctx: ViewContext): View {
+  let paused = false;
+  const type = h(
+    'select',
+    { id: 'event-type' },
+    h('option', { value: '' }, 'all types'),
+    TYPES.map((t) => h('option', { value: t }, t)),
+  );
+  const pause = h('button', { type: 'button', 'aria-pressed': 'false', id: 'pause' }, 'Pause');
+  const list = h('ol', { class: 'log-list', id: 'event-list' });
+  const count = h('p', { class: 'count', role: 'status' });
+  const render = (): void => {
+    if (paused) return;
+    const want = type.value;
+    const events = ctx.live.events().filter((e) => !want || e.type === want);
+    count.textContent = `${Math.min(SHOWN, events.length)} newest of ${events.length} events since this page opened`;
+    fill(
+      list,
+      events
+        .slice(0, SHOWN)
+        .map((e) =>
+          h(
+            'li',
+            { class: e.type.endsWith('error') ? 'row-error' : '' },
+            h('time', { datetime: e.timestamp }, time(e.timestamp)),
+            ' ',
+            h('strong', null, e.type),
+            ' ',
+            describe(e.data),
+          ),
+        ),
+    );
+  };
+  pause.addEventListener('click', () => {
+    paused = !paused;
+    pause.setAttribute('aria-pressed', String(paused));
+    pause.textContent = paused ? 'Resume' : 'Pause';
+    render();
+  });
+  type.addEventListener('change', render);
+  const off = ctx.live.subscribe(render);
+  render();
+  return {
+    element: h(
+      'section',
+      { class: 'view', 'aria-labelledby': 'view-title' },
+      heading('Events'),
+      h('div', { class: 'toolbar' }, h('label', { for: 'event-type' }, 'Type'), type, pause),
+      count,
+      list,
+    ),
+    destroy: off,
+  };
+}
