@@ -7,7 +7,7 @@ export function bytes(n: number): string {
     v /= 1024;
     i += 1;
   }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${UNITS[i] ?? 'B'}`;
+  return `${i === 0 ? Math.round(v) : v.toFixed(v < 10 ? 1 : 0)} ${UNITS[i] ?? 'B'}`;
 }
 
 export const rate = (bytesPerSecond: number): string => `${bytes(bytesPerSecond)}/s`;

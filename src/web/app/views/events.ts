@@ -78,7 +78,7 @@ export function eventsView(ctx: ViewContext): View {
       heading('Events'),
       h('div', { class: 'toolbar' }, h('label', { for: 'event-type' }, 'Type'), type, pause),
       count,
-      list,
+      h('div', { class: 'log-scroll', tabindex: '0', role: 'region', 'aria-label': 'Events' }, list),
     ),
     destroy: off,
   };

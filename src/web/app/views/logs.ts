@@ -77,7 +77,7 @@ export function logsView(ctx: ViewContext): View {
         pause,
       ),
       status,
-      list,
+      h('div', { class: 'log-scroll', tabindex: '0', role: 'region', 'aria-label': 'Log lines' }, list),
     ),
     destroy: stop,
   };
