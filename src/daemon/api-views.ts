@@ -184,6 +184,8 @@ export function createApiViews(d: ViewDeps): ApiViews {
         requestBodyBytes: x.requestBodyBytes,
         responseBodyBytes: x.responseBodyBytes,
         forwardKey: x.forwardKey,
+        ...(x.request ? { request: x.request } : {}),
+        ...(x.response ? { response: x.response } : {}),
       })),
     };
   }
@@ -615,8 +617,17 @@ export function createApiViews(d: ViewDeps): ApiViews {
       },
       service(key, count) {
         if (!engine.registry.get(key)) return undefined;
-        return captureView(d.captures.listByService(key, count), { serviceKey: key });
+        return captureView(d.captures.listByService(key, count), {
+          serviceKey: key,
+          detail: d.captures.detail(key),
+        });
       },
+      setDetail(key, enabled) {
+        if (!engine.registry.get(key)) return false;
+        d.captures.setDetail(key, enabled);
+        return true;
+      },
+      purge: (key) => (engine.registry.get(key) ? d.captures.purge(key) : undefined),
     },
     prom: {
       text: () => d.prom.metricsText(),

@@ -132,8 +132,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     await client.call(
       client.api.POST('/api/v1/namespaces', { body: { namespace: 'alpha', context: 'one' } }),
     );
-    await page.waitForSelector(`tr[data-key="${WEB}"]`, { timeout: 15_000 }).catch(async (e: unknown) => {
-      throw new Error(`${String(e)}: the page shows ${await text('main')}`);
+    await page.waitForSelector(`tr[data-key="${WEB}"]`, { timeout: 30_000 }).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}: the page shows ${await text('main')} DAEMON ${cli.stdout().slice(-6000)} ${cli.stderr().slice(-3000)}`);
     });
     expect(await page.evaluate('window.__marker')).toBe(marker);
     await page.type('#svc-filter', 'no-such-service');
