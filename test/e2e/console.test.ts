@@ -15,8 +15,8 @@ const KEY = 'console-e2e-key';
 
 interface HarEntry {
   startedDateTime: string;
-  request: { url: string; method: string };
-  response: { status: number; content: { size: number } };
+  request: { url: string; method: string; headers: Array<{ name: string; value: string }> };
+  response: { status: number; content: { size: number; text?: string } };
 }
 const WEB = 'web.alpha.one';
 /** Where screenshots go when KUBEFWD_SCREENSHOTS=1 (docs/ is where the README shows them). */
@@ -133,7 +133,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
       client.api.POST('/api/v1/namespaces', { body: { namespace: 'alpha', context: 'one' } }),
     );
     await page.waitForSelector(`tr[data-key="${WEB}"]`, { timeout: 30_000 }).catch(async (e: unknown) => {
-      throw new Error(`${String(e)}: the page shows ${await text('main')} DAEMON ${cli.stdout().slice(-6000)} ${cli.stderr().slice(-3000)}`);
+      throw new Error(
+        `${String(e)}: the page shows ${await text('main')} DAEMON ${cli.stdout().slice(-6000)} ${cli.stderr().slice(-3000)}`,
+      );
     });
     expect(await page.evaluate('window.__marker')).toBe(marker);
     await page.type('#svc-filter', 'no-such-service');
@@ -162,6 +164,26 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     const button = await page.waitForSelector('#captures-table button.link');
     await button?.click();
     await until('#capture-detail', /GET \/console-probe\?x=1.*Status200/s);
+
+    // Headers and bodies: only after opting in, with credentials masked.
+    await page.click('#capture-detail-toggle');
+    await waitFor(
+      async () =>
+        (await page.evaluate(`document.querySelector('#capture-detail-toggle').ariaPressed`)) === 'true',
+      { timeoutMs: 10_000 },
+    );
+    const secret = await fetch(`http://${ip}:8080/console-secret`, {
+      headers: { Authorization: 'Bearer top-secret', Cookie: 'sid=also-secret' },
+      signal: AbortSignal.timeout(5000),
+    });
+    expect(secret.status).toBe(200);
+    await secret.text();
+    await page.waitForSelector('#captures-table button::-p-text(/console-secret)', { timeout: 15_000 });
+    await page.click('#captures-table button::-p-text(/console-secret)');
+    await until('#capture-detail', /Authorization\[masked\]/);
+    const shown = await text('#capture-detail');
+    expect(shown).not.toMatch(/top-secret|also-secret/);
+    expect(shown).toMatch(/Cookie\[masked\]/);
     await noSeriousFindings('service detail');
     await screenshot('console-service.png');
 
@@ -186,6 +208,12 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     expect(entry?.response.content.size).toBeGreaterThan(0);
     for (const k of ['startedDateTime', 'time', 'cache', 'timings']) expect(entry).toHaveProperty(k);
     expect(Number.isNaN(Date.parse(entry?.startedDateTime as string))).toBe(false);
+    expect(entry?.request.headers).toEqual([]);
+    const withDetail = har.log.entries.find((e) => e.request.url.endsWith('/console-secret'));
+    expect(withDetail?.request.headers).toContainEqual({ name: 'Authorization', value: '[masked]' });
+    expect(withDetail?.request.headers).toContainEqual({ name: 'Cookie', value: '[masked]' });
+    expect(withDetail?.response.content.text).toMatch(/\S/);
+    expect(JSON.stringify(har)).not.toMatch(/top-secret|also-secret/);
   });
 
   it('forwards one service from Browse, removes it and forwards it again from its page', async () => {

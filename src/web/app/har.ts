@@ -6,10 +6,18 @@ export type Capture = Schemas['HttpExchange'];
 /** The pod port a capture went to: the last part of its forward key (`svc.ns.ctx.pod.port`). */
 const portOf = (c: Capture): string | undefined => /\.(\d+)$/.exec(c.forwardKey ?? '')?.[1];
 
+type Message = NonNullable<Capture['request']>;
+
+const headersOf = (m: Message | undefined): Array<{ name: string; value: string }> =>
+  (m?.headers ?? []).map(([name, value]) => ({ name: name ?? '', value: value ?? '' }));
+
+const typeOf = (m: Message | undefined): string =>
+  m?.headers.find(([n]) => n?.toLowerCase() === 'content-type')?.[1] ?? 'application/octet-stream';
+
 /**
- * HAR 1.2 (the format browsers' developer tools import) of a service's captured exchanges. The daemon records the
- * request line, status, sizes and timings, not headers or bodies, so those lists are empty and header sizes unknown
- * (-1), as the format allows.
+ * HAR 1.2 (the format browsers' developer tools import) of a service's captured exchanges: request line, status,
+ * sizes and timings always; headers (credentials masked) and the first bytes of bodies where the service opted in,
+ * otherwise empty lists and unknown header sizes (-1), as the format allows.
  */
 export function toHar(service: Service, captures: readonly Capture[], version: string): unknown {
   const host = service.hostnames[0] ?? service.serviceName;
@@ -32,8 +40,11 @@ export function toHar(service: Service, captures: readonly Capture[], version: s
             url: url.href,
             httpVersion: `HTTP/${c.httpVersion ?? '1.1'}`,
             cookies: [],
-            headers: [],
+            headers: headersOf(c.request),
             queryString: [...url.searchParams].map(([name, value]) => ({ name, value })),
+            ...(c.request?.body && c.request.bodyEncoding === 'utf8'
+              ? { postData: { mimeType: typeOf(c.request), text: c.request.body } }
+              : {}),
             headersSize: -1,
             bodySize: c.requestBodyBytes ?? -1,
           },
@@ -42,8 +53,18 @@ export function toHar(service: Service, captures: readonly Capture[], version: s
             statusText: '',
             httpVersion: `HTTP/${c.httpVersion ?? '1.1'}`,
             cookies: [],
-            headers: [],
-            content: { size: c.responseBodyBytes ?? 0, mimeType: 'application/octet-stream' },
+            headers: headersOf(c.response),
+            content: {
+              size: c.responseBodyBytes ?? 0,
+              mimeType: typeOf(c.response),
+              ...(c.response?.body
+                ? {
+                    text: c.response.body,
+                    ...(c.response.bodyEncoding === 'base64' ? { encoding: 'base64' } : {}),
+                    ...(c.response.bodyTruncated ? { comment: 'cut at the capture limit' } : {}),
+                  }
+                : {}),
+            },
             redirectURL: '',
             headersSize: -1,
             bodySize: c.responseBodyBytes ?? -1,

@@ -1,7 +1,9 @@
 import { fill, h } from '../dom.ts';
 import { bytes, duration, time } from '../format.ts';
 import type { Capture } from '../har.ts';
-import { errorText, every, type ViewContext } from '../ui.ts';
+import { controlButton, errorText, every, messageLine, type ViewContext } from '../ui.ts';
+
+type Message = NonNullable<Capture['request']>;
 
 const COUNT = 200;
 
@@ -13,6 +15,37 @@ export function capturesPanel(
 ): { element: HTMLElement; start(): () => void } {
   let list: Capture[] = [];
   let selected: Capture | undefined;
+  let detailOn = false;
+  const msg = messageLine();
+  const path = { params: { path: { key } } };
+  const detailButton = controlButton(
+    ctx,
+    'Capture headers and bodies',
+    async () => {
+      await ctx.client.call(
+        ctx.client.api.POST('/api/v1/services/{key}/http/detail', { ...path, body: { enabled: !detailOn } }),
+      );
+      detailOn = !detailOn;
+      detailButton.setAttribute('aria-pressed', String(detailOn));
+    },
+    msg.show,
+    'Header and body capture changed: it applies from the next request',
+    { id: 'capture-detail-toggle', 'aria-pressed': 'false' },
+  );
+  const purgeButton = controlButton(
+    ctx,
+    'Purge captures',
+    async () => {
+      await ctx.client.call(ctx.client.api.DELETE('/api/v1/services/{key}/http', path));
+      list = [];
+      selected = undefined;
+      fill(detail);
+      render();
+    },
+    msg.show,
+    'Captures purged',
+    { id: 'purge-captures' },
+  );
   const filter = h('input', { id: 'cap-filter', type: 'search', placeholder: 'path, method or status' });
   const body = h('tbody');
   const detail = h('div', { id: 'capture-detail', class: 'detail', 'aria-live': 'polite' });
@@ -46,6 +79,15 @@ export function capturesPanel(
         fact('Response', `${bytes(c.size)} on the wire, body ${bytes(c.responseBodyBytes ?? 0)}`),
         fact('Forward', c.forwardKey ?? '—'),
       ),
+      messageDetail('Request', c.request),
+      messageDetail('Response', c.response),
+      c.request || c.response
+        ? null
+        : h(
+            'p',
+            { class: 'help' },
+            'Headers and bodies were not captured: turn on "Capture headers and bodies".',
+          ),
     );
   };
   const render = (): void => {
@@ -87,6 +129,8 @@ export function capturesPanel(
         }),
       );
       list = data.logs;
+      detailOn = data.detail === true;
+      detailButton.setAttribute('aria-pressed', String(detailOn));
       render();
     } catch (err) {
       status.textContent = `Captures unavailable: ${errorText(err)}`;
@@ -96,7 +140,21 @@ export function capturesPanel(
     'section',
     { 'aria-labelledby': 'captures-title', id: 'captures' },
     h('h2', { id: 'captures-title' }, 'HTTP requests'),
-    h('div', { class: 'toolbar' }, h('label', { for: 'cap-filter' }, 'Filter'), filter, exportButton),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('label', { for: 'cap-filter' }, 'Filter'),
+      filter,
+      exportButton,
+      detailButton,
+      purgeButton,
+    ),
+    h(
+      'p',
+      { class: 'help' },
+      'Headers and bodies may hold secrets, so they are captured only when turned on; Authorization and Cookie values are masked.',
+    ),
+    msg.element,
     status,
     h(
       'div',
@@ -119,4 +177,38 @@ export function capturesPanel(
     detail,
   );
   return { element, start: () => every(2000, load) };
+}
+
+function messageDetail(title: string, m: Message | undefined): HTMLElement | null {
+  if (!m) return null;
+  return h(
+    'div',
+    { class: 'message-detail' },
+    h('h4', null, title),
+    h(
+      'table',
+      { class: 'data headers' },
+      h('caption', { class: 'sr-only' }, `${title} headers`),
+      h(
+        'thead',
+        null,
+        h('tr', null, h('th', { scope: 'col' }, 'Header'), h('th', { scope: 'col' }, 'Value')),
+      ),
+      h(
+        'tbody',
+        null,
+        m.headers.map(([name, value]) =>
+          h('tr', null, h('td', null, name ?? ''), h('td', null, value ?? '')),
+        ),
+      ),
+    ),
+    m.body
+      ? h(
+          'pre',
+          { class: 'json', tabindex: '0', 'aria-label': `${title} body` },
+          m.bodyEncoding === 'base64' ? `(base64) ${m.body}` : m.body,
+          m.bodyTruncated ? '\n… (cut at the capture limit)' : '',
+        )
+      : h('p', { class: 'help' }, 'No body.'),
+  );
 }
