@@ -88,7 +88,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     expect(found, `${view}: ${JSON.stringify(found, null, 1)}`).toEqual([]);
   };
   const screenshot = async (name: string): Promise<void> => {
-    if (process.env.KUBEFWD_SCREENSHOTS === '1') await page.screenshot({ path: join(DOCS, name) });
+    if (process.env.KUBEFWD_SCREENSHOTS !== '1') return;
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(DOCS, name), fullPage: true });
   };
 
   it('loads small under its CSP and tells a wrong key it was refused', async () => {
@@ -302,9 +304,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     await noSeriousFindings('overview with data');
     await screenshot('console-overview.png');
     await go('#/events', /Events/);
-    await page.select('#event-type', 'service.added');
-    await until('#event-list', /service\.added key=web\.alpha\.one/);
-    expect(await text('#event-list')).not.toMatch(/service\.removed/);
+    await page.select('#event-type', 'namespace.removed');
+    await until('#event-list', /namespace\.removed key=many\.one/);
+    expect(await text('#event-list')).not.toMatch(/service\.(added|removed)/);
     await noSeriousFindings('events');
     await go('#/diagnostics', /Diagnostics/);
     await until('#diag-status', /Status:/);

@@ -11,7 +11,8 @@ export interface RatePoint {
 
 export interface RateChart {
   readonly element: HTMLElement;
-  set(points: readonly RatePoint[], span: string): void;
+  /** Draws `points` over the last `windowMs` (the axis spans the whole window, however few the points). */
+  set(points: readonly RatePoint[], span: string, windowMs: number): void;
   destroy(): void;
 }
 
@@ -86,9 +87,16 @@ export function createRateChart(label: string, height = 200): RateChart {
 
   return {
     element,
-    set(points, span) {
+    set(points, span, windowMs) {
       const xs = points.map((p) => new Date(p.timestamp).getTime() / 1000);
-      const data: uPlot.AlignedData = [xs, points.map((p) => p.rateIn), points.map((p) => p.rateOut)];
+      const end = Math.max(Date.now() / 1000, xs.at(-1) ?? 0);
+      const start = Math.min(end - windowMs / 1000, xs[0] ?? end);
+      // Empty ends stretch the axis over the window; zooming and its reset still work on the data.
+      const data: uPlot.AlignedData = [
+        [start, ...xs, end],
+        [null, ...points.map((p) => p.rateIn), null],
+        [null, ...points.map((p) => p.rateOut), null],
+      ];
       if (plot) plot.setData(data);
       else plot = make(data);
       element.dataset.points = String(points.length);

@@ -50,7 +50,7 @@ export function overviewView(ctx: ViewContext): View {
           params: { query: { duration: '15m', interval: '10s' } },
         }),
       );
-      chart.set(hist.points, '15 minutes');
+      chart.set(hist.points, '15 minutes', 15 * 60_000);
       chartError.textContent = '';
     } catch (err) {
       chartError.textContent = `History unavailable: ${errorText(err)}`;

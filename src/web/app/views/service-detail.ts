@@ -17,13 +17,14 @@ import { capturesPanel } from './captures.ts';
 import { describe } from './events.ts';
 
 /** The spans the history offers, each with the step that keeps a chart near 60-180 points. */
-const SPANS: Array<[duration: string, interval: string, label: string]> = [
-  ['1m', '1s', '1 minute'],
-  ['5m', '2s', '5 minutes'],
-  ['15m', '5s', '15 minutes'],
-  ['1h', '20s', '1 hour'],
-  ['6h', '2m', '6 hours'],
-  ['24h', '8m', '24 hours'],
+const MIN = 60_000;
+const SPANS: Array<[duration: string, interval: string, label: string, ms: number]> = [
+  ['1m', '1s', '1 minute', MIN],
+  ['5m', '2s', '5 minutes', 5 * MIN],
+  ['15m', '5s', '15 minutes', 15 * MIN],
+  ['1h', '20s', '1 hour', 60 * MIN],
+  ['6h', '2m', '6 hours', 360 * MIN],
+  ['24h', '8m', '24 hours', 1440 * MIN],
 ];
 
 const keyParts = (key: string): { serviceName: string; namespace: string; context: string } => {
@@ -79,7 +80,7 @@ export function serviceDetailView(ctx: ViewContext, key: string): View {
   const forwards = h('div');
   const reconnects = h('ol', { class: 'log-list', id: 'reconnections' });
   const chart = createRateChart('Bandwidth', 220);
-  let span = SPANS[2] ?? ['15m', '5s', '15 minutes'];
+  let span = SPANS[2] ?? ['15m', '5s', '15 minutes', 15 * MIN];
   const spanSelect = h(
     'select',
     { id: 'span' },
@@ -174,16 +175,16 @@ export function serviceDetailView(ctx: ViewContext, key: string): View {
   });
 
   const loadChart = async (): Promise<void> => {
-    const [duration, interval, label] = span;
+    const [duration, interval, label, windowMs] = span;
     try {
       const hist = await client.call(
         client.api.GET('/api/v1/metrics/services/{key}/history', {
           params: { path: { key }, query: { duration, interval } },
         }),
       );
-      chart.set(hist.points, label);
+      chart.set(hist.points, label, windowMs);
     } catch (err) {
-      chart.set([], `${label} (${errorText(err)})`);
+      chart.set([], `${label} (${errorText(err)})`, windowMs);
     }
   };
   const loadReconnects = async (): Promise<void> => {
