@@ -1,8 +1,6 @@
 import { fill, h } from '../dom.ts';
 import { controlButton, errorText, heading, messageLine, type View, type ViewContext } from '../ui.ts';
 
-type Named = { name: string; forwarded?: boolean; type?: string; clusterIP?: string };
-
 /** Contexts → namespaces → services of the clusters in the kubeconfig, each namespace or service one click from forwarding. */
 export function browseView(ctx: ViewContext): View {
   const { client } = ctx;
@@ -14,12 +12,12 @@ export function browseView(ctx: ViewContext): View {
   const loadServices = async (namespace: string): Promise<void> => {
     fill(services, h('p', null, `Loading services of ${namespace}…`));
     try {
-      const data = (await client.call(
+      const data = await client.call(
         client.api.GET('/api/v1/kubernetes/services', {
           params: { query: { namespace, context: context.value } },
         }),
-      )) as { services?: Named[] };
-      const list = data.services ?? [];
+      );
+      const list = data.services;
       fill(
         services,
         h('h2', null, `Services in ${namespace}`),
@@ -79,16 +77,16 @@ export function browseView(ctx: ViewContext): View {
   const loadNamespaces = async (): Promise<void> => {
     fill(services);
     try {
-      const data = (await client.call(
+      const data = await client.call(
         client.api.GET('/api/v1/kubernetes/namespaces', { params: { query: { context: context.value } } }),
-      )) as { namespaces?: Named[] };
+      );
       fill(
         namespaces,
         h('h2', null, 'Namespaces'),
         h(
           'ul',
           { class: 'browse-list' },
-          (data.namespaces ?? []).map((n) =>
+          data.namespaces.map((n) =>
             h(
               'li',
               null,
@@ -109,13 +107,10 @@ export function browseView(ctx: ViewContext): View {
 
   const loadContexts = async (): Promise<void> => {
     try {
-      const data = (await client.call(client.api.GET('/api/v1/kubernetes/contexts'))) as {
-        currentContext?: string;
-        contexts?: Array<{ name: string; server?: string }>;
-      };
+      const data = await client.call(client.api.GET('/api/v1/kubernetes/contexts'));
       fill(
         context,
-        (data.contexts ?? []).map((c) =>
+        data.contexts.map((c) =>
           h(
             'option',
             { value: c.name, selected: c.name === data.currentContext },

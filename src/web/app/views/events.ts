@@ -1,25 +1,8 @@
-import type { EventTypeName } from '../../../client/index.ts';
 import { fill, h } from '../dom.ts';
 import { time } from '../format.ts';
 import { heading, type View, type ViewContext } from '../ui.ts';
 
 const SHOWN = 300;
-const TYPES: EventTypeName[] = [
-  'service.added',
-  'service.removed',
-  'service.updated',
-  'service.error',
-  'forward.connected',
-  'forward.disconnected',
-  'forward.error',
-  'pod.added',
-  'pod.removed',
-  'pod.status',
-  'namespace.added',
-  'namespace.removed',
-  'namespace.error',
-  'hosts.updated',
-];
 
 /** An event's scalar fields as `name=value` words. */
 export const describe = (data: Record<string, unknown>): string =>
@@ -31,16 +14,21 @@ export const describe = (data: Record<string, unknown>): string =>
 /** The daemon's event stream as it arrives, filtered by type, with a pause that freezes the list. */
 export function eventsView(ctx: ViewContext): View {
   let paused = false;
-  const type = h(
-    'select',
-    { id: 'event-type' },
-    h('option', { value: '' }, 'all types'),
-    TYPES.map((t) => h('option', { value: t }, t)),
-  );
+  const type = h('select', { id: 'event-type' }, h('option', { value: '' }, 'all types'));
+  // The choices are the types seen so far: the list grows as new kinds of events arrive.
+  const offered = new Set<string>();
+  const offer = (): void => {
+    const seen = [...new Set(ctx.live.events().map((e) => e.type))].filter((t) => !offered.has(t)).sort();
+    for (const t of seen) {
+      offered.add(t);
+      type.appendChild(h('option', { value: t }, t));
+    }
+  };
   const pause = h('button', { type: 'button', 'aria-pressed': 'false', id: 'pause' }, 'Pause');
   const list = h('ol', { class: 'log-list', id: 'event-list' });
   const count = h('p', { class: 'count', role: 'status' });
   const render = (): void => {
+    offer();
     if (paused) return;
     const want = type.value;
     const events = ctx.live.events().filter((e) => !want || e.type === want);
