@@ -189,6 +189,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     const shown = await text('#capture-detail');
     expect(shown).not.toMatch(/top-secret|also-secret/);
     expect(shown).toMatch(/Cookie\[masked\]/);
+    await until('#pod-log-list', /web-xxxx\d line 20/);
     await noSeriousFindings('service detail');
     await screenshot('console-service.png');
 
@@ -275,6 +276,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     const t0 = Date.now();
     await client.call(client.api.POST('/api/v1/namespaces', { body: { namespace: 'many', context: 'one' } }));
     await until('#svc-count', /^\d{4} of \d{4} services/, 60_000);
+    expect(
+      await page.evaluate(`document.querySelectorAll('#services-table svg.spark').length`),
+    ).toBeGreaterThan(0);
     const shownAfter = Date.now() - t0;
     const rows = Number(
       await page.evaluate(`document.querySelectorAll('#services-table tbody tr:not(.spacer)').length`),

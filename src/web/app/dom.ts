@@ -40,3 +40,32 @@ export function announce(text: string): void {
   const region = document.getElementById('announcer');
   if (region) region.textContent = text;
 }
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** A small line of `values` (drawn as SVG: no style attributes, so the CSP allows it), labelled for screen readers. */
+export function sparkline(values: readonly number[], label: string, width = 80, height = 20): SVGSVGElement {
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('width', String(width));
+  svg.setAttribute('height', String(height));
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', label);
+  svg.setAttribute('class', 'spark');
+  const max = Math.max(...values, 0);
+  if (values.length > 1) {
+    const line = document.createElementNS(SVG, 'polyline');
+    const step = width / (values.length - 1);
+    line.setAttribute(
+      'points',
+      values
+        .map(
+          (v, i) =>
+            `${(i * step).toFixed(1)},${(height - 1 - (max > 0 ? (v / max) * (height - 2) : 0)).toFixed(1)}`,
+        )
+        .join(' '),
+    );
+    svg.appendChild(line);
+  }
+  return svg;
+}

@@ -8,6 +8,8 @@ export interface Live {
   services(): readonly Service[];
   service(key: string): Service | undefined;
   summary(): Summary | undefined;
+  /** A service's in+out rate at each of the last TREND_POINTS refreshes, oldest first. */
+  trend(key: string): readonly number[];
   /** The newest events first, at most EVENT_KEEP. */
   events(): readonly DaemonEventMessage[];
   /** Whether the event stream is connected, and the last error. */
@@ -20,6 +22,7 @@ export interface Live {
 }
 
 const EVENT_KEEP = 1000;
+export const TREND_POINTS = 30;
 const PAGE = 1000;
 
 /**
@@ -33,6 +36,7 @@ export function createLive(session: Session, options: { pollMs?: number; minGapM
   let services: Service[] = [];
   let byKey = new Map<string, Service>();
   let summary: Summary | undefined;
+  let trends = new Map<string, number[]>();
   const events: DaemonEventMessage[] = [];
   let stream = { open: false, detail: undefined as string | undefined };
   const listeners = new Set<() => void>();
@@ -57,6 +61,14 @@ export function createLive(session: Session, options: { pollMs?: number; minGapM
     }
     services = all;
     byKey = new Map(all.map((s) => [s.key, s]));
+    const next = new Map<string, number[]>();
+    for (const s of all) {
+      const t = trends.get(s.key) ?? [];
+      t.push(s.rateIn + s.rateOut);
+      if (t.length > TREND_POINTS) t.shift();
+      next.set(s.key, t);
+    }
+    trends = next;
   }
 
   async function run(): Promise<void> {
@@ -118,6 +130,7 @@ export function createLive(session: Session, options: { pollMs?: number; minGapM
     services: () => services,
     service: (key) => byKey.get(key),
     summary: () => summary,
+    trend: (key) => trends.get(key) ?? [],
     events: () => events,
     stream: () => stream,
     subscribe(listener) {

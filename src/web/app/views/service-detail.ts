@@ -15,6 +15,7 @@ import {
 } from '../ui.ts';
 import { capturesPanel } from './captures.ts';
 import { describe } from './events.ts';
+import { podLogsPanel } from './pod-logs.ts';
 
 /** The spans the history offers, each with the step that keeps a chart near 60-180 points. */
 const MIN = 60_000;
@@ -166,6 +167,7 @@ export function serviceDetailView(ctx: ViewContext, key: string): View {
         ...httpLinks(s),
       );
     fill(forwards, forwardsTable(s));
+    podLogs.update(s);
   };
 
   const captures = capturesPanel(ctx, key, (list) => {
@@ -209,9 +211,10 @@ export function serviceDetailView(ctx: ViewContext, key: string): View {
     void loadChart();
   });
 
+  const podLogs = podLogsPanel(ctx);
   const off = ctx.live.subscribe(render);
   render();
-  const stops = [every(3000, loadChart), every(5000, loadReconnects), captures.start()];
+  const stops = [every(3000, loadChart), every(5000, loadReconnects), captures.start(), podLogs.start()];
   const element = h(
     'section',
     { class: 'view', 'aria-labelledby': 'view-title' },
@@ -234,6 +237,7 @@ export function serviceDetailView(ctx: ViewContext, key: string): View {
     h('h2', null, 'Reconnections'),
     reconnects,
     captures.element,
+    podLogs.element,
   );
   return {
     element,

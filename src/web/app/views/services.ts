@@ -1,7 +1,7 @@
-import { announce, fill, h } from '../dom.ts';
+import { announce, fill, h, sparkline } from '../dom.ts';
 import { rate } from '../format.ts';
 import type { Service } from '../live.ts';
-import { heading, statusBadge, type View, type ViewContext } from '../ui.ts';
+import { controlButton, heading, messageLine, statusBadge, type View, type ViewContext } from '../ui.ts';
 
 const ROW_HEIGHT = 36;
 const OVERSCAN = 8;
@@ -16,6 +16,7 @@ const COLUMNS: Array<[label: string, sort: SortKey | undefined]> = [
   ['Pods', undefined],
   ['In', 'rateIn'],
   ['Out', 'rateOut'],
+  ['Trend', undefined],
 ];
 
 const portsOf = (s: Service): string =>
@@ -61,6 +62,7 @@ export function servicesView(ctx: ViewContext): View {
     ['all', 'active', 'partial', 'pending', 'error'].map((s) => h('option', { value: s }, s)),
   );
   const count = h('p', { class: 'count', role: 'status', id: 'svc-count' });
+  const msg = messageLine();
   const body = h('tbody');
   const headers = COLUMNS.map(([label, key]) => {
     const th = h('th', { scope: 'col' });
@@ -109,6 +111,11 @@ export function servicesView(ctx: ViewContext): View {
     return tr;
   };
 
+  const trendOf = (key: string): SVGSVGElement => {
+    const t = ctx.live.trend(key);
+    return sparkline(t, `traffic over the last ${t.length} refreshes, peak ${rate(Math.max(0, ...t))}`);
+  };
+
   const rowOf = (s: Service): HTMLTableRowElement =>
     h(
       'tr',
@@ -121,6 +128,7 @@ export function servicesView(ctx: ViewContext): View {
       h('td', null, String(podsOf(s))),
       h('td', { class: 'num' }, rate(s.rateIn)),
       h('td', { class: 'num' }, rate(s.rateOut)),
+      h('td', null, trendOf(s.key)),
     );
 
   function paint(): void {
@@ -178,7 +186,33 @@ export function servicesView(ctx: ViewContext): View {
       filter,
       h('label', { for: 'svc-status' }, 'Status'),
       status,
+      controlButton(
+        ctx,
+        'Reconnect all',
+        () => ctx.client.call(ctx.client.api.POST('/api/v1/services/reconnect')),
+        msg.show,
+        'Reconnect triggered for every service',
+      ),
+      controlButton(
+        ctx,
+        'Reconnect errors',
+        () =>
+          Promise.all(
+            rows
+              .filter((s) => s.status === 'error')
+              .map((s) =>
+                ctx.client.call(
+                  ctx.client.api.POST('/api/v1/services/{key}/reconnect', {
+                    params: { path: { key: s.key } },
+                  }),
+                ),
+              ),
+          ),
+        msg.show,
+        'Reconnect triggered for the services in error',
+      ),
     ),
+    msg.element,
     count,
     scroller,
   );
