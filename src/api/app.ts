@@ -26,7 +26,7 @@ export interface ApiAppOptions {
   bodyLimit?: string;
   heartbeatMs?: number;
   maxSseBufferBytes?: number;
-  /** The console's built assets; the package's `dist/web` when absent. */
+  /** The console's built assets; the package's `dist/console` when absent. */
   webDir?: string;
 }
 

@@ -39,7 +39,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    // The daemon serves the package's dist/web: build it as `npm run build:web` does.
+    // The daemon serves the package's dist/console: build it as `npm run build:web` does.
     built = await buildWeb();
     env = await startE2eEnv();
     cli = runCli(['--api-addr', '127.2.27.1:0', ...env.flags()], { env: { KUBEFWD_API_KEY: KEY } });

@@ -108,7 +108,10 @@ export function serviceDetailView(ctx: ViewContext, key: string): View {
   const render = (): void => {
     const s = ctx.live.service(key);
     if (!s) {
-      if (!ctx.live.summary()) return;
+      // Drawn once per disappearance: redrawing on every refresh would pull the button from under the pointer
+      // (and the keyboard focus).
+      if (!ctx.live.summary() || (controls.querySelector('#readd') && last === undefined)) return;
+      last = undefined;
       fill(
         summary,
         h('p', { id: 'not-forwarded' }, `${key} is not forwarded${wasForwarded ? ' any more' : ''}.`),
