@@ -86,8 +86,9 @@ export async function buildWeb(options: { outDir?: string; minify?: boolean } = 
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const files = await buildWeb({ outDir: process.argv[2] });
-  for (const f of files)
-    console.log(`${f.name.padEnd(34)} ${String(f.bytes).padStart(8)} B  gzip ${f.gzipBytes} B`);
+  // Sizes go to stderr: `npm pack --json` runs this through prepack, and its stdout must stay JSON.
+  const say = (line: string): boolean => process.stderr.write(`${line}\n`);
+  for (const f of files) say(`${f.name.padEnd(34)} ${String(f.bytes).padStart(8)} B  gzip ${f.gzipBytes} B`);
   const sum = (k: 'bytes' | 'gzipBytes'): number => files.reduce((n, f) => n + f[k], 0);
-  console.log(`${'total'.padEnd(34)} ${String(sum('bytes')).padStart(8)} B  gzip ${sum('gzipBytes')} B`);
+  say(`${'total'.padEnd(34)} ${String(sum('bytes')).padStart(8)} B  gzip ${sum('gzipBytes')} B`);
 }
