@@ -5,6 +5,8 @@ import { Ring } from './ring.ts';
 export interface CapturedExchange extends HttpExchange {
   forwardKey: string;
   serviceKey: string;
+  /** The pod that served the exchange. */
+  pod: string | undefined;
 }
 
 export interface CaptureStoreOptions {
@@ -62,12 +64,12 @@ export function createCaptureStore(options: CaptureStoreOptions = {}) {
     }
   }
 
-  function record(forwardKey: string, serviceKey: string, ex: HttpExchange): void {
+  function record(forwardKey: string, serviceKey: string, pod: string | undefined, ex: HttpExchange): void {
     let entry = rings.get(forwardKey);
     if (entry) rings.delete(forwardKey);
     else entry = { serviceKey, ring: new Ring<CapturedExchange>(per) };
     rings.set(forwardKey, entry);
-    const captured: CapturedExchange = { ...ex, forwardKey, serviceKey };
+    const captured: CapturedExchange = { ...ex, forwardKey, serviceKey, pod };
     entry.ring.push(captured);
     keepDetail(captured);
     if (rings.size > maxForwards) {
@@ -82,10 +84,10 @@ export function createCaptureStore(options: CaptureStoreOptions = {}) {
 
   return {
     /** A sniffer for one connection of `forwardKey`; feed it copies of the bytes, call `end()` when it closes. */
-    tap(forwardKey: string, serviceKey: string): HttpSniffer {
+    tap(forwardKey: string, serviceKey: string, pod?: string): HttpSniffer {
       return createHttpSniffer({
         now: options.now,
-        onExchange: (ex) => record(forwardKey, serviceKey, ex),
+        onExchange: (ex) => record(forwardKey, serviceKey, pod, ex),
         detail: () => (detailed.has(serviceKey) ? detailOptions : undefined),
       });
     },
