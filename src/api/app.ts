@@ -20,6 +20,8 @@ import { portforwardsRouter } from './routes/portforwards.ts';
 import { servicesRouter } from './routes/services.ts';
 import { checkHost, checkOrigin, identifyCaller, requireScope } from './security.ts';
 import type { ApiViews } from './views.ts';
+import { webConsoleRouter } from './web-console.ts';
+import { WEB_DIST } from '../web/paths.ts';
 
 export const OPENAPI_PATH = new URL('../../openapi.yaml', import.meta.url);
 
@@ -36,6 +38,8 @@ export interface ApiAppOptions {
   bodyLimit?: string;
   heartbeatMs?: number;
   maxSseBufferBytes?: number;
+  /** The console's built assets; the package's `dist/console` when absent. */
+  webDir?: string;
 }
 
 export interface ApiApp {
@@ -94,7 +98,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   app.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(specText);
   });
-  app.get('/', (_req, res) => res.redirect(302, '/docs/'));
+  app.use(webConsoleRouter(options.webDir ?? WEB_DIST));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec, { customSiteTitle: 'kubefwd API' }));
   app.use(requireScope);
   app.use(express.json({ limit: options.bodyLimit ?? '64kb', strict: true, type: () => true }));

@@ -129,6 +129,10 @@ export interface ApiViews {
   captures: {
     forward(key: string, count: number): Schemas['HttpTraffic'] | undefined;
     service(key: string, count: number): Schemas['HttpTraffic'] | undefined;
+    /** Opts a service in or out of header and body capture; false when there is no such service. */
+    setDetail(key: string, enabled: boolean): boolean;
+    /** Drops a service's captures; undefined when there is no such service. */
+    purge(key: string): number | undefined;
   };
   prom: {
     text(): Promise<string>;

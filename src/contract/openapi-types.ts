@@ -187,6 +187,27 @@ export interface paths {
         get: operations["getServiceHttp"];
         put?: never;
         post?: never;
+        /** Drop every HTTP exchange captured on a service's forwards */
+        delete: operations["purgeServiceHttp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{key}/http/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Capture headers and first body bytes of a service's HTTP exchanges, or stop
+         * @description Off by default: headers and bodies may hold secrets. While on, each exchange keeps its headers (Authorization, Proxy-Authorization, Cookie and Set-Cookie values masked) and the first 4 KiB of each body; all services together hold at most 16 MiB of them, the oldest exchanges losing theirs first.
+         */
+        post: operations["setServiceHttpDetail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1191,10 +1212,21 @@ export interface components {
             duration: string;
             durationMs: number;
             requestBytes: number;
+            /** @description Response bytes on the wire, head and body. */
             size: number;
+            /** @description The request's HTTP version, e.g. 1.1. */
+            httpVersion?: string;
+            /** @description Request head complete to response head complete. */
+            ttfbMs?: number;
+            /** @description Request payload bytes (without chunk framing). */
+            requestBodyBytes?: number;
+            /** @description Response payload bytes (without chunk framing). */
+            responseBodyBytes?: number;
             forwardKey?: string;
             /** @description The pod that served the exchange */
             pod?: string | null;
+            request?: components["schemas"]["CapturedMessage"];
+            response?: components["schemas"]["CapturedMessage"];
         };
         ServiceEndpoints: {
             key: string;
@@ -1233,12 +1265,23 @@ export interface components {
             /** @enum {string|null} */
             policy: "first" | "round-robin" | "least-conn" | null;
         };
+        /** @description Kept only while the service opts in (POST /api/v1/services/{key}/http/detail). */
+        CapturedMessage: {
+            /** @description Header lines as sent, [name, value]; credential values are masked. */
+            headers: string[][];
+            body: string;
+            /** @enum {string} */
+            bodyEncoding: "utf8" | "base64";
+            bodyTruncated: boolean;
+        };
         HttpTraffic: {
             forwardKey?: string;
             serviceKey?: string;
             podName?: string | null;
             localIP?: string;
             localPort?: number;
+            /** @description Whether headers and bodies are being captured for this service. */
+            detail?: boolean;
             summary: {
                 totalRequests: number;
                 lastRequest?: string | null;
@@ -2046,6 +2089,85 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    purgeServiceHttp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Service key svc.ns.ctx. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            service: string;
+                            /** @description Exchanges dropped. */
+                            purged: number;
+                        };
+                        meta: components["schemas"]["Meta"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    setServiceHttpDetail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Service key svc.ns.ctx. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    enabled: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            service: string;
+                            enabled: boolean;
+                        };
+                        meta: components["schemas"]["Meta"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
         };
     };

@@ -72,8 +72,14 @@ export function createApiViews(d: ViewDeps): ApiViews {
         durationMs: x.durationMs,
         requestBytes: x.requestBytes,
         size: x.responseBytes,
+        httpVersion: x.httpVersion,
+        ttfbMs: x.ttfbMs,
+        requestBodyBytes: x.requestBodyBytes,
+        responseBodyBytes: x.responseBodyBytes,
         forwardKey: x.forwardKey,
         pod: x.pod ?? null,
+        ...(x.request ? { request: x.request } : {}),
+        ...(x.response ? { response: x.response } : {}),
       })),
     };
   }
@@ -310,8 +316,17 @@ export function createApiViews(d: ViewDeps): ApiViews {
       },
       service(key, count) {
         if (!engine.registry.get(key)) return undefined;
-        return captureView(d.captures.listByService(key, count), { serviceKey: key });
+        return captureView(d.captures.listByService(key, count), {
+          serviceKey: key,
+          detail: d.captures.detail(key),
+        });
       },
+      setDetail(key, enabled) {
+        if (!engine.registry.get(key)) return false;
+        d.captures.setDetail(key, enabled);
+        return true;
+      },
+      purge: (key) => (engine.registry.get(key) ? d.captures.purge(key) : undefined),
     },
     prom: {
       text: () => d.prom.metricsText(),

@@ -1,3 +1,4 @@
+import { detailSize } from './capture-detail.ts';
 import { createHttpSniffer, type HttpExchange, type HttpSniffer } from './http-sniffer.ts';
 import { Ring } from './ring.ts';
 
@@ -16,6 +17,13 @@ export interface CaptureStoreOptions {
    * without this bound pod churn would grow the store forever.
    */
   maxForwards?: number;
+  /** Payload bytes kept per message for services that opted in to headers and bodies. */
+  maxBodyBytes?: number;
+  /**
+   * Bytes of headers and bodies kept across all services; past it the oldest exchanges lose theirs (the exchange
+   * itself stays), so opting in can never grow memory beyond this.
+   */
+  detailBudgetBytes?: number;
   now?: () => number;
 }
 
@@ -25,17 +33,53 @@ export function createCaptureStore(options: CaptureStoreOptions = {}) {
   const maxForwards = options.maxForwards ?? 256;
   // Map order is recency order: a forward that records moves to the end.
   const rings = new Map<string, { serviceKey: string; ring: Ring<CapturedExchange> }>();
+  const detailed = new Set<string>();
+  const detailOptions = { maxBodyBytes: options.maxBodyBytes ?? 4096 };
+  const budget = options.detailBudgetBytes ?? 16 * 1024 * 1024;
+  // Exchanges holding detail, oldest first, with what each holds.
+  const holding: Array<{ exchange: CapturedExchange; bytes: number }> = [];
+  let held = 0;
+
+  function keepDetail(exchange: CapturedExchange): void {
+    const bytes = detailSize(exchange.request) + detailSize(exchange.response);
+    if (bytes === 0) return;
+    holding.push({ exchange, bytes });
+    held += bytes;
+    while (held > budget && holding.length > 0) {
+      const oldest = holding.shift();
+      if (!oldest) break;
+      held -= oldest.bytes;
+      delete oldest.exchange.request;
+      delete oldest.exchange.response;
+    }
+  }
+
+  function dropDetail(match: (e: CapturedExchange) => boolean): void {
+    for (let i = holding.length - 1; i >= 0; i--) {
+      const h = holding[i];
+      if (h && match(h.exchange)) {
+        held -= h.bytes;
+        holding.splice(i, 1);
+      }
+    }
+  }
 
   function record(forwardKey: string, serviceKey: string, pod: string | undefined, ex: HttpExchange): void {
     let entry = rings.get(forwardKey);
     if (entry) rings.delete(forwardKey);
     else entry = { serviceKey, ring: new Ring<CapturedExchange>(per) };
     rings.set(forwardKey, entry);
-    entry.ring.push({ ...ex, forwardKey, serviceKey, pod });
+    const captured: CapturedExchange = { ...ex, forwardKey, serviceKey, pod };
+    entry.ring.push(captured);
+    keepDetail(captured);
     if (rings.size > maxForwards) {
       const oldest = rings.keys().next().value;
-      if (oldest !== undefined) rings.delete(oldest);
+      if (oldest !== undefined) forget(oldest);
     }
+  }
+
+  function forget(forwardKey: string): void {
+    if (rings.delete(forwardKey)) dropDetail((e) => e.forwardKey === forwardKey);
   }
 
   return {
@@ -44,6 +88,7 @@ export function createCaptureStore(options: CaptureStoreOptions = {}) {
       return createHttpSniffer({
         now: options.now,
         onExchange: (ex) => record(forwardKey, serviceKey, pod, ex),
+        detail: () => (detailed.has(serviceKey) ? detailOptions : undefined),
       });
     },
     record,
@@ -63,8 +108,27 @@ export function createCaptureStore(options: CaptureStoreOptions = {}) {
       return [...rings].filter(([, e]) => e.serviceKey === serviceKey).map(([k]) => k);
     },
     /** Drops a forward's captures (its forward is gone for good). */
-    forget(forwardKey: string): void {
-      rings.delete(forwardKey);
+    forget,
+    /** Keeps headers and first body bytes of a service's exchanges from its next request on (or stops). */
+    setDetail(serviceKey: string, on: boolean): void {
+      if (on) detailed.add(serviceKey);
+      else detailed.delete(serviceKey);
+    },
+    detail: (serviceKey: string): boolean => detailed.has(serviceKey),
+    /** Drops every capture of a service; returns how many exchanges went. */
+    purge(serviceKey: string): number {
+      let n = 0;
+      for (const key of [...rings.keys()]) {
+        const entry = rings.get(key);
+        if (entry?.serviceKey !== serviceKey) continue;
+        n += entry.ring.size;
+        forget(key);
+      }
+      return n;
+    },
+    /** Bytes of headers and bodies held now. */
+    get detailBytes(): number {
+      return held;
     },
     get size(): number {
       return rings.size;

@@ -10,6 +10,8 @@ export interface MessageHead {
   /** The few headers that decide framing and pairing, lower-cased names; last value wins. */
   contentLength: string | undefined;
   transferEncoding: string | undefined;
+  /** Every header line as sent (name, value), only when the reader was asked to keep them. */
+  headers?: Array<[name: string, value: string]>;
 }
 
 export interface MessageStats {
@@ -25,6 +27,8 @@ export interface MessageHooks {
   onComplete(stats: MessageStats): void;
   /** Checks the first byte of each message before any buffering, so binary input is refused at once. */
   firstByteOk(byte: number): boolean;
+  /** Payload bytes as they pass (chunk data without framing); only when the caller keeps bodies. */
+  onBody?(data: Buffer): void;
 }
 
 export class SniffError extends Error {
@@ -37,7 +41,10 @@ const LF = 0x0a;
 const CR = 0x0d;
 const MAX_CHUNK_LINE = 1024;
 
-export function createMessageReader(hooks: MessageHooks, options: { maxHeadBytes?: number } = {}) {
+export function createMessageReader(
+  hooks: MessageHooks,
+  options: { maxHeadBytes?: number; keepHeaders?: () => boolean } = {},
+) {
   const maxHead = options.maxHeadBytes ?? 16 * 1024;
   let state: State = 'start';
   let line = '';
@@ -78,12 +85,14 @@ export function createMessageReader(hooks: MessageHooks, options: { maxHeadBytes
           return;
         }
         head = { startLine: text, contentLength: undefined, transferEncoding: undefined };
+        if (options.keepHeaders?.()) head.headers = [];
         state = 'headers';
         return;
       case 'headers': {
         if (text === '') return startBody(hooks.onHead(head));
         const colon = text.indexOf(':');
         if (colon <= 0) throw new SniffError('malformed header line');
+        head.headers?.push([text.slice(0, colon).trim(), text.slice(colon + 1).trim()]);
         const name = text.slice(0, colon).trim().toLowerCase();
         if (name === 'content-length') {
           const value = text.slice(colon + 1).trim();
@@ -144,6 +153,7 @@ export function createMessageReader(hooks: MessageHooks, options: { maxHeadBytes
       while (off < buf.length) {
         if (state === 'body' || state === 'chunk-data') {
           const n = Math.min(left, buf.length - off);
+          hooks.onBody?.(buf.subarray(off, off + n));
           left -= n;
           off += n;
           body += n;
@@ -155,6 +165,7 @@ export function createMessageReader(hooks: MessageHooks, options: { maxHeadBytes
           continue;
         }
         if (state === 'eof') {
+          hooks.onBody?.(buf.subarray(off));
           body += buf.length - off;
           wire += buf.length - off;
           return;

@@ -1,3 +1,9 @@
+import {
+  createBodyKeeper,
+  type BodyKeeper,
+  type CapturedMessage,
+  type DetailOptions,
+} from './capture-detail.ts';
 import { createMessageReader, SniffError, type Framing, type MessageHead } from './http-message-reader.ts';
 
 /**
@@ -23,6 +29,9 @@ export interface HttpExchange {
   /** Payload bytes. */
   requestBodyBytes: number;
   responseBodyBytes: number;
+  /** Headers and first body bytes, only while the service opted in (see capture-detail.ts). */
+  request?: CapturedMessage;
+  response?: CapturedMessage;
 }
 
 export type GiveUpReason = 'tls' | 'http2' | 'tunnel' | 'upgrade' | 'malformed' | 'too-deep' | 'closed';
@@ -35,6 +44,8 @@ export interface HttpSnifferOptions {
   /** Requests awaiting their response before the sniffer gives up (bounds memory under deep pipelining). */
   maxPending?: number;
   maxPathLength?: number;
+  /** Asked at each message's start: keep its headers and first body bytes (opt-in per service)? */
+  detail?: () => DetailOptions | undefined;
 }
 
 export interface HttpSniffer {
@@ -55,6 +66,8 @@ interface Pending {
   done: boolean;
   wireBytes: number;
   bodyBytes: number;
+  headers?: Array<[string, string]>;
+  body?: BodyKeeper;
 }
 
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/(1\.[01])$/;
@@ -84,11 +97,22 @@ export function createHttpSniffer(options: HttpSnifferOptions): HttpSniffer {
   const now = options.now ?? Date.now;
   const maxPending = options.maxPending ?? 100;
   const maxPath = options.maxPathLength ?? 2048;
-  const readerOptions = { maxHeadBytes: options.maxHeadBytes ?? 16 * 1024 };
+  const maxHeadBytes = options.maxHeadBytes ?? 16 * 1024;
+  const keepHeaders = (): boolean => options.detail?.() !== undefined;
+  const readerOptions = { maxHeadBytes, keepHeaders };
   let reason: GiveUpReason | undefined;
   let pending: Pending[] = [];
   let reqCurrent: Pending | undefined;
-  let res: { req: Pending; status: number; version: string; headAt: number } | undefined;
+  let res:
+    | {
+        req: Pending;
+        status: number;
+        version: string;
+        headAt: number;
+        headers?: Array<[string, string]>;
+        body?: BodyKeeper;
+      }
+    | undefined;
   let interim = false;
   /** Wire bytes of interim (1xx) responses, counted into the final response they precede. */
   let interimBytes = 0;
@@ -104,7 +128,12 @@ export function createHttpSniffer(options: HttpSnifferOptions): HttpSniffer {
         if (method === 'CONNECT') throw new GiveUp('tunnel');
         if (pending.length >= maxPending) throw new GiveUp('too-deep');
         const path = (m[2] as string).slice(0, maxPath);
+        const detail = head.headers && options.detail?.();
         reqCurrent = { method, path, at: now(), done: false, wireBytes: 0, bodyBytes: 0 };
+        if (detail && head.headers) {
+          reqCurrent.headers = head.headers;
+          reqCurrent.body = createBodyKeeper(detail.maxBodyBytes);
+        }
         pending.push(reqCurrent);
         // A request body is only ever delimited by its headers; without them it has none.
         const framing = framingOf(head);
@@ -118,6 +147,7 @@ export function createHttpSniffer(options: HttpSnifferOptions): HttpSniffer {
         reqCurrent.bodyBytes = stats.bodyBytes;
         reqCurrent = undefined;
       },
+      onBody: (data) => reqCurrent?.body?.add(data),
     },
     readerOptions,
   );
@@ -139,6 +169,11 @@ export function createHttpSniffer(options: HttpSnifferOptions): HttpSniffer {
         }
         pending.shift();
         res = { req, status, version: m[1] as string, headAt: now() };
+        const detail = head.headers && options.detail?.();
+        if (detail && head.headers) {
+          res.headers = head.headers;
+          res.body = createBodyKeeper(detail.maxBodyBytes);
+        }
         if (req.method === 'HEAD' || status === 204 || status === 304) return 'none';
         // Without a length (or with a transfer coding other than chunked last), a response runs until the server
         // closes the connection.
@@ -152,7 +187,7 @@ export function createHttpSniffer(options: HttpSnifferOptions): HttpSniffer {
           return;
         }
         if (!res) return;
-        const { req, status, version, headAt } = res;
+        const { req, status, version, headAt, headers, body } = res;
         res = undefined;
         const t = now();
         const responseBytes = stats.wireBytes + interimBytes;
@@ -170,12 +205,17 @@ export function createHttpSniffer(options: HttpSnifferOptions): HttpSniffer {
           responseBytes,
           requestBodyBytes: req.done ? req.bodyBytes : requests.progress.bodyBytes,
           responseBodyBytes: stats.bodyBytes,
+          ...(req.headers && req.body ? { request: req.body.message(req.headers) } : {}),
+          ...(headers && body ? { response: body.message(headers) } : {}),
         };
         try {
           options.onExchange(exchange);
         } catch {
           // The consumer's failure is not the connection's.
         }
+      },
+      onBody: (data) => {
+        if (!interim) res?.body?.add(data);
       },
     },
     readerOptions,

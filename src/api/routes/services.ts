@@ -84,6 +84,18 @@ export function servicesRouter(views: ApiViews): Router {
     if (!data) throw notFound(`Service not found: ${req.params.key}`);
     send(res, 'getServiceHttp', data);
   });
+  r.delete('/api/v1/services/:key/http', (req, res) => {
+    const purged = views.captures.purge(req.params.key);
+    if (purged === undefined) throw notFound(`Service not found: ${req.params.key}`);
+    send(res, 'purgeServiceHttp', { service: req.params.key, purged });
+  });
+  r.post('/api/v1/services/:key/http/detail', (req, res) => {
+    const enabled = (req.body as { enabled?: unknown } | undefined)?.enabled;
+    if (typeof enabled !== 'boolean') throw bad('enabled must be true or false');
+    if (!views.captures.setDetail(req.params.key, enabled))
+      throw notFound(`Service not found: ${req.params.key}`);
+    send(res, 'setServiceHttpDetail', { service: req.params.key, enabled });
+  });
 
   r.get('/api/v1/forwards', (req, res) => {
     const status = strParam(req.query.status, 'status')?.toLowerCase();

@@ -30,7 +30,7 @@ describe('openapi.yaml is the contract', () => {
       log: silentLogger(),
     });
     const routed = routesOf(app);
-    routed.delete('GET /'); // redirect to /docs
+    routed.delete('GET /'); // the web console's page, not part of the API
     const documented = new Set(
       Object.entries(SPEC.paths).flatMap(([p, ops]) =>
         Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
