@@ -42,7 +42,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     // The daemon serves the package's dist/console: build it as `npm run build:web` does.
     built = await buildWeb();
     env = await startE2eEnv();
-    cli = runCli(['--api-addr', '127.2.27.1:0', ...env.flags()], { env: { KUBEFWD_API_KEY: KEY } });
+    cli = runCli(['--api-addr', '127.2.27.1:0', ...env.flags()], {
+      env: { KUBEFWD_API_KEY: KEY, KUBEFWD_API_READ_KEY: 'console-read-key' },
+    });
     base = (await cli.waitForOutput(/API: (http:\/\/127\.2\.27\.1:\d+)\//, 30_000))[1] as string;
     client = createKubefwdClient({ baseUrl: base, apiKey: KEY });
     downloads = mkdtempSync(join(tmpdir(), 'kubefwd-console-'));
@@ -318,6 +320,32 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     await go('#/logs', /Daemon log/);
     await until('#log-list', /\w/);
     await noSeriousFindings('logs');
+  });
+
+  it('shows a read key everything with its controls disabled and the reason', async () => {
+    await page.click('button::-p-text(Sign out)');
+    await page.waitForSelector('#api-key');
+    await page.type('#api-key', 'console-read-key');
+    await page.click('button[type=submit]');
+    await until('h1', /Overview/);
+    await go(`#/services/${WEB}`, /web\.alpha\.one/);
+    await until('#svc-status', /active/);
+    await until('#captures-table', /console-probe/);
+    const reconnect = await page.$('button::-p-text(Reconnect)');
+    // Either the daemon said the scope up front, or the first refused control call tells it.
+    const bannerHidden = await page.evaluate(`document.querySelector('.scope-banner').hidden`);
+    let banner: string;
+    if (!bannerHidden) banner = await text('.scope-banner');
+    else {
+      await reconnect?.click();
+      banner = await until('.scope-banner', /Controls are disabled/);
+    }
+    expect(banner).toMatch(/Controls are disabled: .*read/);
+    const enabled = await page.evaluate(
+      `[...document.querySelectorAll('button.control')].filter((b) => !b.disabled).length`,
+    );
+    expect(enabled).toBe(0);
+    await noSeriousFindings('read-only service detail');
   });
 
   it('broke no CSP rule and threw nothing', () => {
