@@ -1,12 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import {
+  aggregatedContentType,
+  aggregatedDiscovery,
+  aggregatedVersionWanted,
+} from './discovery-aggregated.ts';
 import { apiGroupList, apiVersions, knownGroupVersions, resourceList, versionDoc } from './discovery-docs.ts';
+import { serveLogs } from './pod-log-handler.ts';
 import { decodeAccessReview, isKubernetesProtobuf } from './protobuf.ts';
+import { readQuery } from './query.ts';
 import { allowed, forbiddenMessage, type SimUser } from './rbac.ts';
 import { apiVersionOf, resourceByName, type ResourceDef } from './resources.ts';
 import { SelectorError, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { sendJson, sendStatus, statusObject } from './status.ts';
 import { StoreError, type KObject } from './store.ts';
+import { checkFields, patched } from './writes.ts';
 import type { SimClusterCore } from './cluster-core.ts';
 
 interface Route {
@@ -62,18 +70,9 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> =
-    target && typeof target === 'object' && !Array.isArray(target)
-      ? { ...(target as Record<string, unknown>) }
-      : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
+/** Headers with one `Warning` per text (Node.js sends an array as repeated headers). */
+const warningHeaders = (warnings: string[]): Record<string, string[]> =>
+  warnings.length ? { Warning: warnings } : {};
 
 const verbOf = (method: string, route: Route, watch: boolean): string => {
   if (method === 'GET') return route.name ? 'get' : watch ? 'watch' : 'list';
@@ -103,6 +102,14 @@ export async function handleRequest(
   }
   const user = authenticate(core, req.headers.authorization);
   if (!user) return sendStatus(res, 401, 'Unauthorized');
+  if (core.openapi.serve(path, req, res, core.version)) return;
+  const aggregated =
+    path === '/api' || path === '/apis' ? aggregatedVersionWanted(req.headers.accept) : undefined;
+  if (aggregated)
+    return sendJson(res, 200, aggregatedDiscovery(aggregated, path === '/api'), {
+      'Content-Type': aggregatedContentType(aggregated),
+      Vary: 'Accept',
+    });
   if (path === '/api') return sendJson(res, 200, apiVersions());
   if (path === '/apis') return sendJson(res, 200, apiGroupList());
   if (path === '/api/v1') return sendJson(res, 200, resourceList('v1'));
@@ -134,7 +141,7 @@ export async function handleRequest(
   const route = parseRoute(path);
   if (!route) return sendStatus(res, 404, 'the server could not find the requested resource');
   const { def, namespace, name, sub } = route;
-  const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+  const watch = readQuery(url.searchParams).bool('watch');
   const method = req.method ?? 'GET';
   const verb = verbOf(method, route, watch);
   const rbacResource = sub ? `${def.name}/${sub}` : def.name;
@@ -153,19 +160,12 @@ export async function handleRequest(
     sendStatus(res, 404, `${what} "${n}" not found`, 'NotFound', { name: n, kind: what });
 
   if (sub === 'portforward') return sendStatus(res, 400, 'Upgrade request required');
-  if (sub === 'log' && def.name === 'pods' && name && namespace) {
-    const pod = store.get('pods', namespace, name);
-    if (!pod) return notFound('pods', name);
-    const lines = core.podLogs(pod, Number(url.searchParams.get('tailLines') ?? 0) || undefined);
-    res.writeHead(200, { 'Content-Type': 'text/plain' }).end(lines.join('\n') + '\n');
-    return;
-  }
   if (sub === 'status' && name) {
     if (method === 'GET') {
       const obj = store.get(def.name, namespace, name);
       return obj ? sendJson(res, 200, obj) : notFound(def.name, name);
     }
-  } else if (sub) {
+  } else if (sub && !(sub === 'log' && def.name === 'pods' && name && namespace)) {
     return sendStatus(res, 404, 'the server could not find the requested resource');
   }
   if (
@@ -179,6 +179,10 @@ export async function handleRequest(
   }
 
   try {
+    if (sub === 'log' && name && namespace) {
+      const pod = store.get('pods', namespace, name);
+      return pod ? serveLogs(core.logs, pod, url.searchParams, req, res) : notFound('pods', name);
+    }
     if (method === 'GET' && !name) {
       const filter = {
         resource: def.name,
@@ -217,17 +221,22 @@ export async function handleRequest(
         );
       }
       if (def.namespaced) body.metadata.namespace = namespace ?? body.metadata.namespace ?? 'default';
-      const created = core.create(def, body);
-      return sendJson(res, 201, created);
+      const checked = checkFields(def, 'create', url.searchParams, body);
+      const created = core.create(def, checked.obj);
+      return sendJson(res, 201, created, warningHeaders(checked.warnings));
     }
     if ((method === 'PUT' || method === 'PATCH') && name) {
       const current = store.get(def.name, namespace, name);
       if (!current) return notFound(def.name, name);
       const body = (await readBody(req)) as KObject;
-      const next = method === 'PUT' ? body : (mergePatch(current, body) as KObject);
+      const checked =
+        method === 'PUT'
+          ? checkFields(def, 'update', url.searchParams, body)
+          : patched(def, req, url.searchParams, current, body);
+      const next = checked.obj;
       next.metadata = { ...next.metadata, name, ...(namespace ? { namespace } : {}) };
       if (method === 'PATCH') next.metadata.resourceVersion = current.metadata.resourceVersion;
-      return sendJson(res, 200, core.update(def, next, method === 'PUT'));
+      return sendJson(res, 200, core.update(def, next, method === 'PUT'), warningHeaders(checked.warnings));
     }
     if (method === 'DELETE' && name) {
       return sendJson(res, 200, core.remove(def, namespace, name));

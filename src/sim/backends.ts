@@ -25,9 +25,18 @@ export interface Backend {
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 
-function httpBackend(id: PodIdentity): net.Server {
+/** Prints one line of the pod's log (an access log line per HTTP request). */
+export type BackendLog = (line: string) => void;
+
+function httpBackend(id: PodIdentity, log: BackendLog | undefined): net.Server {
   return http.createServer((req, res) => {
     const path = req.url ?? '/';
+    if (log)
+      res.on('finish', () =>
+        log(
+          `${req.socket.remoteAddress ?? '-'} "${req.method} ${path} HTTP/${req.httpVersion}" ${res.statusCode}`,
+        ),
+      );
     const bytes = /^\/bytes\/(\d+)$/.exec(path);
     if (bytes && req.method === 'GET') {
       // A body of N bytes, for throughput through the HTTP path.
@@ -82,9 +91,9 @@ function sourceBackend(): net.Server {
   });
 }
 
-export async function startBackend(kind: BackendKind, id: PodIdentity): Promise<Backend> {
+export async function startBackend(kind: BackendKind, id: PodIdentity, log?: BackendLog): Promise<Backend> {
   if (kind === 'refused') return { kind, port: undefined, close: () => undefined };
-  const server = kind === 'http' ? httpBackend(id) : kind === 'echo' ? echoBackend() : sourceBackend();
+  const server = kind === 'http' ? httpBackend(id, log) : kind === 'echo' ? echoBackend() : sourceBackend();
   const sockets = new Set<net.Socket>();
   server.on('connection', (s: net.Socket) => {
     sockets.add(s);

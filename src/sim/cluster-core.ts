@@ -10,6 +10,8 @@ import { handleRequest, handleUpgrade } from './api-handler.ts';
 import { reconcileEndpoints, removeEndpoints } from './controller.ts';
 import { ADMIN_RULES, type SimUser } from './rbac.ts';
 import { RESOURCES, apiVersionOf, type ResourceDef } from './resources.ts';
+import { createOpenApiServer } from './openapi-routes.ts';
+import { PodLogs } from './pod-logs.ts';
 import { PodRuntime } from './runtime.ts';
 import { sendStatus } from './status.ts';
 import { Store, StoreError, type KObject, type WatchFilter } from './store.ts';
@@ -36,6 +38,9 @@ export class SimClusterCore {
   spdyUpgrade: boolean;
   readonly store = new Store();
   readonly runtime: PodRuntime;
+  /** What the pods' containers print (`pods/log`); tests may write lines as a pod would. */
+  readonly logs = new PodLogs();
+  readonly openapi = createOpenApiServer();
   readonly users = new Map<string, SimUser>();
   readonly pf = createPortForwardServer();
   readonly tls: TlsMaterial | undefined;
@@ -59,7 +64,7 @@ export class SimClusterCore {
     this.tls = options.tls;
     this.#log = options.log;
     this.#bookmarkMs = options.bookmarkIntervalMs ?? 5_000;
-    this.runtime = new PodRuntime(this.store);
+    this.runtime = new PodRuntime(this.store, this.logs);
     this.runtime.onPodGone = (ns, pod) => this.pf.resetPod(ns, pod);
     for (const u of options.users ?? [{ name: 'admin', token: `admin-${this.name}`, rules: ADMIN_RULES }])
       this.users.set(u.token, u);
@@ -154,14 +159,6 @@ export class SimClusterCore {
     if (existing)
       return this.store.update(def.name, { ...obj, metadata: { ...existing.metadata, ...obj.metadata } });
     return this.create(def, obj);
-  }
-
-  podLogs(pod: KObject, tail?: number): string[] {
-    const lines = Array.from(
-      { length: 20 },
-      (_, i) => `${new Date(0 + i * 1000).toISOString()} ${pod.metadata.name} line ${i + 1}`,
-    );
-    return tail ? lines.slice(-tail) : lines;
   }
 
   // --- watch --------------------------------------------------------------------------------------------------
