@@ -141,7 +141,8 @@ export async function handleRequest(
   const route = parseRoute(path);
   if (!route) return sendStatus(res, 404, 'the server could not find the requested resource');
   const { def, namespace, name, sub } = route;
-  const watch = readQuery(url.searchParams).bool('watch');
+  const query = readQuery(url.searchParams);
+  const watch = query.bool('watch');
   const method = req.method ?? 'GET';
   const verb = verbOf(method, route, watch);
   const rbacResource = sub ? `${def.name}/${sub}` : def.name;
@@ -184,6 +185,8 @@ export async function handleRequest(
       return pod ? serveLogs(core.logs, pod, url.searchParams, req, res) : notFound('pods', name);
     }
     if (method === 'GET' && !name) {
+      query.int('timeoutSeconds');
+      query.int('limit');
       const filter = {
         resource: def.name,
         namespace,
@@ -254,7 +257,7 @@ export async function handleRequest(
         err.status,
         err.message,
         err.reason,
-        name ? { name, kind: def.name } : undefined,
+        err.details ?? (name ? { name, kind: def.name } : undefined),
       );
     if (err instanceof SelectorError) return sendStatus(res, 400, err.message, 'BadRequest');
     throw err;

@@ -12,6 +12,7 @@ import { ADMIN_RULES, type SimUser } from './rbac.ts';
 import { RESOURCES, apiVersionOf, type ResourceDef } from './resources.ts';
 import { createOpenApiServer } from './openapi-routes.ts';
 import { PodLogs } from './pod-logs.ts';
+import { readQuery } from './query.ts';
 import { PodRuntime } from './runtime.ts';
 import { sendStatus } from './status.ts';
 import { Store, StoreError, type KObject, type WatchFilter } from './store.ts';
@@ -202,7 +203,7 @@ export class SimClusterCore {
       }
       throw err;
     }
-    if (params.get('allowWatchBookmarks') === 'true') {
+    if (readQuery(params).bool('allowWatchBookmarks')) {
       const kind = RESOURCES.find((r) => r.name === filter.resource)?.kind;
       bookmark = setInterval(
         () =>

@@ -34,7 +34,7 @@ function mergeMap(original: Obj, patch: unknown, type: FieldType | undefined): u
   if (directive === 'replace') return stripDirectives(patch, type);
   if (directive === 'delete') return undefined;
   if (directive !== undefined && directive !== 'merge')
-    throw new StoreError(422, 'Invalid', `Unknown patch type: ${String(directive)}`);
+    throw new StoreError(422, 'Invalid', `Unknown patch type: ${JSON.stringify(directive)}`);
   const out: Obj = { ...original };
   const retain = patch.$retainKeys;
   if (Array.isArray(retain)) for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k];
@@ -55,7 +55,7 @@ function mergeMap(original: Obj, patch: unknown, type: FieldType | undefined): u
       Array.isArray(value) && ft?.t === 'list'
         ? mergeList(Array.isArray(out[key]) ? (out[key] as unknown[]) : [], value, ft)
         : isObject(value)
-          ? mergeMap(isObject(out[key]) ? (out[key] as Obj) : {}, value, ft)
+          ? mergeMap(isObject(out[key]) ? out[key] : {}, value, ft)
           : value;
     if (merged === undefined) delete out[key];
     else out[key] = merged;

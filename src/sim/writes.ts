@@ -30,11 +30,10 @@ export function goFormat(v: unknown): string {
       .join(' ')}]`;
   if (typeof v === 'number') {
     const x = v === 0 ? 0 : Math.floor(Math.log10(Math.abs(v)));
-    if (x < -4 || x >= 21 || (Number.isInteger(v) && x >= 6))
-      return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+    if (x < -4 || x >= 6) return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
     return String(v);
   }
-  return String(v);
+  return typeof v === 'string' ? v : String(v);
 }
 
 export function checkFields(
@@ -54,11 +53,10 @@ export function checkFields(
       'BadRequest',
       `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${strictDecodingError(unknown)}`,
     );
-  throw new StoreError(
-    422,
-    'Invalid',
-    ` "" is invalid: patch: Invalid value: ${JSON.stringify(goFormat(patch))}: ${strictDecodingError(unknown)}`,
-  );
+  const cause = `Invalid value: ${JSON.stringify(goFormat(patch))}: ${strictDecodingError(unknown)}`;
+  throw new StoreError(422, 'Invalid', ` "" is invalid: patch: ${cause}`, {
+    causes: [{ reason: 'FieldValueInvalid', message: cause, field: 'patch' }],
+  });
 }
 
 /** The object a PATCH makes of `current`, field-checked. */
