@@ -33,7 +33,8 @@ export function goFormat(v: unknown): string {
     if (x < -4 || x >= 6) return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
     return String(v);
   }
-  return typeof v === 'string' ? v : String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 export function checkFields(
