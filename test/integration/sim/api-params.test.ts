@@ -45,14 +45,11 @@ const get = (path: string, headers: Record<string, string> = {}) =>
 
 /** The first line of a watch stream (or of any body), read without waiting for the end. */
 async function firstLine(res: Response): Promise<string> {
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   let text = '';
-  while (!text.includes('\n')) {
-    const chunk: ReadableStreamReadResult<Uint8Array> = await reader.read();
-    if (chunk.done) break;
-    text += Buffer.from(chunk.value).toString();
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    text += Buffer.from(chunk).toString();
+    if (text.includes('\n')) break;
   }
-  await reader.cancel();
   return text.split('\n')[0] ?? '';
 }
 
