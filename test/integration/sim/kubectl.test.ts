@@ -99,9 +99,7 @@ describe.skipIf(!hasKubectl)('the real kubectl against the simulator', () => {
       manifest,
       'apiVersion: v1\nkind: Pod\nmetadata: {name: extra, labels: {app: extra}}\nspec: {containers: [{name: c, image: sim, ports: [{containerPort: 9000}]}]}\n',
     );
-    expect((await kubectl(['create', '-f', manifest, '--validate=false'])).stdout).toMatch(
-      /pod\/extra created/,
-    );
+    expect((await kubectl(['create', '-f', manifest])).stdout).toMatch(/pod\/extra created/);
     const watch = spawn('kubectl', ['get', 'pods', '-w', '--output-watch-events'], { env });
     children.push(watch);
     let watched = '';
