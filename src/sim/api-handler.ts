@@ -14,6 +14,7 @@ import { apiVersionOf, resourceByName, type ResourceDef } from './resources.ts';
 import { SelectorError, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { sendJson, sendStatus, statusObject } from './status.ts';
 import { StoreError, type KObject } from './store.ts';
+import { tableContentType, tableVersionWanted, toTable } from './table.ts';
 import { checkFields, patched } from './writes.ts';
 import type { SimClusterCore } from './cluster-core.ts';
 
@@ -157,6 +158,8 @@ export async function handleRequest(
     );
   }
   const store = core.store;
+  const table = tableVersionWanted(req.headers.accept);
+  const tableOptions = { version: table ?? 'v1', includeObject: url.searchParams.get('includeObject') };
   const notFound = (what: string, n: string): void =>
     sendStatus(res, 404, `${what} "${n}" not found`, 'NotFound', { name: n, kind: what });
 
@@ -193,17 +196,30 @@ export async function handleRequest(
         labels: parseLabelSelector(url.searchParams.get('labelSelector') ?? undefined),
         fields: parseFieldSelector(url.searchParams.get('fieldSelector') ?? undefined),
       };
+      const rv = String(store.resourceVersion);
+      if (table && watch)
+        return core.serveWatch(req, res, filter, url.searchParams, (o) =>
+          toTable(def.name, [o], tableOptions),
+        );
       if (watch) return core.serveWatch(req, res, filter, url.searchParams);
       const items = store.list(filter);
+      if (table)
+        return sendJson(res, 200, toTable(def.name, items, { ...tableOptions, resourceVersion: rv }), {
+          'Content-Type': tableContentType(table),
+        });
       return sendJson(res, 200, {
         kind: `${def.kind}List`,
         apiVersion: apiVersionOf(def),
-        metadata: { resourceVersion: String(store.resourceVersion) },
+        metadata: { resourceVersion: rv },
         items,
       });
     }
     if (method === 'GET' && name) {
       const obj = store.get(def.name, namespace, name);
+      if (obj && table)
+        return sendJson(res, 200, toTable(def.name, [obj], tableOptions), {
+          'Content-Type': tableContentType(table),
+        });
       return obj ? sendJson(res, 200, obj) : notFound(def.name, name);
     }
     if (method === 'POST' && !name) {

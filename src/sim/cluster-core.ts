@@ -164,7 +164,14 @@ export class SimClusterCore {
 
   // --- watch --------------------------------------------------------------------------------------------------
 
-  serveWatch(req: IncomingMessage, res: ServerResponse, filter: WatchFilter, params: URLSearchParams): void {
+  /** `asObject` renders each event's object (Table output); bookmarks and errors are sent as they are. */
+  serveWatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    filter: WatchFilter,
+    params: URLSearchParams,
+    asObject: (o: KObject) => unknown = (o) => o,
+  ): void {
     const rvText = params.get('resourceVersion');
     const since = rvText && rvText !== '0' ? Number(rvText) : undefined;
     res.writeHead(200, {
@@ -186,7 +193,12 @@ export class SimClusterCore {
     };
     let watcher: ReturnType<Store['watch']>;
     try {
-      watcher = this.store.watch(filter, since, (type, obj) => write(type, obj), end);
+      watcher = this.store.watch(
+        filter,
+        since,
+        (type, obj) => write(type, type === 'BOOKMARK' ? obj : asObject(obj)),
+        end,
+      );
     } catch (err) {
       if (err instanceof StoreError && err.status === 410) {
         write('ERROR', {

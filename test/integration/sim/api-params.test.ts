@@ -162,6 +162,35 @@ describe('pod log options', () => {
   });
 });
 
+describe('Table output', () => {
+  const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+  it('renders the columns kubectl prints, for lists, single objects and watch events', async () => {
+    const list = await get('/api/v1/namespaces/default/pods', { Accept: TABLE });
+    expect(list.headers.get('content-type')).toBe('application/json;as=Table;v=v1;g=meta.k8s.io');
+    const table = (await list.json()) as {
+      columnDefinitions: Array<{ name: string }>;
+      rows: Array<{ cells: string[]; object: { kind: string } }>;
+    };
+    expect(table.columnDefinitions.map((c) => c.name).slice(0, 5)).toEqual([
+      'Name',
+      'Ready',
+      'Status',
+      'Restarts',
+      'Age',
+    ]);
+    expect(table.rows[0]?.cells.slice(0, 4)).toEqual(['two', '2/2', 'Running', '0']);
+    expect(table.rows[0]?.object.kind).toBe('PartialObjectMetadata');
+    const one = (await (await get('/api/v1/namespaces/default', { Accept: TABLE })).json()) as {
+      rows: unknown[];
+    };
+    expect(one.rows).toHaveLength(1);
+    const watch = await get('/api/v1/namespaces/default/pods?watch=1', { Accept: TABLE });
+    expect(JSON.parse(await firstLine(watch))).toMatchObject({ type: 'ADDED', object: { kind: 'Table' } });
+    const plain = (await (await get('/api/v1/namespaces/default/pods')).json()) as { kind: string };
+    expect(plain.kind).toBe('PodList');
+  });
+});
+
 describe('discovery and OpenAPI', () => {
   it('answers aggregated discovery when asked, the legacy document otherwise', async () => {
     for (const v of ['v2', 'v2beta1']) {
