@@ -54,12 +54,13 @@ export class PodLogs {
     const log = this.#log(ns, pod, container);
     const line = { ns: t, text };
     log.lines.push(line);
-    if (log.lines.length > this.retain) log.lines.splice(0, log.lines.length - this.retain);
+    // Trimmed in batches so a busy pod pays an amortised O(1) per line, not a 1,000-element shift.
+    if (log.lines.length >= 2 * this.retain) log.lines.splice(0, log.lines.length - this.retain);
     for (const f of log.followers) f.line(line);
   }
 
   lines(ns: string, pod: string, container: string): readonly LogLine[] {
-    return this.#logs.get(`${ns}/${pod}/${container}`)?.lines ?? [];
+    return this.#logs.get(`${ns}/${pod}/${container}`)?.lines.slice(-this.retain) ?? [];
   }
 
   /** Adds a follower; returns the function that removes it. */
