@@ -1,0 +1,10 @@
+export { ApiError, type ClientErrorCode } from './api-error.ts';
+export { createKubefwdClient, type KubefwdClient, type KubefwdClientOptions } from './client.ts';
+export {
+  followEvents,
+  type DaemonEventMessage,
+  type EventFollower,
+  type EventTypeName,
+  type FollowOptions,
+} from './events.ts';
+export type { OkData, OperationId, Schemas } from '../contract/contract.ts';
