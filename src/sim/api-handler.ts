@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
@@ -8,7 +9,7 @@ import {
 import { apiGroupList, apiVersions, knownGroupVersions, resourceList, versionDoc } from './discovery-docs.ts';
 import { serveLogs } from './pod-log-handler.ts';
 import { decodeAccessReview, isKubernetesProtobuf } from './protobuf.ts';
-import { readQuery } from './query.ts';
+import { dryRunOf, readQuery } from './query.ts';
 import { allowed, forbiddenMessage, type SimUser } from './rbac.ts';
 import { apiVersionOf, resourceByName, type ResourceDef } from './resources.ts';
 import { SelectorError, parseFieldSelector, parseLabelSelector } from './selectors.ts';
@@ -70,6 +71,19 @@ function readBody(req: IncomingMessage): Promise<unknown> {
     req.on('error', reject);
   });
 }
+
+/** What a dry-run create answers: the object as it would be stored, with no resourceVersion. */
+const dryRunCreated = (def: ResourceDef, obj: KObject): KObject => ({
+  ...obj,
+  apiVersion: apiVersionOf(def),
+  kind: def.kind,
+  metadata: {
+    ...obj.metadata,
+    name: obj.metadata.name || `${obj.metadata.generateName ?? ''}${randomUUID().slice(0, 5)}`,
+    uid: randomUUID(),
+    creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  },
+});
 
 /** Headers with one `Warning` per text (Node.js sends an array as repeated headers). */
 const warningHeaders = (warnings: string[]): Record<string, string[]> =>
@@ -241,6 +255,8 @@ export async function handleRequest(
       }
       if (def.namespaced) body.metadata.namespace = namespace ?? body.metadata.namespace ?? 'default';
       const checked = checkFields(def, 'create', url.searchParams, body);
+      if (dryRunOf(url.searchParams, 'CreateOptions'))
+        return sendJson(res, 201, dryRunCreated(def, checked.obj), warningHeaders(checked.warnings));
       const created = core.create(def, checked.obj);
       return sendJson(res, 201, created, warningHeaders(checked.warnings));
     }
@@ -255,9 +271,23 @@ export async function handleRequest(
       const next = checked.obj;
       next.metadata = { ...next.metadata, name, ...(namespace ? { namespace } : {}) };
       if (method === 'PATCH') next.metadata.resourceVersion = current.metadata.resourceVersion;
+      if (dryRunOf(url.searchParams, method === 'PUT' ? 'UpdateOptions' : 'PatchOptions'))
+        return sendJson(
+          res,
+          200,
+          { ...next, apiVersion: current.apiVersion, kind: current.kind },
+          warningHeaders(checked.warnings),
+        );
       return sendJson(res, 200, core.update(def, next, method === 'PUT'), warningHeaders(checked.warnings));
     }
     if (method === 'DELETE' && name) {
+      // kubectl sends DeleteOptions in the body; other clients put dryRun in the query.
+      const options = (await readBody(req)) as { dryRun?: unknown };
+      const inBody = Array.isArray(options.dryRun) && options.dryRun.includes('All');
+      if (dryRunOf(url.searchParams, 'DeleteOptions') || inBody) {
+        const obj = store.get(def.name, namespace, name);
+        return obj ? sendJson(res, 200, obj) : notFound(def.name, name);
+      }
       return sendJson(res, 200, core.remove(def, namespace, name));
     }
     return sendStatus(

@@ -62,3 +62,16 @@ export function fieldValidationOf(params: URLSearchParams, optionsKind: string):
     `${optionsKind}.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: ${JSON.stringify(v)}: supported values: "", "Ignore", "Strict", "Warn"`,
   );
 }
+
+/** `dryRun=All` (the only value servers take): the write is checked and answered but not stored. */
+export function dryRunOf(params: URLSearchParams, optionsKind: string): boolean {
+  const values = params.getAll('dryRun');
+  const bad = values.filter((v) => v !== 'All');
+  if (bad.length)
+    throw new StoreError(
+      422,
+      'Invalid',
+      `${optionsKind}.meta.k8s.io "" is invalid: dryRun: Unsupported value: ${JSON.stringify(bad)}: supported values: "All"`,
+    );
+  return values.length > 0;
+}

@@ -95,6 +95,19 @@ describe.skipIf(!hasKubectl)('kubectl create and apply with default flags', () =
     expect(warned.stderr).toContain('Warning: unknown field "spec.containers[0].bar"');
   });
 
+  it('answers --dry-run=server without storing anything', async () => {
+    const file = k.manifest('dry.yaml', pod('dry', ''));
+    expect((await k.kubectl(['apply', '-f', file, '--dry-run=server'])).stdout).toBe(
+      'pod/dry created (server dry run)\n',
+    );
+    expect((await k.kubectl(['get', 'pod', 'dry'])).code).toBe(1);
+    await k.kubectl(['apply', '-f', file]);
+    expect((await k.kubectl(['delete', 'pod', 'dry', '--dry-run=server'])).stdout).toBe(
+      'pod "dry" deleted (server dry run)\n',
+    );
+    expect((await k.kubectl(['get', 'pod', 'dry'])).code).toBe(0);
+  });
+
   it('applies a service and merges its ports by port', async () => {
     const svc = (ports: string) =>
       `apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  selector: {app: s}\n  ports: ${ports}\n`;
