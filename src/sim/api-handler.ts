@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
@@ -16,7 +15,7 @@ import { SelectorError, parseFieldSelector, parseLabelSelector } from './selecto
 import { sendJson, sendStatus, statusObject } from './status.ts';
 import { StoreError, type KObject } from './store.ts';
 import { tableContentType, tableVersionWanted, toTable } from './table.ts';
-import { checkFields, patched } from './writes.ts';
+import { checkFields, dryRunCreated, patched, warningHeaders } from './writes.ts';
 import type { SimClusterCore } from './cluster-core.ts';
 
 interface Route {
@@ -71,23 +70,6 @@ function readBody(req: IncomingMessage): Promise<unknown> {
     req.on('error', reject);
   });
 }
-
-/** What a dry-run create answers: the object as it would be stored, with no resourceVersion. */
-const dryRunCreated = (def: ResourceDef, obj: KObject): KObject => ({
-  ...obj,
-  apiVersion: apiVersionOf(def),
-  kind: def.kind,
-  metadata: {
-    ...obj.metadata,
-    name: obj.metadata.name || `${obj.metadata.generateName ?? ''}${randomUUID().slice(0, 5)}`,
-    uid: randomUUID(),
-    creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-  },
-});
-
-/** Headers with one `Warning` per text (Node.js sends an array as repeated headers). */
-const warningHeaders = (warnings: string[]): Record<string, string[]> =>
-  warnings.length ? { Warning: warnings } : {};
 
 const verbOf = (method: string, route: Route, watch: boolean): string => {
   if (method === 'GET') return route.name ? 'get' : watch ? 'watch' : 'list';

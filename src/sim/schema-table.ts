@@ -11,6 +11,8 @@
  * - `[T]` an atomic list of T; `[T/key]` a list merged by `key` (`[T/key,k2]`: more list-map keys; `/key+retain`:
  *   patch strategy `merge,retainKeys`); `[s/]` a set of strings merged on patch.
  */
+import { WORKLOAD_TYPES, kind } from './schema-workloads.ts';
+
 export interface TypeDef {
   id: string;
   fields: Record<string, string>;
@@ -20,14 +22,7 @@ export interface TypeDef {
 }
 
 const CORE = 'io.k8s.api.core.v1.';
-const APPS = 'io.k8s.api.apps.v1.';
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
-
-const kind = (group: string, version: string, k: string, prefix: string, fields: Record<string, string>) => ({
-  id: `${prefix}${k}`,
-  gvk: { group, version, kind: k },
-  fields,
-});
 
 const PROBE = {
   exec: 'ExecAction',
@@ -342,108 +337,7 @@ export const TYPES: Record<string, TypeDef> = {
     fields: { name: 's', protocol: 's', port: 'i', appProtocol: 's' },
   },
 
-  PodTemplateSpec: { id: `${CORE}PodTemplateSpec`, fields: { metadata: 'ObjectMeta', spec: 'PodSpec' } },
-  Deployment: kind('apps', 'v1', 'Deployment', APPS, { spec: 'DeploymentSpec', status: 'DeploymentStatus' }),
-  DeploymentSpec: {
-    id: `${APPS}DeploymentSpec`,
-    required: ['selector', 'template'],
-    fields: {
-      replicas: 'i',
-      selector: 'LabelSelector',
-      template: 'PodTemplateSpec',
-      strategy: 'DeploymentStrategy',
-      minReadySeconds: 'i',
-      revisionHistoryLimit: 'i',
-      paused: 'b',
-      progressDeadlineSeconds: 'i',
-    },
-  },
-  DeploymentStrategy: {
-    id: `${APPS}DeploymentStrategy`,
-    fields: { type: 's', rollingUpdate: 'RollingUpdateDeployment' },
-  },
-  RollingUpdateDeployment: {
-    id: `${APPS}RollingUpdateDeployment`,
-    fields: { maxUnavailable: 'ios', maxSurge: 'ios' },
-  },
-  DeploymentStatus: {
-    id: `${APPS}DeploymentStatus`,
-    fields: {
-      observedGeneration: 'l',
-      replicas: 'i',
-      updatedReplicas: 'i',
-      readyReplicas: 'i',
-      availableReplicas: 'i',
-      unavailableReplicas: 'i',
-      terminatingReplicas: 'i',
-      conditions: '[any/type]',
-      collisionCount: 'i',
-    },
-  },
-  ReplicaSet: kind('apps', 'v1', 'ReplicaSet', APPS, { spec: 'ReplicaSetSpec', status: 'ReplicaSetStatus' }),
-  ReplicaSetSpec: {
-    id: `${APPS}ReplicaSetSpec`,
-    required: ['selector'],
-    fields: { replicas: 'i', minReadySeconds: 'i', selector: 'LabelSelector', template: 'PodTemplateSpec' },
-  },
-  ReplicaSetStatus: {
-    id: `${APPS}ReplicaSetStatus`,
-    fields: {
-      replicas: 'i',
-      fullyLabeledReplicas: 'i',
-      readyReplicas: 'i',
-      availableReplicas: 'i',
-      terminatingReplicas: 'i',
-      observedGeneration: 'l',
-      conditions: '[any/type]',
-    },
-  },
-  StatefulSet: kind('apps', 'v1', 'StatefulSet', APPS, {
-    spec: 'StatefulSetSpec',
-    status: 'StatefulSetStatus',
-  }),
-  StatefulSetSpec: {
-    id: `${APPS}StatefulSetSpec`,
-    required: ['selector', 'template'],
-    fields: {
-      replicas: 'i',
-      selector: 'LabelSelector',
-      template: 'PodTemplateSpec',
-      volumeClaimTemplates: '[any]',
-      serviceName: 's',
-      podManagementPolicy: 's',
-      updateStrategy: 'any',
-      revisionHistoryLimit: 'i',
-      minReadySeconds: 'i',
-      persistentVolumeClaimRetentionPolicy: 'any',
-      ordinals: 'any',
-    },
-  },
-  StatefulSetStatus: {
-    id: `${APPS}StatefulSetStatus`,
-    fields: {
-      observedGeneration: 'l',
-      replicas: 'i',
-      readyReplicas: 'i',
-      currentReplicas: 'i',
-      updatedReplicas: 'i',
-      currentRevision: 's',
-      updateRevision: 's',
-      collisionCount: 'i',
-      conditions: '[any/type]',
-      availableReplicas: 'i',
-    },
-  },
-  Scale: kind('autoscaling', 'v1', 'Scale', 'io.k8s.api.autoscaling.v1.', {
-    spec: 'ScaleSpec',
-    status: 'ScaleStatus',
-  }),
-  ScaleSpec: { id: 'io.k8s.api.autoscaling.v1.ScaleSpec', fields: { replicas: 'i' } },
-  ScaleStatus: {
-    id: 'io.k8s.api.autoscaling.v1.ScaleStatus',
-    required: ['replicas'],
-    fields: { replicas: 'i', selector: 's' },
-  },
+  ...WORKLOAD_TYPES,
 };
 
 /** The named type of a kind served in group `group`, if the table has one. */

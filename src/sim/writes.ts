@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { dropUnknownFields, strictDecodingError, unknownFieldWarnings } from './field-validation.ts';
 import { applyPatch } from './patch.ts';
 import { fieldValidationOf } from './query.ts';
-import type { ResourceDef } from './resources.ts';
+import { apiVersionOf, type ResourceDef } from './resources.ts';
 import { kindType } from './schema-table.ts';
 import { StoreError, type KObject } from './store.ts';
 
@@ -75,3 +76,20 @@ export function patched(
   const shown = type === 'application/strategic-merge-patch+json' ? body : JSON.stringify(next);
   return checkFields(def, 'patch', params, next as KObject, shown);
 }
+
+/** What a dry-run create answers: the object as it would be stored, with no resourceVersion. */
+export const dryRunCreated = (def: ResourceDef, obj: KObject): KObject => ({
+  ...obj,
+  apiVersion: apiVersionOf(def),
+  kind: def.kind,
+  metadata: {
+    ...obj.metadata,
+    name: obj.metadata.name || `${obj.metadata.generateName ?? ''}${randomUUID().slice(0, 5)}`,
+    uid: randomUUID(),
+    creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  },
+});
+
+/** Headers with one `Warning` per text (Node.js sends an array as repeated headers). */
+export const warningHeaders = (warnings: string[]): Record<string, string[]> =>
+  warnings.length ? { Warning: warnings } : {};
