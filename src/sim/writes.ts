@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { dropUnknownFields, strictDecodingError, unknownFieldWarnings } from './field-validation.ts';
+import { checkObject, strictDecodingError, unknownFieldWarnings } from './field-validation.ts';
 import { applyPatch } from './patch.ts';
 import { fieldValidationOf } from './query.ts';
 import { apiVersionOf, type ResourceDef } from './resources.ts';
@@ -46,16 +46,18 @@ export function checkFields(
   patch?: unknown,
 ): Checked {
   const directive = fieldValidationOf(params, OPTIONS[verb]);
-  const unknown = dropUnknownFields(kindType(def.group, def.kind), obj);
-  if (unknown.length === 0 || directive === 'Ignore') return { obj, warnings: [] };
-  if (directive === 'Warn') return { obj, warnings: unknownFieldWarnings(unknown) };
+  const { unknown, typeError } = checkObject(kindType(def.group, def.kind), obj);
+  // A value of the wrong type fails decoding whatever the directive; unknown fields only under Strict.
+  if (!typeError && (unknown.length === 0 || directive === 'Ignore')) return { obj, warnings: [] };
+  if (!typeError && directive === 'Warn') return { obj, warnings: unknownFieldWarnings(unknown) };
+  const why = typeError ?? strictDecodingError(unknown);
   if (verb !== 'patch')
     throw new StoreError(
       400,
       'BadRequest',
-      `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${strictDecodingError(unknown)}`,
+      `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${why}`,
     );
-  const cause = `Invalid value: ${JSON.stringify(goFormat(patch))}: ${strictDecodingError(unknown)}`;
+  const cause = `Invalid value: ${JSON.stringify(goFormat(patch))}: ${why}`;
   throw new StoreError(422, 'Invalid', ` "" is invalid: patch: ${cause}`, {
     causes: [{ reason: 'FieldValueInvalid', message: cause, field: 'patch' }],
   });

@@ -42,6 +42,13 @@ describe.skipIf(!hasKubectl)('kubectl create and apply with default flags', () =
       `Error from server (BadRequest): error when creating "${bad}": Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].foo"`,
     );
     expect((await k.kubectl(['get', 'pod', 'bad'])).code).toBe(1);
+
+    // A value of the wrong type fails decoding whatever the validation directive.
+    const typed = k.manifest('typed.yaml', pod('typed', '    env: [{name: A, value: 1}]\n'));
+    const wrongType = await k.kubectl(['create', '-f', typed, '--validate=false']);
+    expect(wrongType.stderr.trim()).toBe(
+      `Error from server (BadRequest): error when creating "${typed}": Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal number into Go struct field EnvVar.spec.containers.env.value of type string`,
+    );
   });
 
   it('warns about an unknown field with --validate=warn and stores the object without it', async () => {

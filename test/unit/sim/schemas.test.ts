@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dropUnknownFields, strictDecodingError } from '../../../src/sim/field-validation.ts';
+import { checkObject, strictDecodingError } from '../../../src/sim/field-validation.ts';
 import {
   openApiV2Document,
   openApiV3Document,
@@ -54,13 +54,47 @@ describe('the schema table', () => {
       },
       extra: {},
     };
-    const unknown = dropUnknownFields('Pod', pod);
+    const { unknown, typeError } = checkObject('Pod', pod);
+    expect(typeError).toBeUndefined();
     expect(unknown).toEqual(['metadata.oops', 'spec.containers[0].ports[0].x', 'extra']);
     expect(strictDecodingError(unknown.slice(0, 2))).toBe(
       'strict decoding error: unknown field "metadata.oops", unknown field "spec.containers[0].ports[0].x"',
     );
     expect(pod).not.toHaveProperty('extra');
     expect(pod.spec.affinity).toEqual({ free: { form: 1 } });
+  });
+});
+
+describe('value types', () => {
+  it.each([
+    [
+      { spec: { containers: [{ name: 'c', ports: [{ containerPort: '80' }] }] } },
+      'string',
+      'ContainerPort.spec.containers.ports.containerPort',
+      'int32',
+    ],
+    [
+      { spec: { containers: [{ name: 'c', env: [{ name: 'A', value: 1 }] }] } },
+      'number',
+      'EnvVar.spec.containers.env.value',
+      'string',
+    ],
+    [{ metadata: { labels: { a: true } } }, 'bool', 'ObjectMeta.metadata.labels', 'string'],
+    [{ spec: { hostNetwork: 'yes' } }, 'string', 'PodSpec.spec.hostNetwork', 'bool'],
+    [{ spec: { containers: { name: 'c' } } }, 'object', 'PodSpec.spec.containers', '[]v1.Container'],
+    [{ spec: { priority: 1.5 } }, 'number 1.5', 'PodSpec.spec.priority', 'int32'],
+  ])("refuses %j as Go's decoder does", (pod, value, field, type) => {
+    expect(checkObject('Pod', pod).typeError).toBe(
+      `json: cannot unmarshal ${value} into Go struct field ${field} of type ${type}`,
+    );
+  });
+
+  it('takes null anywhere and any scalar where a quantity or int-or-string goes', () => {
+    const pod = {
+      metadata: { labels: null },
+      spec: { containers: [{ name: 'c', resources: { limits: { cpu: 1, memory: '1Gi' } }, ports: null }] },
+    };
+    expect(checkObject('Pod', pod)).toEqual({ unknown: [] });
   });
 });
 
