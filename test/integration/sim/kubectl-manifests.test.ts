@@ -115,6 +115,35 @@ describe.skipIf(!hasKubectl)('kubectl create and apply with default flags', () =
     expect((await k.kubectl(['get', 'pod', 'dry'])).code).toBe(0);
   });
 
+  it('applies a Deployment (apps/v1 from RESOURCES and the schema table), re-applies it, and validates it', async () => {
+    const deploy = (replicas: number, extra = '') => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: d}}
+  template:
+    metadata: {labels: {app: d}}
+    spec:
+      containers: [{name: c, image: sim${extra}}]
+`;
+    const file = k.manifest('deploy.yaml', deploy(1));
+    expect((await k.kubectl(['apply', '-f', file])).stdout).toBe('deployment.apps/d created\n');
+    k.manifest('deploy.yaml', deploy(3));
+    expect((await k.kubectl(['apply', '-f', file])).stdout).toBe('deployment.apps/d configured\n');
+    const got = JSON.parse((await k.kubectl(['get', 'deploy', 'd', '-o', 'json'])).stdout) as {
+      spec: { replicas: number };
+    };
+    expect(got.spec.replicas).toBe(3);
+    expect((await k.kubectl(['get', 'deploy', 'd'])).stdout).toMatch(
+      /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\n/,
+    );
+    k.manifest('deploy.yaml', deploy(3, ', bogus: 1'));
+    const refused = await k.kubectl(['apply', '-f', file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('unknown field "spec.template.spec.containers[0].bogus"');
+  });
+
   it('applies a service and merges its ports by port', async () => {
     const svc = (ports: string) =>
       `apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  selector: {app: s}\n  ports: ${ports}\n`;
