@@ -14,6 +14,7 @@ import { dialPortForward } from '../src/portforward/dial.ts';
 import { startBackend } from '../src/sim/backends.ts';
 import { createSimulator, type Simulator } from '../src/sim/index.ts';
 import type { KObject } from '../src/sim/store.ts';
+import { ns, pod, svc } from './lib/objects.ts';
 import { concurrent, connectOnce, download, upload } from './lib/load.ts';
 import { BIN, NODE_FLAGS, cpuSeconds, rssMb, start, type Proc } from './lib/procs.ts';
 import { endpointOf, startSimThread, type SimThread } from './lib/sim-thread.ts';
@@ -37,20 +38,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kubefwd-bench-'));
 const noise: Record<string, number> = {};
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
-
-const ns = (name: string): KObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-const pod = (name: string, namespace: string, app: string, extra: Record<string, string> = {}): KObject => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, namespace, labels: { app }, annotations: extra },
-  spec: { containers: [{ name: 'c', image: 'sim', ports: [{ containerPort: 8080 }] }] },
-});
-const svc = (name: string, namespace: string, app: string, port: number): KObject => ({
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: { name, namespace },
-  spec: { selector: { app }, ports: [{ port, targetPort: 8080 }] },
-});
 
 async function freePort(): Promise<number> {
   const s = net.createServer().listen(0, '127.0.0.1');

@@ -77,6 +77,30 @@ const relocate: Plugin = {
   },
 };
 
+/**
+ * The terminal UI stays out of the executable: Ink and yoga-layout load with top-level await, which a CommonJS
+ * bundle (what Node.js 24 runs as a single executable) cannot hold. Its two entry modules become one line saying so.
+ */
+const TUI_STUB = `
+const refuse = (io) => {
+  io.stderr.write('kubefwd: the terminal UI is not in the standalone executable; install the npm package for it\\n');
+  return Promise.resolve(1);
+};
+export const runSvcTui = (_argv, io) => refuse(io);
+export const runTuiCommand = (_argv, io) => refuse(io);
+export const tuiUsage = () => 'The terminal UI is not in the standalone executable; install the npm package for it.\\n';
+`;
+const withoutTui: Plugin = {
+  name: 'kubefwd-without-tui',
+  setup(b) {
+    b.onResolve({ filter: /tui[/\\](svc-tui|tui-command)\.ts$/ }, () => ({
+      path: 'tui',
+      namespace: 'kubefwd-stub',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'kubefwd-stub' }, () => ({ contents: TUI_STUB, loader: 'js' }));
+  },
+};
+
 async function main(): Promise<void> {
   const work = join(root, '.tmp', 'sea');
   rmSync(work, { recursive: true, force: true });
@@ -92,7 +116,7 @@ async function main(): Promise<void> {
     minifyWhitespace: true,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [relocate],
+    plugins: [withoutTui, relocate],
   });
   if (result.errors.length > 0) throw new Error('bundling failed');
 

@@ -2,6 +2,7 @@ import type { FlagSpec } from './flags.ts';
 import type { CommandIo } from './io.ts';
 import { PF_FLAGS } from './port-forward-command.ts';
 import { SVC_FLAGS } from './svc-flags.ts';
+import { TUI_FLAGS, wantsTui } from '../tui/tui-flags.ts';
 import { packageVersion } from './version.ts';
 
 /**
@@ -63,7 +64,18 @@ export const COMMANDS: readonly Command[] = [
     summary: 'forward services (no namespace: idle mode with the REST API); flags alone mean svc',
     flags: SVC_FLAGS,
     help: async () => (await import('./svc-command.ts')).svcUsage(),
-    run: async (argv, io) => (await import('./svc-command.ts')).runSvcCommand(argv, io),
+    run: async (argv, io) =>
+      wantsTui(argv)
+        ? (await import('../tui/svc-tui.ts')).runSvcTui(argv, io)
+        : (await import('./svc-command.ts')).runSvcCommand(argv, io),
+  },
+  {
+    name: 'tui',
+    synopsis: 'tui [--api-addr IP:PORT]',
+    summary: 'the terminal UI attached to a running daemon (svc --tui: in-process)',
+    flags: TUI_FLAGS,
+    help: async () => (await import('../tui/tui-command.ts')).tuiUsage(),
+    run: async (argv, io) => (await import('../tui/tui-command.ts')).runTuiCommand(argv, io),
   },
   {
     name: 'version',

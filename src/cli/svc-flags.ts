@@ -110,6 +110,13 @@ export const SVC_FLAGS: readonly FlagSpec[] = [
     help: 'where stable IP assignments and the API key are kept',
     defaultText: '/var/lib/kubefwd (root) or ~/.kubefwd',
   },
+  { name: 'tui', kind: 'bool', help: 'full-screen terminal UI (the API runs on --api-addr for it)' },
+  {
+    name: 'theme',
+    kind: 'string',
+    help: 'terminal UI colours: dark or light',
+    defaultText: '$KUBEFWD_THEME or dark',
+  },
   { name: 'help', short: 'h', kind: 'bool', help: 'show this help' },
 ];
 
