@@ -20,6 +20,11 @@ export interface Backend {
   host?: string;
   /** Why dialing it fails before any connection is tried (a malformed target). */
   invalid?: string;
+  /**
+   * The pod is terminating: an HTTP server closes its idle keep-alive connections and answers with `Connection:
+   * close` (as Go's Shutdown, after a preStop delay: new connections are still served until the grace period ends).
+   */
+  drain?(): void;
   close(): void;
 }
 
@@ -28,8 +33,13 @@ const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 /** Prints one line of the pod's log (an access log line per HTTP request). */
 export type BackendLog = (line: string) => void;
 
-function httpBackend(id: PodIdentity, log: BackendLog | undefined): net.Server {
+function httpBackend(
+  id: PodIdentity,
+  state: { draining: boolean },
+  log: BackendLog | undefined,
+): http.Server {
   return http.createServer((req, res) => {
+    if (state.draining) res.setHeader('Connection', 'close');
     const path = req.url ?? '/';
     if (log)
       res.on('finish', () =>
@@ -93,7 +103,9 @@ function sourceBackend(): net.Server {
 
 export async function startBackend(kind: BackendKind, id: PodIdentity, log?: BackendLog): Promise<Backend> {
   if (kind === 'refused') return { kind, port: undefined, close: () => undefined };
-  const server = kind === 'http' ? httpBackend(id, log) : kind === 'echo' ? echoBackend() : sourceBackend();
+  const state = { draining: false };
+  const server =
+    kind === 'http' ? httpBackend(id, state, log) : kind === 'echo' ? echoBackend() : sourceBackend();
   const sockets = new Set<net.Socket>();
   server.on('connection', (s: net.Socket) => {
     sockets.add(s);
@@ -105,6 +117,10 @@ export async function startBackend(kind: BackendKind, id: PodIdentity, log?: Bac
   return {
     kind,
     port: (server.address() as net.AddressInfo).port,
+    drain() {
+      state.draining = true;
+      if (server instanceof http.Server) server.closeIdleConnections();
+    },
     close() {
       server.close();
       for (const s of sockets) s.destroy();

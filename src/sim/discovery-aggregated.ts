@@ -42,11 +42,17 @@ const EXTRA: ResourceDef[] = [
 ];
 
 function resourceEntry(r: ResourceDef) {
-  const subresources = SUBRESOURCES.filter((s) => s.name.startsWith(`${r.name}/`)).map((s) => ({
-    subresource: s.name.slice(r.name.length + 1),
-    responseKind: TYPES[s.kind]?.gvk ?? { group: r.group, version: r.version, kind: s.kind },
-    verbs: s.verbs,
-  }));
+  const subresources = (SUBRESOURCES[r.group] ?? [])
+    .filter((s) => s.name.startsWith(`${r.name}/`))
+    .map((s) => ({
+      subresource: s.name.slice(r.name.length + 1),
+      responseKind: TYPES[s.kind]?.gvk ?? {
+        group: s.group ?? r.group,
+        version: s.version ?? r.version,
+        kind: s.kind,
+      },
+      verbs: s.verbs,
+    }));
   return {
     resource: r.name,
     responseKind: { group: r.group, version: r.version, kind: r.kind },

@@ -127,7 +127,7 @@ function addPaths(v: OpenApiVersion, r: ResourceDef, paths: Record<string, Doc>)
     parameters: [param(v, 'name', 'path'), ...scopeParams],
   };
   if (r.namespaced) paths[`${pathPrefix(r)}/${r.name}`] = ops(['list'], `${stem}${r.kind}ForAllNamespaces`);
-  for (const sub of SUBRESOURCES) {
+  for (const sub of SUBRESOURCES[r.group] ?? []) {
     const [parent, subName = ''] = sub.name.split('/');
     if (parent !== r.name || resourceByName.get(parent) !== r) continue;
     if (!['status', 'scale', 'log'].includes(subName)) continue;
