@@ -133,7 +133,7 @@ describe('@kubernetes/client-node against the simulator', () => {
       timeoutMs: 5000,
       message: () => text,
     });
-    core.remove(podDef, 'team', 'log-0');
+    core.remove(podDef, 'team', 'log-0', { gracePeriodSeconds: 0 });
     await ended;
   });
 });

@@ -61,7 +61,7 @@ describe.skipIf(!hasKubectl)('kubectl logs against the simulator', () => {
       message: () => `follow output: ${out}`,
     });
     const exited = once(child, 'exit');
-    expect((await k.kubectl(['delete', 'pod', 'web', '--wait=false'])).code).toBe(0);
+    expect((await k.kubectl(['delete', 'pod', 'web', '--grace-period=0', '--force'])).code).toBe(0);
     const [code] = (await exited) as [number | null];
     expect(code).toBe(0);
   });
