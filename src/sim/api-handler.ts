@@ -1,14 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WORKLOADS, scaleOf } from './apps-controller.ts';
+import {
+  aggregatedContentType,
+  aggregatedDiscovery,
+  aggregatedVersionWanted,
+} from './discovery-aggregated.ts';
 import { apiGroupList, apiVersions, knownGroupVersions, resourceList, versionDoc } from './discovery-docs.ts';
+import { mergePatch } from './patch.ts';
+import { serveLogs } from './pod-log-handler.ts';
 import { decodeAccessReview, isKubernetesProtobuf } from './protobuf.ts';
 import { decodeDeployment } from './protobuf-deployment.ts';
+import { dryRunOf, readQuery } from './query.ts';
 import { allowed, forbiddenMessage, type SimUser } from './rbac.ts';
 import { apiVersionOf, resourceByName, type ResourceDef } from './resources.ts';
 import { SelectorError, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { sendJson, sendStatus, statusObject } from './status.ts';
 import { StoreError, type KObject } from './store.ts';
+import { tableContentType, tableVersionWanted, toTable } from './table.ts';
+import { checkFields, dryRunCreated, patched, warningHeaders } from './writes.ts';
 import type { SimClusterCore } from './cluster-core.ts';
 
 interface Route {
@@ -64,19 +74,6 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> =
-    target && typeof target === 'object' && !Array.isArray(target)
-      ? { ...(target as Record<string, unknown>) }
-      : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
-
 const verbOf = (method: string, route: Route, watch: boolean): string => {
   if (method === 'GET') return route.name ? 'get' : watch ? 'watch' : 'list';
   return (
@@ -105,6 +102,14 @@ export async function handleRequest(
   }
   const user = authenticate(core, req.headers.authorization);
   if (!user) return sendStatus(res, 401, 'Unauthorized');
+  if (core.openapi.serve(path, req, res, core.version)) return;
+  const aggregated =
+    path === '/api' || path === '/apis' ? aggregatedVersionWanted(req.headers.accept) : undefined;
+  if (aggregated)
+    return sendJson(res, 200, aggregatedDiscovery(aggregated, path === '/api'), {
+      'Content-Type': aggregatedContentType(aggregated),
+      Vary: 'Accept',
+    });
   if (path === '/api') return sendJson(res, 200, apiVersions());
   if (path === '/apis') return sendJson(res, 200, apiGroupList());
   if (path === '/api/v1') return sendJson(res, 200, resourceList('v1'));
@@ -136,7 +141,8 @@ export async function handleRequest(
   const route = parseRoute(path);
   if (!route) return sendStatus(res, 404, 'the server could not find the requested resource');
   const { def, namespace, name, sub } = route;
-  const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+  const query = readQuery(url.searchParams);
+  const watch = query.bool('watch');
   const method = req.method ?? 'GET';
   const verb = verbOf(method, route, watch);
   const rbacResource = sub ? `${def.name}/${sub}` : def.name;
@@ -162,17 +168,12 @@ export async function handleRequest(
       'UnsupportedMediaType',
     );
   const store = core.store;
+  const table = tableVersionWanted(req.headers.accept);
+  const tableOptions = { version: table ?? 'v1', includeObject: url.searchParams.get('includeObject') };
   const notFound = (what: string, n: string): void =>
     sendStatus(res, 404, `${what} "${n}" not found`, 'NotFound', { name: n, kind: what });
 
   if (sub === 'portforward') return sendStatus(res, 400, 'Upgrade request required');
-  if (sub === 'log' && def.name === 'pods' && name && namespace) {
-    const pod = store.get('pods', namespace, name);
-    if (!pod) return notFound('pods', name);
-    const lines = core.podLogs(pod, Number(url.searchParams.get('tailLines') ?? 0) || undefined);
-    res.writeHead(200, { 'Content-Type': 'text/plain' }).end(lines.join('\n') + '\n');
-    return;
-  }
   if (sub === 'scale' && name && WORKLOADS.has(def.name))
     return serveScale(core, req, res, def, namespace, name);
   if (sub === 'status' && name) {
@@ -180,7 +181,7 @@ export async function handleRequest(
       const obj = store.get(def.name, namespace, name);
       return obj ? sendJson(res, 200, obj) : notFound(def.name, name);
     }
-  } else if (sub) {
+  } else if (sub && !(sub === 'log' && def.name === 'pods' && name && namespace)) {
     return sendStatus(res, 404, 'the server could not find the requested resource');
   }
   if (
@@ -194,24 +195,43 @@ export async function handleRequest(
   }
 
   try {
+    if (sub === 'log' && name && namespace) {
+      const pod = store.get('pods', namespace, name);
+      return pod ? serveLogs(core.logs, pod, url.searchParams, req, res) : notFound('pods', name);
+    }
     if (method === 'GET' && !name) {
+      query.int('timeoutSeconds');
+      query.int('limit');
       const filter = {
         resource: def.name,
         namespace,
         labels: parseLabelSelector(url.searchParams.get('labelSelector') ?? undefined),
         fields: parseFieldSelector(url.searchParams.get('fieldSelector') ?? undefined),
       };
+      const rv = String(store.resourceVersion);
+      if (table && watch)
+        return core.serveWatch(req, res, filter, url.searchParams, (o) =>
+          toTable(def.name, [o], tableOptions),
+        );
       if (watch) return core.serveWatch(req, res, filter, url.searchParams);
       const items = store.list(filter);
+      if (table)
+        return sendJson(res, 200, toTable(def.name, items, { ...tableOptions, resourceVersion: rv }), {
+          'Content-Type': tableContentType(table),
+        });
       return sendJson(res, 200, {
         kind: `${def.kind}List`,
         apiVersion: apiVersionOf(def),
-        metadata: { resourceVersion: String(store.resourceVersion) },
+        metadata: { resourceVersion: rv },
         items,
       });
     }
     if (method === 'GET' && name) {
       const obj = store.get(def.name, namespace, name);
+      if (obj && table)
+        return sendJson(res, 200, toTable(def.name, [obj], tableOptions), {
+          'Content-Type': tableContentType(table),
+        });
       return obj ? sendJson(res, 200, obj) : notFound(def.name, name);
     }
     if (method === 'POST' && !name) {
@@ -232,22 +252,42 @@ export async function handleRequest(
         );
       }
       if (def.namespaced) body.metadata.namespace = namespace ?? body.metadata.namespace ?? 'default';
-      const created = core.create(def, body);
-      return sendJson(res, 201, created);
+      const checked = checkFields(def, 'create', url.searchParams, body);
+      if (dryRunOf(url.searchParams, 'CreateOptions'))
+        return sendJson(res, 201, dryRunCreated(def, checked.obj), warningHeaders(checked.warnings));
+      const created = core.create(def, checked.obj);
+      return sendJson(res, 201, created, warningHeaders(checked.warnings));
     }
     if ((method === 'PUT' || method === 'PATCH') && name) {
       const current = store.get(def.name, namespace, name);
       if (!current) return notFound(def.name, name);
       const body = (await readBody(req)) as KObject;
-      const next = method === 'PUT' ? body : (mergePatch(current, body) as KObject);
+      const checked =
+        method === 'PUT'
+          ? checkFields(def, 'update', url.searchParams, body)
+          : patched(def, req, url.searchParams, current, body);
+      const next = checked.obj;
       next.metadata = { ...next.metadata, name, ...(namespace ? { namespace } : {}) };
       if (method === 'PATCH') next.metadata.resourceVersion = current.metadata.resourceVersion;
-      return sendJson(res, 200, core.update(def, next, method === 'PUT'));
+      if (dryRunOf(url.searchParams, method === 'PUT' ? 'UpdateOptions' : 'PatchOptions'))
+        return sendJson(
+          res,
+          200,
+          { ...next, apiVersion: current.apiVersion, kind: current.kind },
+          warningHeaders(checked.warnings),
+        );
+      return sendJson(res, 200, core.update(def, next, method === 'PUT'), warningHeaders(checked.warnings));
     }
     if (method === 'DELETE' && name) {
-      const body = (await readBody(req)) as { gracePeriodSeconds?: number };
-      const query = url.searchParams.get('gracePeriodSeconds');
-      const grace = query !== null ? Number(query) : body.gracePeriodSeconds;
+      // kubectl sends DeleteOptions in the body; other clients put dryRun in the query.
+      const options = (await readBody(req)) as { dryRun?: unknown; gracePeriodSeconds?: number };
+      const inBody = Array.isArray(options.dryRun) && options.dryRun.includes('All');
+      if (dryRunOf(url.searchParams, 'DeleteOptions') || inBody) {
+        const obj = store.get(def.name, namespace, name);
+        return obj ? sendJson(res, 200, obj) : notFound(def.name, name);
+      }
+      const graceQuery = url.searchParams.get('gracePeriodSeconds');
+      const grace = graceQuery !== null ? Number(graceQuery) : options.gracePeriodSeconds;
       return sendJson(
         res,
         200,
@@ -267,7 +307,7 @@ export async function handleRequest(
         err.status,
         err.message,
         err.reason,
-        name ? { name, kind: def.name } : undefined,
+        err.details ?? (name ? { name, kind: def.name } : undefined),
       );
     if (err instanceof SelectorError) return sendStatus(res, 400, err.message, 'BadRequest');
     throw err;

@@ -30,10 +30,23 @@ export interface Backend {
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 
-function httpBackend(id: PodIdentity, state: { draining: boolean }): http.Server {
+/** Prints one line of the pod's log (an access log line per HTTP request). */
+export type BackendLog = (line: string) => void;
+
+function httpBackend(
+  id: PodIdentity,
+  state: { draining: boolean },
+  log: BackendLog | undefined,
+): http.Server {
   return http.createServer((req, res) => {
     if (state.draining) res.setHeader('Connection', 'close');
     const path = req.url ?? '/';
+    if (log)
+      res.on('finish', () =>
+        log(
+          `${req.socket.remoteAddress ?? '-'} "${req.method} ${path} HTTP/${req.httpVersion}" ${res.statusCode}`,
+        ),
+      );
     const bytes = /^\/bytes\/(\d+)$/.exec(path);
     if (bytes && req.method === 'GET') {
       // A body of N bytes, for throughput through the HTTP path.
@@ -88,10 +101,11 @@ function sourceBackend(): net.Server {
   });
 }
 
-export async function startBackend(kind: BackendKind, id: PodIdentity): Promise<Backend> {
+export async function startBackend(kind: BackendKind, id: PodIdentity, log?: BackendLog): Promise<Backend> {
   if (kind === 'refused') return { kind, port: undefined, close: () => undefined };
   const state = { draining: false };
-  const server = kind === 'http' ? httpBackend(id, state) : kind === 'echo' ? echoBackend() : sourceBackend();
+  const server =
+    kind === 'http' ? httpBackend(id, state, log) : kind === 'echo' ? echoBackend() : sourceBackend();
   const sockets = new Set<net.Socket>();
   server.on('connection', (s: net.Socket) => {
     sockets.add(s);

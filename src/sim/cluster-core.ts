@@ -12,6 +12,9 @@ import { reconcileEndpoints, removeEndpoints } from './controller.ts';
 import { createPodTermination, type PodTermination } from './pod-termination.ts';
 import { ADMIN_RULES, type SimUser } from './rbac.ts';
 import { RESOURCES, apiVersionOf, resourceByName, type ResourceDef } from './resources.ts';
+import { createOpenApiServer } from './openapi-routes.ts';
+import { PodLogs } from './pod-logs.ts';
+import { readQuery } from './query.ts';
 import { PodRuntime } from './runtime.ts';
 import { sendStatus } from './status.ts';
 import { Store, StoreError, type KObject, type WatchFilter } from './store.ts';
@@ -38,6 +41,9 @@ export class SimClusterCore {
   spdyUpgrade: boolean;
   readonly store = new Store();
   readonly runtime: PodRuntime;
+  /** What the pods' containers print (`pods/log`); tests may write lines as a pod would. */
+  readonly logs = new PodLogs();
+  readonly openapi = createOpenApiServer();
   readonly termination: PodTermination;
   readonly users = new Map<string, SimUser>();
   readonly pf = createPortForwardServer();
@@ -63,7 +69,7 @@ export class SimClusterCore {
     this.tls = options.tls;
     this.#log = options.log;
     this.#bookmarkMs = options.bookmarkIntervalMs ?? 5_000;
-    this.runtime = new PodRuntime(this.store);
+    this.runtime = new PodRuntime(this.store, this.logs);
     this.runtime.onPodGone = (ns, pod) => this.pf.resetPod(ns, pod);
     this.termination = createPodTermination({
       store: this.store,
@@ -209,17 +215,16 @@ export class SimClusterCore {
     return this.create(def, obj);
   }
 
-  podLogs(pod: KObject, tail?: number): string[] {
-    const lines = Array.from(
-      { length: 20 },
-      (_, i) => `${new Date(0 + i * 1000).toISOString()} ${pod.metadata.name} line ${i + 1}`,
-    );
-    return tail ? lines.slice(-tail) : lines;
-  }
-
   // --- watch --------------------------------------------------------------------------------------------------
 
-  serveWatch(req: IncomingMessage, res: ServerResponse, filter: WatchFilter, params: URLSearchParams): void {
+  /** `asObject` renders each event's object (Table output); bookmarks and errors are sent as they are. */
+  serveWatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    filter: WatchFilter,
+    params: URLSearchParams,
+    asObject: (o: KObject) => unknown = (o) => o,
+  ): void {
     const rvText = params.get('resourceVersion');
     const since = rvText && rvText !== '0' ? Number(rvText) : undefined;
     res.writeHead(200, {
@@ -241,7 +246,12 @@ export class SimClusterCore {
     };
     let watcher: ReturnType<Store['watch']>;
     try {
-      watcher = this.store.watch(filter, since, (type, obj) => write(type, obj), end);
+      watcher = this.store.watch(
+        filter,
+        since,
+        (type, obj) => write(type, type === 'BOOKMARK' ? obj : asObject(obj)),
+        end,
+      );
     } catch (err) {
       if (err instanceof StoreError && err.status === 410) {
         write('ERROR', {
@@ -258,7 +268,7 @@ export class SimClusterCore {
       }
       throw err;
     }
-    if (params.get('allowWatchBookmarks') === 'true') {
+    if (readQuery(params).bool('allowWatchBookmarks')) {
       const kind = RESOURCES.find((r) => r.name === filter.resource)?.kind;
       bookmark = setInterval(
         () =>

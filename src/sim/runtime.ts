@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { backendKindFor, refusedText, startBackend, targetBackend, type Backend } from './backends.ts';
+import type { PodLogs } from './pod-logs.ts';
 import type { KObject, Store } from './store.ts';
 
 interface PodSpecLike {
@@ -17,13 +18,15 @@ interface PodSpecLike {
  */
 export class PodRuntime {
   #store: Store;
+  #logs: PodLogs;
   #backends = new Map<string, Map<number, Backend>>();
   #timers = new Set<NodeJS.Timeout>();
   #ipCounter = 0;
   onPodGone: ((namespace: string, name: string) => void) | undefined;
 
-  constructor(store: Store) {
+  constructor(store: Store, logs: PodLogs) {
     this.#store = store;
+    this.#logs = logs;
   }
 
   /** Called for every pod the API creates: fills status and starts backends. */
@@ -34,6 +37,8 @@ export class PodRuntime {
     const ports = new Map<number, Backend>();
     this.#backends.set(`${ns}/${name}`, ports);
     for (const c of spec.containers ?? []) {
+      const log = (line: string): void => this.#logs.write(ns, name, c.name, line);
+      log(`starting ${c.name} (image ${(c as { image?: string }).image ?? 'sim'}) in pod ${ns}/${name}`);
       for (const p of c.ports ?? []) {
         if (ports.has(p.containerPort)) continue;
         const target = pod.metadata.annotations?.[`kubefwd.sim/target-${p.containerPort}`];
@@ -42,17 +47,20 @@ export class PodRuntime {
           p.containerPort,
           target !== undefined
             ? targetBackend(target)
-            : await startBackend(kind, {
-                pod: name,
-                namespace: ns,
-                container: c.name,
-                port: p.containerPort,
-              }),
+            : await startBackend(
+                kind,
+                { pod: name, namespace: ns, container: c.name, port: p.containerPort },
+                log,
+              ),
+        );
+        log(
+          `${kind === 'refused' ? 'not listening' : `listening (${target !== undefined ? 'target' : kind})`} on :${p.containerPort}`,
         );
       }
     }
     if (this.#backends.get(`${ns}/${name}`) !== ports) {
       for (const b of ports.values()) b.close();
+      this.#logs.close(ns, name);
       return;
     }
     const delay = Number(pod.metadata.annotations?.['kubefwd.sim/ready-after-ms'] ?? 0);
@@ -109,6 +117,7 @@ export class PodRuntime {
     const ports = this.#backends.get(`${ns}/${pod.metadata.name}`);
     this.#backends.delete(`${ns}/${pod.metadata.name}`);
     for (const b of ports?.values() ?? []) b.close();
+    this.#logs.close(ns, pod.metadata.name);
     this.onPodGone?.(ns, pod.metadata.name);
   }
 
@@ -172,5 +181,6 @@ export class PodRuntime {
     for (const t of this.#timers) clearTimeout(t);
     for (const ports of this.#backends.values()) for (const b of ports.values()) b.close();
     this.#backends.clear();
+    this.#logs.closeAll();
   }
 }

@@ -36,7 +36,7 @@ export function sendJson(
   res: ServerResponse,
   code: number,
   body: unknown,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | string[]> = {},
 ): void {
   const text = JSON.stringify(body);
   res.writeHead(code, {

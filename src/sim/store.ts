@@ -45,10 +45,13 @@ export interface Watcher {
 export class StoreError extends Error {
   readonly status: number;
   readonly reason: string;
-  constructor(status: number, reason: string, message: string) {
+  /** The Status `details` to answer with, when the default (name and kind of the request) is not what servers send. */
+  readonly details: Record<string, unknown> | undefined;
+  constructor(status: number, reason: string, message: string, details?: Record<string, unknown>) {
     super(message);
     this.status = status;
     this.reason = reason;
+    this.details = details;
   }
 }
 

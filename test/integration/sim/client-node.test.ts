@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
-import { CoreV1Api, KubeConfig, PortForward, makeInformer, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, Log, PortForward, makeInformer, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../../src/sim/index.ts';
 import { resourceByName } from '../../../src/sim/resources.ts';
@@ -115,6 +115,26 @@ describe('@kubernetes/client-node against the simulator', () => {
     input.write('hello over v4');
     await waitFor(() => Buffer.concat(chunks).toString().includes('hello over v4'), { timeoutMs: 5000 });
     (ws as { close(): void }).close();
+  });
+
+  it("client-node's Log follows a pod's log until the pod goes, a line written later arriving with its time", async () => {
+    const core = sim.cluster();
+    core.apply(newPod('log-0'));
+    await waitFor(() => core.logs.lines('team', 'log-0', 'c').length > 0);
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    const ended = once(out, 'end');
+    // Ended by the pod's deletion: client-node 2.0.1 never calls `done` and leaves an abort unhandled.
+    await new Log(kc).log('team', 'log-0', 'c', out, { follow: true, timestamps: true });
+    await waitFor(() => text.includes('listening (http) on :8080'), { timeoutMs: 5000 });
+    core.logs.write('team', 'log-0', 'c', 'written later');
+    await waitFor(() => /\n\d{4}-\d\d-\d\dT[\d:.]+Z written later\n$/.test(text), {
+      timeoutMs: 5000,
+      message: () => text,
+    });
+    core.remove(podDef, 'team', 'log-0', { gracePeriodSeconds: 0 });
+    await ended;
   });
 });
 

@@ -94,14 +94,20 @@ describe.skipIf(!hasKubectl)('the real kubectl against the simulator', () => {
     expect(stdout).toMatch(/namespace\/default/);
     expect(stdout).toMatch(/service\/api/);
     expect(stdout).toMatch(/pod\/api-0/);
+    // The server renders the columns (Table output), as a real one does.
+    const pods = (await kubectl(['get', 'pods', '-o', 'wide'])).stdout.split('\n');
+    expect(pods[0]).toMatch(
+      /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/,
+    );
+    expect(pods[1]).toMatch(
+      /^api-0\s+1\/1\s+Running\s+0\s+\d+s\s+10\.244\.\d+\.\d+\s+sim-node\s+<none>\s+<none>$/,
+    );
     const manifest = join(dir, 'pod.yaml');
     writeFileSync(
       manifest,
       'apiVersion: v1\nkind: Pod\nmetadata: {name: extra, labels: {app: extra}}\nspec: {containers: [{name: c, image: sim, ports: [{containerPort: 9000}]}]}\n',
     );
-    expect((await kubectl(['create', '-f', manifest, '--validate=false'])).stdout).toMatch(
-      /pod\/extra created/,
-    );
+    expect((await kubectl(['create', '-f', manifest])).stdout).toMatch(/pod\/extra created/);
     const watch = spawn('kubectl', ['get', 'pods', '-w', '--output-watch-events'], { env });
     children.push(watch);
     let watched = '';
