@@ -11,6 +11,7 @@ function usage(): string {
 Usage:
   sudo -E kubefwd [svc] [flags]     forward services (no namespace: idle mode, REST API on)
   kubefwd version [quiet]           print the version
+  kubefwd mcp [flags]               MCP server on stdio for AI assistants, over the daemon's API (no root)
   kubefwd sim --kubeconfig FILE     run the simulated Kubernetes cluster
   kubefwd demo                      the simulated cluster plus the daemon, with a temporary hosts file
 
@@ -31,6 +32,10 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     if (first === 'help' || (first === '--help' && argv.length === 1)) {
       io.stdout.write(usage());
       return 0;
+    }
+    if (first === 'mcp') {
+      const { runMcpCommand } = await import('../mcp/stdio-command.ts');
+      return await runMcpCommand(rest, io);
     }
     if (first === 'sim') {
       const { runSimCommand } = await import('../sim/cli.ts');
