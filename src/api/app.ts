@@ -8,6 +8,7 @@ import swaggerUi from 'swagger-ui-express';
 import YAML from 'yaml';
 import type { Logger } from '../log/logger.ts';
 import { errorHandler, send, sendError } from './envelope.ts';
+import { createMcpEndpoint } from '../mcp/http-endpoint.ts';
 import { kubernetesRouter, namespacesRouter } from './routes/namespaces.ts';
 import { observeRouter } from './routes/observe.ts';
 import { servicesRouter } from './routes/services.ts';
@@ -74,6 +75,8 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   app.get('/', (_req, res) => res.redirect(302, '/docs/'));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec, { customSiteTitle: 'kubefwd API' }));
   app.use(requireToken(options.apiKey));
+  const mcp = createMcpEndpoint({ apiKey: options.apiKey, version: views.version, log });
+  app.use('/mcp', (req, res) => mcp.handle(req, res));
   app.use(express.json({ limit: options.bodyLimit ?? '64kb', strict: true, type: () => true }));
   app.get('/metrics', async (_req, res) => {
     res.type(views.prom.contentType).send(await views.prom.text());
@@ -98,6 +101,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     app,
     closeStreams() {
       for (const close of [...streams]) close();
+      void mcp.close();
     },
     setClosing() {
       closing = true;

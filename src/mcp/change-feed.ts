@@ -11,6 +11,8 @@ export interface ResourceChanges {
 export interface ChangeFeed {
   /** Listens for batches; the daemon's event stream is followed while anyone listens. */
   subscribe(fn: (changes: ResourceChanges) => void): () => void;
+  /** Starts following now; resolves once the stream is open, or after `withinMs` (the daemon may be down). */
+  start(withinMs: number): Promise<void>;
   close(): void;
 }
 
@@ -25,16 +27,34 @@ export interface ChangeFeedOptions {
 
 /** Which resources an event of the daemon changes. */
 export function urisFor(event: DaemonEventMessage): ResourceChanges {
-  const key = typeof event.data.key === 'string' ? event.data.key : typeof event.data.serviceKey === 'string' ? event.data.serviceKey : undefined;
+  const key =
+    typeof event.data.key === 'string'
+      ? event.data.key
+      : typeof event.data.serviceKey === 'string'
+        ? event.data.serviceKey
+        : undefined;
   const service = key ? [serviceUri(key)] : [];
   const [kind, what] = event.type.split('.');
   if (event.type === 'service.added' || event.type === 'service.removed')
-    return { listChanged: true, uris: [R.services, R.forwards, R.summary, R.metrics, R.status, R.errors, ...service] };
+    return {
+      listChanged: true,
+      uris: [R.services, R.forwards, R.summary, R.metrics, R.status, R.errors, ...service],
+    };
   switch (kind) {
     case 'service':
       return { listChanged: false, uris: [R.services, R.summary, R.status, R.errors, ...service] };
     case 'forward':
-      return { listChanged: false, uris: [R.forwards, R.services, R.status, R.errors, ...(what === 'error' ? [R.summary] : []), ...service] };
+      return {
+        listChanged: false,
+        uris: [
+          R.forwards,
+          R.services,
+          R.status,
+          R.errors,
+          ...(what === 'error' ? [R.summary] : []),
+          ...service,
+        ],
+      };
     case 'pod':
     case 'hosts':
       return { listChanged: false, uris: [R.services, R.forwards, ...service] };
@@ -74,29 +94,37 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
     };
     flushTimer ??= setTimeout(flush, batchMs);
   };
-  const follow = (): void => {
-    if (closed || follower) return;
+  let started = false;
+  const follow = (): Promise<void> => {
+    started = true;
+    if (closed || follower) return follower?.opened.catch(() => undefined) ?? Promise.resolve();
     const f = options.client.events({ onEvent });
     follower = f;
-    f.opened.then(
+    void f.opened.then(
       () => options.log?.('following the daemon events'),
       (err: unknown) => {
         follower = undefined;
         options.log?.(`${(err as Error).message}; trying again`);
-        if (closed || listeners.size === 0) return;
-        retryTimer = setTimeout(follow, options.retryMs ?? 5000);
+        if (closed || (listeners.size === 0 && !started)) return;
+        retryTimer = setTimeout(() => void follow(), options.retryMs ?? 5000);
         retryTimer.unref();
       },
     );
+    return f.opened.catch(() => undefined);
   };
 
   return {
     subscribe(fn) {
       listeners.add(fn);
-      follow();
+      void follow();
       return () => {
         listeners.delete(fn);
       };
+    },
+    async start(withinMs) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([follow(), new Promise<void>((r) => (timer = setTimeout(r, withinMs)))]);
+      clearTimeout(timer);
     },
     close() {
       closed = true;

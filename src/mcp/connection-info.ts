@@ -37,7 +37,9 @@ export const connectionInfo = z.object({
   ports: z.array(portInfo),
   envVars: z
     .record(z.string(), z.string())
-    .describe('Suggested environment variables: NAME_HOST, NAME_IP, NAME_PORT, and DATABASE_URL etc. by port'),
+    .describe(
+      'Suggested environment variables: NAME_HOST, NAME_IP, NAME_PORT, and DATABASE_URL etc. by port',
+    ),
   status: z.string(),
 });
 export type ConnectionInfo = z.infer<typeof connectionInfo>;
@@ -75,7 +77,10 @@ export function portsOf(svc: ServiceLike, port?: number): Array<z.infer<typeof p
 
 export function connectionInfoOf(svc: ServiceLike, port?: number): ConnectionInfo {
   const localIP = svc.localIP ?? svc.forwards?.find((f) => f.localIP)?.localIP ?? '';
-  const hostnames = unique([...(svc.hostnames ?? []), ...(svc.forwards ?? []).flatMap((f) => f.hostnames ?? [])]);
+  const hostnames = unique([
+    ...(svc.hostnames ?? []),
+    ...(svc.forwards ?? []).flatMap((f) => f.hostnames ?? []),
+  ]);
   const ports = portsOf(svc, port);
   return {
     key: svc.key,

@@ -30,7 +30,10 @@ const PROMPTS: PromptDef[] = [
     name: 'connection_guide',
     title: 'How to connect to a service',
     description: 'Connection details and a code example for one forwarded service',
-    args: { service_name: req('Service to connect to'), language: opt("Language of the example: go, python, node, ...") },
+    args: {
+      service_name: req('Service to connect to'),
+      language: opt('Language of the example: go, python, node, ...'),
+    },
     text: (a) =>
       `Show me how to connect to the service "${a.service_name}" that kubefwd forwards.\n` +
       `Call get_connection_info with service_name "${a.service_name}" (if it answers service_not_found, call find_services with query "${a.service_name}" or offer add_service).\n` +
@@ -60,7 +63,10 @@ const PROMPTS: PromptDef[] = [
     name: 'troubleshoot',
     title: 'Troubleshoot connectivity',
     description: 'A step-by-step diagnosis of a connection problem through kubefwd',
-    args: { service_name: opt('Service that has the problem'), symptom: opt("What goes wrong: 'connection refused', 'timeout', ...") },
+    args: {
+      service_name: opt('Service that has the problem'),
+      symptom: opt("What goes wrong: 'connection refused', 'timeout', ..."),
+    },
     text: (a) =>
       `Find out why ${a.service_name ? `the service "${a.service_name}"` : 'a forwarded service'} does not work${a.symptom ? ` (symptom: ${a.symptom})` : ''}.\n` +
       `Work through: get_quick_status; get_analysis; ${a.service_name ? `get_connection_info for "${a.service_name}", then get_service with its key; ` : ''}` +
@@ -93,7 +99,10 @@ const PROMPTS: PromptDef[] = [
     name: 'debug_service',
     title: 'Debug a service',
     description: 'Debug one service, with the HTTP requests that went through it',
-    args: { service_name: req('Service to debug'), symptom: opt("What goes wrong: 'no response', '500 errors', ...") },
+    args: {
+      service_name: req('Service to debug'),
+      symptom: opt("What goes wrong: 'no response', '500 errors', ..."),
+    },
     text: (a) =>
       `Debug the service "${a.service_name}"${a.symptom ? ` (symptom: ${a.symptom})` : ''}.\n` +
       `1. get_connection_info for "${a.service_name}" to get its key.\n2. get_service with that key: forwards, pods, errors.\n` +
@@ -104,7 +113,10 @@ const PROMPTS: PromptDef[] = [
     name: 'quick_connect',
     title: 'Quick connect',
     description: 'The shortest path from "I need X" to a working connection',
-    args: { service_name: req('Service to connect to'), namespace: opt('Namespace of the service (searched when absent)') },
+    args: {
+      service_name: req('Service to connect to'),
+      namespace: opt('Namespace of the service (searched when absent)'),
+    },
     text: (a) =>
       `I need to connect to "${a.service_name}"${inNs(a.namespace)} now.\n` +
       `Call get_connection_info for it. If it is not forwarded: ${a.namespace ? `add_service with namespace "${a.namespace}" and service_name "${a.service_name}"` : `find it with list_k8s_namespaces and list_k8s_services, then add_service`}, and call get_connection_info again.\n` +

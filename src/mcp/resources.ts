@@ -52,7 +52,7 @@ const RESOURCES: ResourceDef[] = [
     uri: RESOURCE_URIS.metrics,
     title: 'Traffic metrics',
     description: 'Totals of bytes and rates in and out, and counts (JSON).',
-    read: async (c) => stamp((await c.call(c.api.GET('/api/v1/metrics'))) as Row),
+    read: async (c) => stamp(await c.call(c.api.GET('/api/v1/metrics'))),
   },
   {
     name: 'summary',
@@ -76,19 +76,22 @@ const RESOURCES: ResourceDef[] = [
     uri: RESOURCE_URIS.status,
     title: 'Quick status',
     description: 'ok, issues or error, with a one-line message (JSON).',
-    read: async (c) => stamp((await c.call(c.api.GET('/api/v1/status'))) as Row),
+    read: async (c) => stamp({ ...(await c.call(c.api.GET('/api/v1/status'))) }),
   },
   {
     name: 'http-traffic',
     uri: RESOURCE_URIS.httpTraffic,
     title: 'HTTP traffic',
-    description: 'The latest HTTP requests seen through each forwarded service: method, path, status, duration (JSON).',
+    description:
+      'The latest HTTP requests seen through each forwarded service: method, path, status, duration (JSON).',
     read: async (c) => {
       const services = await allServices(c);
       const traffic: Row[] = [];
       for (const s of services) {
         const t = (await c.call(
-          c.api.GET('/api/v1/services/{key}/http', { params: { path: { key: s.key }, query: { count: 20 } } }),
+          c.api.GET('/api/v1/services/{key}/http', {
+            params: { path: { key: s.key }, query: { count: 20 } },
+          }),
         )) as Row;
         traffic.push(t);
       }
@@ -113,8 +116,12 @@ async function reading(uri: string, read: () => Promise<unknown>) {
   try {
     return json(uri, await read());
   } catch (err) {
-    if (err instanceof ApiError && err.code === 'NOT_FOUND') throw new ProtocolError(ProtocolErrorCode.ResourceNotFound, err.message, { uri });
-    const message = err instanceof ApiError ? `${err.code === 'API_UNAVAILABLE' ? 'api_unavailable' : err.code}: ${err.message}` : String(err);
+    if (err instanceof ApiError && err.code === 'NOT_FOUND')
+      throw new ProtocolError(ProtocolErrorCode.ResourceNotFound, err.message, { uri });
+    const message =
+      err instanceof ApiError
+        ? `${err.code === 'API_UNAVAILABLE' ? 'api_unavailable' : err.code}: ${err.message}`
+        : String(err);
     throw new ProtocolError(ProtocolErrorCode.InternalError, message);
   }
 }
@@ -147,10 +154,18 @@ export function registerResources(server: McpServer, client: KubefwdClient): voi
         }
       },
     }),
-    { title: 'Forwarded service', description: 'One forwarded service with its forwards (JSON).', mimeType: 'application/json' },
+    {
+      title: 'Forwarded service',
+      description: 'One forwarded service with its forwards (JSON).',
+      mimeType: 'application/json',
+    },
     async (uri, vars) =>
       reading(uri.href, () =>
-        client.call(client.api.GET('/api/v1/services/{key}', { params: { path: { key: decodeURIComponent(String(vars.key)) } } })),
+        client.call(
+          client.api.GET('/api/v1/services/{key}', {
+            params: { path: { key: decodeURIComponent(String(vars.key)) } },
+          }),
+        ),
       ),
   );
 }

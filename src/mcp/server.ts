@@ -38,7 +38,12 @@ export function createKubefwdMcpServer(options: KubefwdMcpOptions): McpServer {
     { name: 'kubefwd', title: 'kubefwd', version: options.version },
     { capabilities: { resources: { subscribe: true, listChanged: true } }, instructions: INSTRUCTIONS },
   );
-  const ctx: ToolContext = { client: options.client, conn: options.conn, audit: options.audit, actor: options.actor };
+  const ctx: ToolContext = {
+    client: options.client,
+    conn: options.conn,
+    audit: options.audit,
+    actor: options.actor,
+  };
   registerForwardingTools(server, ctx);
   registerServiceTools(server, ctx);
   registerClusterTools(server, ctx);
@@ -63,7 +68,8 @@ function notifyFrom(server: McpServer, feed: ChangeFeed, era: 'legacy' | 'modern
     if (!server.isConnected()) return;
     if (changes.listChanged) server.sendResourceListChanged();
     for (const uri of changes.uris)
-      if (era === 'modern' || subscribed.has(uri)) void server.server.sendResourceUpdated({ uri }).catch(() => undefined);
+      if (era === 'modern' || subscribed.has(uri))
+        void server.server.sendResourceUpdated({ uri }).catch(() => undefined);
   });
   const previous = server.server.onclose;
   server.server.onclose = () => {

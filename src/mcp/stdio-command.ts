@@ -11,9 +11,23 @@ import { createKubefwdMcpServer } from './server.ts';
 
 export const MCP_FLAGS: FlagSpec[] = [
   { name: 'api-url', kind: 'string', help: 'URL of the kubefwd daemon', defaultText: DEFAULT_API_URL },
-  { name: 'api-key', kind: 'string', help: 'API key (else KUBEFWD_API_KEY, else STATE_DIR/api-key when readable)' },
-  { name: 'state-dir', kind: 'string', help: "The daemon's state directory, to read its api-key from", defaultText: '/var/lib/kubefwd, ~/.kubefwd' },
-  { name: 'verbose', short: 'v', kind: 'bool', help: 'Log more (to stderr; stdout carries only the protocol)' },
+  {
+    name: 'api-key',
+    kind: 'string',
+    help: 'API key (else KUBEFWD_API_KEY, else STATE_DIR/api-key when readable)',
+  },
+  {
+    name: 'state-dir',
+    kind: 'string',
+    help: "The daemon's state directory, to read its api-key from",
+    defaultText: '/var/lib/kubefwd, ~/.kubefwd',
+  },
+  {
+    name: 'verbose',
+    short: 'v',
+    kind: 'bool',
+    help: 'Log more (to stderr; stdout carries only the protocol)',
+  },
   { name: 'help', short: 'h', kind: 'bool', help: 'Show this help' },
 ];
 
@@ -81,15 +95,19 @@ export async function runMcpCommand(argv: readonly string[], io: CommandIo): Pro
     await client.call(client.api.GET('/api/health'));
     if (verbose) log(`daemon at ${conn.baseUrl}, key from ${conn.keySource}`);
   } catch (err) {
-    log(`no kubefwd daemon answers at ${conn.baseUrl} (${describeError(err)}): tools will answer api_unavailable until one runs; start it with: sudo -E kubefwd`);
+    log(
+      `no kubefwd daemon answers at ${conn.baseUrl} (${describeError(err)}): tools will answer api_unavailable until one runs; start it with: sudo -E kubefwd`,
+    );
   }
-  if (!conn.apiKey) log('no API key found: pass --api-key, set KUBEFWD_API_KEY, or make STATE_DIR/api-key readable');
+  // Follow the daemon's events before the first request, so a change right after connecting is not missed.
+  await feed.start(2000);
+  if (!conn.apiKey)
+    log('no API key found: pass --api-key, set KUBEFWD_API_KEY, or make STATE_DIR/api-key readable');
 
   const transport = new StdioServerTransport();
   const closed = once(process.stdin, 'close').catch(() => undefined);
   const handle = serveStdio(
-    ({ era }) =>
-      createKubefwdMcpServer({ client, conn, version, actor: 'mcp-stdio', feed, era }),
+    ({ era }) => createKubefwdMcpServer({ client, conn, version, actor: 'mcp-stdio', feed, era }),
     { transport, onerror: (err) => verbose && log(`protocol error: ${err.message}`) },
   );
   const stop = once(io.signal, 'abort').catch(() => undefined);

@@ -57,7 +57,10 @@ export const invalidInput = (field: string, requirement: string): ToolError =>
 
 /** What a tool does when the daemon says "not found": which code, and how to find the right name. */
 export interface NotFoundAs {
-  code: Extract<ToolErrorCode, 'service_not_found' | 'namespace_not_found' | 'pod_not_found' | 'not_forwarding'>;
+  code: Extract<
+    ToolErrorCode,
+    'service_not_found' | 'namespace_not_found' | 'pod_not_found' | 'not_forwarding'
+  >;
   actions?: SuggestedAction[];
 }
 
@@ -68,7 +71,11 @@ export interface ConnectionHints {
 }
 
 /** Translates a failed API call into the tool error a model can act on. */
-export function toToolError(err: unknown, notFound: NotFoundAs | undefined, conn: ConnectionHints): ToolError {
+export function toToolError(
+  err: unknown,
+  notFound: NotFoundAs | undefined,
+  conn: ConnectionHints,
+): ToolError {
   if (err instanceof ToolError) return err;
   if (!(err instanceof ApiError)) {
     return new ToolError('internal_error', err instanceof Error ? err.message : String(err), { retry: true });
@@ -83,11 +90,15 @@ export function toToolError(err: unknown, notFound: NotFoundAs | undefined, conn
         actions: [{ hint: 'Start kubefwd: sudo -E kubefwd' }, { action: 'get_health', hint: 'Check again' }],
       });
     case 'UNAUTHORIZED':
-      return new ToolError('permission_denied', `the kubefwd API refused the key (${describeKey(conn)}): ${err.message}`, {
-        hint:
-          'Pass the daemon key with --api-key or KUBEFWD_API_KEY; the daemon keeps a generated key in ' +
-          'STATE_DIR/api-key (default /var/lib/kubefwd/api-key, readable by root).',
-      });
+      return new ToolError(
+        'permission_denied',
+        `the kubefwd API refused the key (${describeKey(conn)}): ${err.message}`,
+        {
+          hint:
+            'Pass the daemon key with --api-key or KUBEFWD_API_KEY; the daemon keeps a generated key in ' +
+            'STATE_DIR/api-key (default /var/lib/kubefwd/api-key, readable by root).',
+        },
+      );
     case 'FORBIDDEN':
     case 'K8S_FORBIDDEN':
       return new ToolError('permission_denied', err.message, {

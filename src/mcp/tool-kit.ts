@@ -66,7 +66,10 @@ export function withInvalidInputCode<S extends z.ZodType>(schema: S): S {
     const result = await standard.validate(value);
     if (!result.issues?.length) return result;
     const detail = result.issues
-      .map((i) => `${(i.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || 'arguments'}: ${i.message}`)
+      .map(
+        (i) =>
+          `${(i.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || 'arguments'}: ${i.message}`,
+      )
       .join('; ');
     return { issues: [{ message: `invalid_input: ${detail}` }] };
   };
@@ -127,6 +130,6 @@ function record<I extends z.ZodObject, O extends z.ZodObject>(
     action: `mcp.${spec.name}`,
     resource: spec.resource?.(args) ?? `tool/${spec.name}`,
     outcome,
-    details: { arguments: args as Record<string, unknown>, ...extra },
+    details: { arguments: args, ...extra },
   });
 }

@@ -7,8 +7,14 @@ const namespace = z.string().min(1).describe('Kubernetes namespace');
 const podName = z.string().min(1).describe('Pod name (from list_pods or get_service)');
 const item = z.looseObject({});
 const ctxQuery = (c: string | undefined) => (c ? { context: c } : {});
-const POD_NOT_FOUND = { code: 'pod_not_found' as const, actions: [{ action: 'list_pods', hint: 'List the pods of the namespace' }] };
-const NS_NOT_FOUND = { code: 'namespace_not_found' as const, actions: [{ action: 'list_k8s_namespaces', hint: 'List namespaces' }] };
+const POD_NOT_FOUND = {
+  code: 'pod_not_found' as const,
+  actions: [{ action: 'list_pods', hint: 'List the pods of the namespace' }],
+};
+const NS_NOT_FOUND = {
+  code: 'namespace_not_found' as const,
+  actions: [{ action: 'list_k8s_namespaces', hint: 'List namespaces' }],
+};
 
 export function registerClusterTools(server: McpServer, ctx: ToolContext): void {
   const { client } = ctx;
@@ -24,7 +30,10 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
       annotations: READ_LOCAL,
     },
     async () => {
-      const r = (await client.call(client.api.GET('/api/v1/kubernetes/contexts'))) as { contexts: Array<Record<string, unknown>>; currentContext?: string };
+      const r = (await client.call(client.api.GET('/api/v1/kubernetes/contexts'))) as {
+        contexts: Array<Record<string, unknown>>;
+        currentContext?: string;
+      };
       return { contexts: r.contexts, current: r.currentContext ?? null, count: r.contexts.length };
     },
   );
@@ -35,13 +44,16 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
     {
       name: 'list_k8s_namespaces',
       title: 'Namespaces of the cluster',
-      description: 'The namespaces of a cluster, each marked when kubefwd forwards it. Use to see what can be forwarded.',
+      description:
+        'The namespaces of a cluster, each marked when kubefwd forwards it. Use to see what can be forwarded.',
       input: z.object({ context }),
       output: z.object({ namespaces: z.array(item), count: z.number().int() }),
       annotations: READ_CLUSTER,
     },
     async (a) => {
-      const r = (await client.call(client.api.GET('/api/v1/kubernetes/namespaces', { params: { query: ctxQuery(a.context) } }))) as { namespaces: Array<Record<string, unknown>> };
+      const r = (await client.call(
+        client.api.GET('/api/v1/kubernetes/namespaces', { params: { query: ctxQuery(a.context) } }),
+      )) as { namespaces: Array<Record<string, unknown>> };
       return { namespaces: r.namespaces, count: r.namespaces.length };
     },
   );
@@ -60,7 +72,9 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
     },
     async (a) => {
       const r = (await client.call(
-        client.api.GET('/api/v1/kubernetes/services', { params: { query: { namespace: a.namespace, ...ctxQuery(a.context) } } }),
+        client.api.GET('/api/v1/kubernetes/services', {
+          params: { query: { namespace: a.namespace, ...ctxQuery(a.context) } },
+        }),
       )) as { services: Array<Record<string, unknown>> };
       return { services: r.services, namespace: a.namespace, count: r.services.length };
     },
@@ -72,7 +86,8 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
     {
       name: 'list_pods',
       title: 'Pods of a namespace',
-      description: 'Pods with phase, readiness, restarts and age; filter by label selector or by the service they back.',
+      description:
+        'Pods with phase, readiness, restarts and age; filter by label selector or by the service they back.',
       input: z.object({
         namespace,
         context,
@@ -106,7 +121,8 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
     {
       name: 'get_pod',
       title: 'One pod in detail',
-      description: 'A pod in detail: containers, state, conditions, resources, and whether kubefwd forwards to it.',
+      description:
+        'A pod in detail: containers, state, conditions, resources, and whether kubefwd forwards to it.',
       input: z.object({ namespace, pod_name: podName, context }),
       output: item,
       annotations: READ_CLUSTER,
@@ -132,12 +148,26 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
         pod_name: podName,
         context,
         container: z.string().min(1).optional().describe('Container (default: the first)'),
-        tail_lines: z.number().int().min(1).max(1000).optional().describe('Lines from the end (default 100, at most 1000)'),
-        since_time: z.iso.datetime({ offset: true }).optional().describe('Only lines from this RFC 3339 time on (needs timestamps in the log)'),
+        tail_lines: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .optional()
+          .describe('Lines from the end (default 100, at most 1000)'),
+        since_time: z.iso
+          .datetime({ offset: true })
+          .optional()
+          .describe('Only lines from this RFC 3339 time on (needs timestamps in the log)'),
         previous: z.boolean().optional().describe("The previous container instance's log"),
         timestamps: z.boolean().optional().describe('Prefix each line with its timestamp'),
       }),
-      output: z.looseObject({ podName: z.string(), namespace: z.string(), logs: z.array(z.string()), lineCount: z.number().int() }),
+      output: z.looseObject({
+        podName: z.string(),
+        namespace: z.string(),
+        logs: z.array(z.string()),
+        lineCount: z.number().int(),
+      }),
       annotations: READ_CLUSTER,
       notFound: POD_NOT_FOUND,
     },
@@ -160,7 +190,11 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
       // The API returns the tail; the time filter reads each line's RFC 3339 prefix.
       const since = Date.parse(a.since_time);
       const logs = r.logs.filter((l) => Date.parse(l.slice(0, l.indexOf(' '))) >= since);
-      return { ...r, logs: a.timestamps ? logs : logs.map((l) => l.slice(l.indexOf(' ') + 1)), lineCount: logs.length } as never;
+      return {
+        ...r,
+        logs: a.timestamps ? logs : logs.map((l) => l.slice(l.indexOf(' ') + 1)),
+        lineCount: logs.length,
+      } as never;
     },
   );
 
@@ -170,11 +204,16 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
     {
       name: 'get_events',
       title: 'Kubernetes events',
-      description: 'Recent Kubernetes events of a namespace (scheduling, image pulls, restarts, kills), newest first; filter by object kind and name.',
+      description:
+        'Recent Kubernetes events of a namespace (scheduling, image pulls, restarts, kills), newest first; filter by object kind and name.',
       input: z.object({
         namespace,
         context,
-        resource_kind: z.string().regex(/^[A-Za-z]{1,63}$/).optional().describe('Pod, Service, Deployment, ...'),
+        resource_kind: z
+          .string()
+          .regex(/^[A-Za-z]{1,63}$/)
+          .optional()
+          .describe('Pod, Service, Deployment, ...'),
         resource_name: z.string().min(1).optional().describe('Name of the object'),
         limit: z.number().int().min(1).max(1000).optional().describe('At most this many events (default 50)'),
       }),
@@ -210,12 +249,18 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
       input: z.object({ namespace, service_name: z.string().min(1).describe('Service name'), context }),
       output: item,
       annotations: READ_CLUSTER,
-      notFound: { code: 'service_not_found', actions: [{ action: 'list_k8s_services', hint: 'List the services of the namespace' }] },
+      notFound: {
+        code: 'service_not_found',
+        actions: [{ action: 'list_k8s_services', hint: 'List the services of the namespace' }],
+      },
     },
     async (a) =>
       (await client.call(
         client.api.GET('/api/v1/kubernetes/endpoints/{namespace}/{serviceName}', {
-          params: { path: { namespace: a.namespace, serviceName: a.service_name }, query: ctxQuery(a.context) },
+          params: {
+            path: { namespace: a.namespace, serviceName: a.service_name },
+            query: ctxQuery(a.context),
+          },
         }),
       )) as Record<string, unknown>,
   );

@@ -8,7 +8,6 @@ import { addTool, type ToolContext } from './tool-kit.ts';
 const loose = z.looseObject({});
 const context = z.string().min(1).optional().describe('Kubernetes context (default: the current context)');
 const namespace = z.string().min(1).describe('Kubernetes namespace');
-const serviceKey = z.string().min(1).describe("Service key 'service.namespace.context'");
 const SERVICE_NOT_FOUND = {
   code: 'service_not_found' as const,
   actions: [
@@ -19,7 +18,9 @@ const SERVICE_NOT_FOUND = {
 
 /** The daemon's current context, for tools whose key needs it. */
 export async function currentContext(client: KubefwdClient): Promise<string> {
-  const data = (await client.call(client.api.GET('/api/v1/kubernetes/contexts'))) as { currentContext?: string };
+  const data = (await client.call(client.api.GET('/api/v1/kubernetes/contexts'))) as {
+    currentContext?: string;
+  };
   if (!data.currentContext) throw invalidInput('context', 'no current context is known: name one');
   return data.currentContext;
 }
@@ -29,7 +30,8 @@ async function resolveServiceKey(client: KubefwdClient, key: string): Promise<st
   if (key.includes('.')) return key;
   const matches = (await allServices(client)).filter((s) => s.serviceName === key);
   if (matches.length === 1 && matches[0]) return matches[0].key;
-  if (matches.length === 0) throw new ToolError('service_not_found', `no forwarded service is named ${key}`, SERVICE_NOT_FOUND);
+  if (matches.length === 0)
+    throw new ToolError('service_not_found', `no forwarded service is named ${key}`, SERVICE_NOT_FOUND);
   throw invalidInput('key', `${key} is ambiguous: one of ${matches.map((m) => m.key).join(', ')}`);
 }
 
@@ -55,18 +57,32 @@ export function registerForwardingTools(server: McpServer, ctx: ToolContext): vo
         serviceCount: z.number().int().describe('Services the namespace has in the cluster now'),
         message: z.string(),
       }),
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-      notFound: { code: 'namespace_not_found', actions: [{ action: 'list_k8s_namespaces', hint: 'List namespaces' }] },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: true,
+      },
+      notFound: {
+        code: 'namespace_not_found',
+        actions: [{ action: 'list_k8s_namespaces', hint: 'List namespaces' }],
+      },
       resource: (a) => `namespace/${a.namespace}.${a.context ?? ''}`,
     },
     async (a) => {
       const added = (await client.call(
         client.api.POST('/api/v1/namespaces', {
-          body: { namespace: a.namespace, ...(a.context ? { context: a.context } : {}), ...(a.selector ? { selector: a.selector } : {}) },
+          body: {
+            namespace: a.namespace,
+            ...(a.context ? { context: a.context } : {}),
+            ...(a.selector ? { selector: a.selector } : {}),
+          },
         }),
       )) as { key: string; namespace: string; context: string };
       const listed = (await client.call(
-        client.api.GET('/api/v1/kubernetes/services', { params: { query: { namespace: a.namespace, context: added.context } } }),
+        client.api.GET('/api/v1/kubernetes/services', {
+          params: { query: { namespace: a.namespace, context: added.context } },
+        }),
       )) as { services?: unknown[] };
       const serviceCount = listed.services?.length ?? 0;
       return {
@@ -85,20 +101,38 @@ export function registerForwardingTools(server: McpServer, ctx: ToolContext): vo
     {
       name: 'remove_namespace',
       title: 'Stop forwarding a namespace',
-      description: 'Stop forwarding every service of a namespace: their hosts entries are removed and their IPs released.',
+      description:
+        'Stop forwarding every service of a namespace: their hosts entries are removed and their IPs released.',
       input: z.object({ namespace: namespace.describe('The namespace to stop forwarding'), context }),
-      output: z.looseObject({ removed: z.boolean(), key: z.string(), namespace: z.string(), context: z.string(), message: z.string() }),
+      output: z.looseObject({
+        removed: z.boolean(),
+        key: z.string(),
+        namespace: z.string(),
+        context: z.string(),
+        message: z.string(),
+      }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-      notFound: { code: 'namespace_not_found', actions: [{ action: 'get_health', hint: 'See which namespaces are forwarded' }] },
+      notFound: {
+        code: 'namespace_not_found',
+        actions: [{ action: 'get_health', hint: 'See which namespaces are forwarded' }],
+      },
       resource: (a) => `namespace/${a.namespace}.${a.context ?? ''}`,
     },
     async (a) => {
       const ctxName = a.context ?? (await currentContext(client));
       const key = `${a.namespace}.${ctxName}`;
-      const r = (await client.call(client.api.DELETE('/api/v1/namespaces/{key}', { params: { path: { key } } }))) as {
+      const r = (await client.call(
+        client.api.DELETE('/api/v1/namespaces/{key}', { params: { path: { key } } }),
+      )) as {
         message?: string;
       };
-      return { removed: true, key, namespace: a.namespace, context: ctxName, message: r.message ?? 'Namespace removed' };
+      return {
+        removed: true,
+        key,
+        namespace: a.namespace,
+        context: ctxName,
+        message: r.message ?? 'Namespace removed',
+      };
     },
   );
 
@@ -130,16 +164,36 @@ export function registerForwardingTools(server: McpServer, ctx: ToolContext): vo
         pods: z.array(z.string()).describe('The pods the forwards use now (empty: no ready pod yet)'),
         status: z.string(),
       }),
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-      notFound: { code: 'service_not_found', actions: [{ action: 'list_k8s_services', hint: 'List the services of the namespace' }] },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: true,
+      },
+      notFound: {
+        code: 'service_not_found',
+        actions: [{ action: 'list_k8s_services', hint: 'List the services of the namespace' }],
+      },
       resource: (a) => `service/${a.service_name}.${a.namespace}.${a.context ?? ''}`,
     },
     async (a) => {
       const added = (await client.call(
         client.api.POST('/api/v1/services', {
-          body: { namespace: a.namespace, service_name: a.service_name, ...(a.context ? { context: a.context } : {}) },
+          body: {
+            namespace: a.namespace,
+            service_name: a.service_name,
+            ...(a.context ? { context: a.context } : {}),
+          },
         }),
-      )) as { key: string; serviceName: string; namespace: string; context: string; localIP: string; hostnames: string[]; ports: unknown[] };
+      )) as {
+        key: string;
+        serviceName: string;
+        namespace: string;
+        context: string;
+        localIP: string;
+        hostnames: string[];
+        ports: unknown[];
+      };
       // The daemon answers after the service's watch has synced, so its pods are known here.
       const svc = (await client.call(
         client.api.GET('/api/v1/services/{key}', { params: { path: { key: added.key } } }),
@@ -156,7 +210,14 @@ export function registerForwardingTools(server: McpServer, ctx: ToolContext): vo
       name: 'remove_service',
       title: 'Stop forwarding a service',
       description: 'Stop forwarding a service: its hosts entries are removed and its IP released.',
-      input: z.object({ key: z.string().min(1).describe("Service key 'service.namespace.context', or the service name alone if only one service has it") }),
+      input: z.object({
+        key: z
+          .string()
+          .min(1)
+          .describe(
+            "Service key 'service.namespace.context', or the service name alone if only one service has it",
+          ),
+      }),
       output: z.looseObject({ removed: z.boolean(), key: z.string(), message: z.string() }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
       notFound: SERVICE_NOT_FOUND,
@@ -164,7 +225,9 @@ export function registerForwardingTools(server: McpServer, ctx: ToolContext): vo
     },
     async (a) => {
       const key = await resolveServiceKey(client, a.key);
-      const r = (await client.call(client.api.DELETE('/api/v1/services/{key}', { params: { path: { key } } }))) as { message?: string };
+      const r = (await client.call(
+        client.api.DELETE('/api/v1/services/{key}', { params: { path: { key } } }),
+      )) as { message?: string };
       return { removed: true, key, message: r.message ?? 'Service forwarding stopped' };
     },
   );
@@ -179,7 +242,11 @@ export function registerForwardingTools(server: McpServer, ctx: ToolContext): vo
         'Connection details of a forwarded service: local IP, hostnames, ports and ready-to-use environment variables (DATABASE_URL for 5432, REDIS_URL for 6379, ...). Use after add_service or add_namespace.',
       input: z.object({
         service_name: z.string().min(1).describe('Service name'),
-        namespace: z.string().min(1).optional().describe('Namespace (needed only when the name is in several)'),
+        namespace: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Namespace (needed only when the name is in several)'),
         context,
         port: z.number().int().min(1).max(65535).optional().describe('Only this local or pod port'),
       }),
@@ -192,9 +259,17 @@ export function registerForwardingTools(server: McpServer, ctx: ToolContext): vo
         (s) => s.serviceName === a.service_name && (!a.context || s.context === a.context),
       );
       const [first] = matches;
-      if (!first) throw new ToolError('service_not_found', `no forwarded service is named ${a.service_name}`, SERVICE_NOT_FOUND);
+      if (!first)
+        throw new ToolError(
+          'service_not_found',
+          `no forwarded service is named ${a.service_name}`,
+          SERVICE_NOT_FOUND,
+        );
       if (matches.length > 1)
-        throw invalidInput('namespace', `${a.service_name} is forwarded from ${matches.map((m) => `${m.namespace}.${m.context}`).join(', ')}: name the namespace (and context)`);
+        throw invalidInput(
+          'namespace',
+          `${a.service_name} is forwarded from ${matches.map((m) => `${m.namespace}.${m.context}`).join(', ')}: name the namespace (and context)`,
+        );
       return connectionInfoOf(first, a.port);
     },
   );
@@ -205,10 +280,17 @@ export function registerForwardingTools(server: McpServer, ctx: ToolContext): vo
     {
       name: 'find_services',
       title: 'Find forwarded services',
-      description: 'Search forwarded services by part of their name, a port, or a namespace; each match comes with its connection info and environment variables.',
+      description:
+        'Search forwarded services by part of their name, a port, or a namespace; each match comes with its connection info and environment variables.',
       input: z.object({
         query: z.string().optional().describe('Part of the service name (case-insensitive)'),
-        port: z.number().int().min(1).max(65535).optional().describe('A local or pod port the service forwards'),
+        port: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          .optional()
+          .describe('A local or pod port the service forwards'),
         namespace: z.string().min(1).optional().describe('Only this namespace'),
       }),
       output: z.object({ services: z.array(connectionInfo), count: z.number().int() }),
@@ -233,7 +315,15 @@ export function registerForwardingTools(server: McpServer, ctx: ToolContext): vo
       description: 'Every hostname kubefwd wrote to the hosts file, with its IP and service.',
       input: z.object({}),
       output: z.object({
-        hostnames: z.array(z.object({ hostname: z.string(), ip: z.string(), service: z.string(), namespace: z.string(), context: z.string() })),
+        hostnames: z.array(
+          z.object({
+            hostname: z.string(),
+            ip: z.string(),
+            service: z.string(),
+            namespace: z.string(),
+            context: z.string(),
+          }),
+        ),
         total: z.number().int(),
       }),
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -241,7 +331,13 @@ export function registerForwardingTools(server: McpServer, ctx: ToolContext): vo
     async () => {
       const hostnames = (await allServices(client)).flatMap((s) => {
         const info = connectionInfoOf(s);
-        return info.hostnames.map((hostname) => ({ hostname, ip: info.localIP, service: s.serviceName, namespace: s.namespace, context: s.context }));
+        return info.hostnames.map((hostname) => ({
+          hostname,
+          ip: info.localIP,
+          service: s.serviceName,
+          namespace: s.namespace,
+          context: s.context,
+        }));
       });
       return { hostnames, total: hostnames.length };
     },

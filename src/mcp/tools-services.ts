@@ -40,11 +40,18 @@ export function registerServiceTools(server: McpServer, ctx: ToolContext): void 
     {
       name: 'list_services',
       title: 'List forwarded services',
-      description: 'The forwarded services with their status, forward counts, errors and bytes, and a summary.',
+      description:
+        'The forwarded services with their status, forward counts, errors and bytes, and a summary.',
       input: z.object({
         namespace: z.string().min(1).optional().describe('Only this namespace'),
-        status: z.enum(['active', 'error', 'partial', 'pending', 'all']).optional().describe('Only services in this status (default all)'),
-        include_forwards: z.boolean().optional().describe('Include each port forward (pod, IP, port, hostnames, error)'),
+        status: z
+          .enum(['active', 'error', 'partial', 'pending', 'all'])
+          .optional()
+          .describe('Only services in this status (default all)'),
+        include_forwards: z
+          .boolean()
+          .optional()
+          .describe('Include each port forward (pod, IP, port, hostnames, error)'),
       }),
       output: z.object({ services: z.array(service), summary: z.looseObject({}) }),
       annotations: READ_LOCAL,
@@ -53,7 +60,13 @@ export function registerServiceTools(server: McpServer, ctx: ToolContext): void 
       const status = a.status && a.status !== 'all' ? a.status : undefined;
       const data = await client.call(
         client.api.GET('/api/v1/services', {
-          params: { query: { limit: 1000, ...(a.namespace ? { namespace: a.namespace } : {}), ...(status ? { status } : {}) } },
+          params: {
+            query: {
+              limit: 1000,
+              ...(a.namespace ? { namespace: a.namespace } : {}),
+              ...(status ? { status } : {}),
+            },
+          },
         }),
       );
       const services = (data.services as unknown as Array<ServiceLike & Record<string, unknown>>).map((s) => {
@@ -70,14 +83,17 @@ export function registerServiceTools(server: McpServer, ctx: ToolContext): void 
     {
       name: 'get_service',
       title: 'One forwarded service',
-      description: 'A forwarded service in detail: every port forward with its pod, IP, port, hostnames, bytes, rates and error.',
+      description:
+        'A forwarded service in detail: every port forward with its pod, IP, port, hostnames, bytes, rates and error.',
       input: z.object({ key: serviceKey }),
       output: service,
       annotations: READ_LOCAL,
       notFound: SERVICE_NOT_FOUND,
     },
     async (a) =>
-      (await client.call(client.api.GET('/api/v1/services/{key}', { params: { path: { key: a.key } } }))) as never,
+      (await client.call(
+        client.api.GET('/api/v1/services/{key}', { params: { path: { key: a.key } } }),
+      )) as never,
   );
 
   addTool(
@@ -86,10 +102,20 @@ export function registerServiceTools(server: McpServer, ctx: ToolContext): void 
     {
       name: 'reconnect_service',
       title: 'Reconnect a service',
-      description: 'Drop the connections of a service to its pods and dial them again at once. Live connections through it are cut.',
+      description:
+        'Drop the connections of a service to its pods and dial them again at once. Live connections through it are cut.',
       input: z.object({ key: serviceKey }),
-      output: z.looseObject({ triggered: z.number().int(), services: z.array(z.string()), message: z.string() }),
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+      output: z.looseObject({
+        triggered: z.number().int(),
+        services: z.array(z.string()),
+        message: z.string(),
+      }),
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
       notFound: SERVICE_NOT_FOUND,
       resource: (a) => `service/${a.key}`,
     },
@@ -110,11 +136,18 @@ export function registerServiceTools(server: McpServer, ctx: ToolContext): void 
       description: 'Reconnect every service that has a forward in error. Returns how many were triggered.',
       input: z.object({}),
       output: z.looseObject({ triggered: z.number().int(), message: z.string() }),
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
       resource: () => 'service/*',
     },
     async () => {
-      const r = (await client.call(client.api.POST('/api/v1/services/reconnect', {}))) as { triggered: number };
+      const r = (await client.call(client.api.POST('/api/v1/services/reconnect', {}))) as {
+        triggered: number;
+      };
       return { triggered: r.triggered, message: `Reconnection triggered for ${r.triggered} services` };
     },
   );
@@ -138,7 +171,9 @@ export function registerServiceTools(server: McpServer, ctx: ToolContext): void 
     async (a) => {
       const force = a.force ?? false;
       await client.call(
-        client.api.POST('/api/v1/services/{key}/sync', { params: { path: { key: a.key }, query: { force } } }),
+        client.api.POST('/api/v1/services/{key}/sync', {
+          params: { path: { key: a.key }, query: { force } },
+        }),
       );
       return { service: a.key, force, message: 'Pod sync triggered' };
     },
