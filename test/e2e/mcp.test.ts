@@ -247,6 +247,56 @@ describe('/mcp on the daemon (Streamable HTTP)', () => {
   it('refuses a wrong key before any MCP exchange', async () => {
     await expect(httpClient(base, 'not-the-key')).rejects.toThrow(/401|API key/);
   });
+
+  it('checks Host and Origin as the REST API does', async () => {
+    const initialize = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    });
+    const headers = {
+      Authorization: `Bearer ${KEY}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    };
+    const post = (extra: Record<string, string>) =>
+      fetch(`${base}/mcp`, { method: 'POST', headers: { ...headers, ...extra }, body: initialize });
+    expect((await post({ Origin: 'https://evil.example' })).status).toBe(403);
+    expect(
+      (await fetch(`${base}/mcp`, { headers: { ...headers, Origin: 'https://evil.example' } })).status,
+    ).toBe(403);
+    const local = await post({ Origin: 'http://localhost:3000' });
+    expect(local.status).toBe(200);
+    await local.body?.cancel();
+    const rebound = await run('curl', [
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-H',
+      'Host: attacker.example',
+      '-H',
+      `Authorization: Bearer ${KEY}`,
+      '-X',
+      'POST',
+      '-d',
+      initialize,
+      `${base}/mcp`,
+    ]);
+    expect(rebound.stdout).toBe('403');
+  });
+});
+
+describe('kubefwd mcp --help', () => {
+  it('says how to configure a client', async () => {
+    const help = runCli(['mcp', '--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.stdout()).toContain('"mcpServers"');
+    expect(help.stdout()).toContain('KUBEFWD_API_KEY');
+    expect(help.stdout()).toContain('/mcp');
+  });
 });
 
 describe('kubefwd mcp with no daemon running', () => {
