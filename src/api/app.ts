@@ -81,8 +81,8 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   app.get('/metrics', async (_req, res) => {
     res.type(views.prom.contentType).send(await views.prom.text());
   });
-  app.get('/api/info', (_req, res) => send(res, views.info()));
-  app.get('/api/v1/info', (_req, res) => send(res, views.info()));
+  app.get('/api/info', (_req, res) => send(res, 'getInfo', views.info()));
+  app.get('/api/v1/info', (_req, res) => send(res, 'getInfoV1', views.info()));
   const sse = {
     heartbeatMs: options.heartbeatMs ?? 15_000,
     maxBufferedBytes: options.maxSseBufferBytes ?? 1 << 20,

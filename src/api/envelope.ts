@@ -1,21 +1,40 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ERROR_CODES, KubefwdError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
+import type { OkData, OperationId } from '../contract/contract.ts';
 
 export function requestId(res: Response): string {
   return String(res.getHeader('X-Request-Id') ?? '');
 }
 
-/** `{success, data, error, meta}` on every route but /api/health. */
-export function send(res: Response, data: unknown, options: { status?: number; count?: number } = {}): void {
-  res.status(options.status ?? 200).json({
+export interface SendOptions {
+  status?: 200 | 201 | 202;
+  /** Items in this answer (lists). */
+  count?: number;
+  /** Items that matched before paging (lists). */
+  total?: number;
+  /** `cache`: the daemon's informer state; `apiserver`: a live call to the Kubernetes API server. */
+  source?: 'cache' | 'apiserver';
+  /** The cache lags its watch (a reflector is resyncing or reconnecting). */
+  stale?: boolean;
+}
+
+/**
+ * `{success, data, error, meta}` on every route but /api/health. `op` names the operation of openapi.yaml the route
+ * implements, and `data` must have the type generated from its success schema: drift between a route and the
+ * spec fails the type check.
+ */
+export function send<Op extends OperationId>(
+  res: Response,
+  _op: Op,
+  data: OkData<Op>,
+  options: SendOptions = {},
+): void {
+  const { status, ...meta } = options;
+  res.status(status ?? 200).json({
     success: true,
     data,
-    meta: {
-      ...(options.count === undefined ? {} : { count: options.count }),
-      timestamp: new Date().toISOString(),
-      requestId: requestId(res),
-    },
+    meta: { ...meta, timestamp: new Date().toISOString(), requestId: requestId(res) },
   });
 }
 
@@ -51,6 +70,21 @@ export function errorHandler(log: Logger) {
 
 export const bad = (message: string): KubefwdError => new KubefwdError('BAD_REQUEST', message);
 export const notFound = (message: string): KubefwdError => new KubefwdError('NOT_FOUND', message);
+
+/** Meta of an answer made from the daemon's informer state. */
+export const fromCache = (views: { cacheStale(): boolean }): SendOptions => ({
+  source: 'cache',
+  stale: views.cacheStale(),
+});
+
+/** Meta of a list: `count` in this answer, `total` before paging. */
+export const listMeta = (count: number, total: number = count, extra: SendOptions = {}): SendOptions => ({
+  ...extra,
+  count,
+  total,
+});
+
+export const LIVE: SendOptions = { source: 'apiserver' };
 
 /** Bounded integer query parameter. */
 export function intParam(value: unknown, name: string, def: number, min: number, max: number): number {

@@ -1,3 +1,4 @@
+import type { Schemas } from '../contract/contract.ts';
 import type { DaemonEvent } from '../daemon/bus.ts';
 import type { LogRecord } from '../log/log-ring.ts';
 
@@ -7,64 +8,25 @@ import type { LogRecord } from '../log/log-ring.ts';
  */
 export type Json = Record<string, unknown>;
 
-export interface ServiceView extends Json {
-  key: string;
-  serviceName: string;
-  namespace: string;
-  context: string;
-  headless: boolean;
-  status: 'active' | 'error' | 'partial' | 'pending';
-  localIP: string;
-  hostnames: string[];
-  activeCount: number;
-  errorCount: number;
-  totalBytesIn: number;
-  totalBytesOut: number;
-  rateIn: number;
-  rateOut: number;
-  forwards: ForwardView[];
-}
-
-export interface ForwardView extends Json {
-  key: string;
-  serviceKey: string;
-  serviceName: string;
-  namespace: string;
-  context: string;
-  podName: string | null;
-  localIP: string;
-  localPort: number;
-  podPort: number | null;
-  hostnames: string[];
-  status: string;
-  error: string | null;
-  bytesIn: number;
-  bytesOut: number;
-  rateIn: number;
-  rateOut: number;
-  connectionsActive: number;
-  connectionsTotal: number;
-}
-
-export interface NamespaceView extends Json {
-  key: string;
-  namespace: string;
-  context: string;
-  serviceCount: number;
-  activeCount: number;
-  errorCount: number;
-  running: boolean;
-  forbidden: string | null;
-}
+/** The views' shapes are the spec's (generated from openapi.yaml), so the engine cannot drift from the contract. */
+export type ServiceView = Schemas['Service'];
+export type ForwardView = Schemas['Forward'];
+export type NamespaceView = Schemas['Namespace'];
 
 export interface ApiViews {
   version: string;
   health(): { status: 'healthy' | 'syncing' | 'shutting-down' };
-  info(): Json;
+  /** True while a watch behind the daemon's state is not synced or failing: answers from it may lag. */
+  cacheStale(): boolean;
+  info(): Schemas['Info'];
   services: {
     list(): ServiceView[];
     get(key: string): ServiceView | undefined;
-    add(request: { namespace: string; serviceName: string; context?: string | undefined }): Promise<Json>;
+    add(request: {
+      namespace: string;
+      serviceName: string;
+      context?: string | undefined;
+    }): Promise<Schemas['AddServiceResponse']>;
     remove(key: string): Promise<boolean>;
     reconnect(key: string): boolean;
     sync(key: string, force: boolean): boolean;
@@ -78,50 +40,50 @@ export interface ApiViews {
       namespace: string;
       context?: string | undefined;
       selector?: string | undefined;
-    }): Promise<Json>;
+    }): Promise<Schemas['AddNamespaceResponse']>;
     remove(key: string): Promise<boolean>;
   };
   kubernetes: {
-    contexts(): Json;
-    namespaces(context?: string): Promise<Json>;
-    services(namespace: string, context?: string): Promise<Json>;
-    service(namespace: string, name: string, context?: string): Promise<Json>;
+    contexts(): Schemas['KubeContexts'];
+    namespaces(context?: string): Promise<Schemas['KubeNamespaceList']>;
+    services(namespace: string, context?: string): Promise<Schemas['KubeServiceList']>;
+    service(namespace: string, name: string, context?: string): Promise<Schemas['KubeService']>;
     pods(
       namespace: string,
       context: string | undefined,
       query: { labelSelector?: string; fieldSelector?: string; serviceName?: string },
-    ): Promise<Json[]>;
-    pod(namespace: string, name: string, context?: string): Promise<Json>;
+    ): Promise<Array<Schemas['KubePod']>>;
+    pod(namespace: string, name: string, context?: string): Promise<Schemas['KubePodDetail']>;
     podLogs(
       namespace: string,
       name: string,
       context: string | undefined,
       query: { container?: string; tailLines: number; previous: boolean; timestamps: boolean },
-    ): Promise<Json>;
+    ): Promise<Schemas['PodLogs']>;
     events(
       namespace: string,
       context: string | undefined,
       query: { kind?: string; name?: string; limit: number },
-    ): Promise<Json[]>;
+    ): Promise<Array<Schemas['KubeEvent']>>;
     endpoints(namespace: string, name: string, context?: string): Promise<Json>;
   };
   metrics: {
-    summary(): Json;
-    services(): Json[];
-    service(key: string): Json | undefined;
-    history(key: string | undefined, durationMs: number, intervalMs: number): Json;
+    summary(): Schemas['MetricsSummary'];
+    services(): Array<Schemas['ServiceMetrics']>;
+    service(key: string): Schemas['ServiceMetrics'] | undefined;
+    history(key: string | undefined, durationMs: number, intervalMs: number): Schemas['History'];
   };
   diagnostics: {
-    summary(): Json;
+    summary(): Schemas['Diagnostics'];
     errors(): Json[];
     service(key: string): Json | undefined;
     forward(key: string): Json | undefined;
     network(): Json;
   };
   history: {
-    events(count: number): Json[];
-    errors(count: number): Json[];
-    reconnections(count: number, key?: string): Json[];
+    events(count: number): Array<Schemas['Event']>;
+    errors(count: number): Array<Schemas['Event']>;
+    reconnections(count: number, key?: string): Array<Schemas['Event']>;
     stats(): Json;
   };
   logs: {
@@ -135,8 +97,8 @@ export interface ApiViews {
     lastId: number;
   };
   captures: {
-    forward(key: string, count: number): Json | undefined;
-    service(key: string, count: number): Json | undefined;
+    forward(key: string, count: number): Schemas['HttpTraffic'] | undefined;
+    service(key: string, count: number): Schemas['HttpTraffic'] | undefined;
   };
   prom: {
     text(): Promise<string>;

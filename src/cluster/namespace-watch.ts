@@ -14,6 +14,8 @@ export interface NamespaceWatchState {
   forbidden: string | undefined;
   lastError: string | undefined;
   listCalls: number;
+  /** The cached services or pods may lag the cluster (not listed yet, or their watch is failing). */
+  stale: boolean;
 }
 
 export interface NamespaceWatch {
@@ -112,6 +114,7 @@ export function createNamespaceWatch(options: {
       forbidden,
       lastError,
       listCalls: services.listCount + pods.listCount,
+      stale: services.stale || pods.stale,
     }),
   };
 }

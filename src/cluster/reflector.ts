@@ -42,6 +42,8 @@ export interface Reflector<T> {
   /** Number of LIST calls made (a relist after 410 counts). */
   readonly listCount: number;
   readonly lastError: unknown;
+  /** Not yet listed, or the last list or watch failed and no later one has worked: the cache may lag. */
+  readonly stale: boolean;
 }
 
 const defaultDelay = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -73,6 +75,7 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
   let isSynced = false;
   let listCount = 0;
   let lastError: unknown;
+  let failing = false;
   let running: Promise<void> | undefined;
   let currentWatch: AbortController | undefined;
 
@@ -108,6 +111,7 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
     return new Promise((resolve) => {
       let delivered = false;
       let expired = false;
+      let ended = false;
       const watch = new Watch(kc);
       const query: Record<string, string | number | boolean | undefined> = {
         resourceVersion,
@@ -123,6 +127,7 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
           currentWatch?.abort();
           return;
         }
+        failing = false;
         const rv = obj.metadata?.resourceVersion;
         if (rv) resourceVersion = rv;
         if (phase === 'BOOKMARK') return;
@@ -137,10 +142,13 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
       };
       watch
         .watch(path, query, onPhase, (err: unknown) => {
+          ended = true;
           if (statusCode(err) === 410) expired = true;
           resolve({ delivered, expired, error: expired ? undefined : err });
         })
         .then((ctl) => {
+          // Resolved before its end: the server answered 200 and the stream is open, so the cache is current again.
+          if (!ended) failing = false;
           currentWatch = ctl;
           if (abort.signal.aborted) ctl.abort();
         })
@@ -156,6 +164,7 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
         if (needList) {
           await relist();
           needList = false;
+          failing = false;
         }
         const result = await watchOnce();
         if (abort.signal.aborted) break;
@@ -173,6 +182,7 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
       } catch (err) {
         if (abort.signal.aborted) break;
         lastError = err;
+        failing = true;
         failures++;
         options.onError?.(err);
         if (statusCode(err) === 410) needList = true;
@@ -200,6 +210,9 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
     get: (name) => cache.get(name),
     get listCount() {
       return listCount;
+    },
+    get stale() {
+      return failing || !isSynced;
     },
     get lastError() {
       return lastError;

@@ -818,7 +818,17 @@ export interface components {
         /** @enum {string} */
         ErrorCode: "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "ALREADY_EXISTS" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INTERNAL_ERROR" | "K8S_FORBIDDEN" | "K8S_NOT_FOUND" | "K8S_UNAVAILABLE" | "K8S_ERROR" | "NOT_READY" | "SHUTTING_DOWN" | "TIMEOUT" | "UNSUPPORTED" | "CONFIG_INVALID" | "HOSTS_FILE_ERROR" | "PORT_IN_USE" | "IP_EXHAUSTED";
         Meta: {
+            /** @description Items in this answer (lists). */
             count?: number;
+            /** @description Items that matched before paging (lists); with offset and limit, the next page exists while offset + count < total. */
+            total?: number;
+            /**
+             * @description How the answer was made. `cache` is the daemon's own state, kept by its list+watch informers; `apiserver` is a live call to the Kubernetes API server.
+             * @enum {string}
+             */
+            source?: "cache" | "apiserver";
+            /** @description Only with source `cache`. True while a watch behind the answer is not yet synced or is failing, so the cache may lag the cluster. */
+            stale?: boolean;
             /** Format: date-time */
             timestamp: string;
             requestId: string;
@@ -856,6 +866,14 @@ export interface components {
             connectionsActive: number;
             connectionsTotal: number;
             protocol?: string | null;
+            /** @description Redial backoff of the pod session, null when none is pending. */
+            reconnect?: {
+                /** @description Failures since the last connection that really worked. */
+                attempts: number;
+                delayMs: number;
+                /** @description Epoch milliseconds before which no attempt is made. */
+                nextAttemptAt?: number;
+            } | null;
         };
         Service: {
             key: string;
@@ -873,6 +891,12 @@ export interface components {
             totalBytesOut: number;
             rateIn: number;
             rateOut: number;
+            /** @description The pods behind the service as the daemon sees them. */
+            pods?: {
+                name: string;
+                ready: boolean;
+                terminating: boolean;
+            }[];
             forwards: components["schemas"]["Forward"][];
         };
         Summary: {
@@ -897,6 +921,8 @@ export interface components {
             forbidden: string | null;
             labelSelector?: string | null;
             fieldSelector?: string | null;
+            /** @description The last error of the namespace's watch, null when none. */
+            lastError?: string | null;
         };
         AddServiceRequest: {
             namespace: string;
@@ -1033,6 +1059,96 @@ export interface components {
             transports?: Record<string, unknown>;
             namespacesDenied?: Record<string, unknown>[];
             allocatedIPs?: Record<string, unknown>[];
+        };
+        KubeContexts: {
+            currentContext: string;
+            contexts: {
+                name: string;
+                server: string;
+                /** @description The first context kubefwd runs with (the default of `context` parameters). */
+                active: boolean;
+                /** @description The context's default namespace. */
+                namespace?: string;
+            }[];
+        };
+        KubeNamespaceList: {
+            namespaces: {
+                name: string;
+                status: string;
+                forwarded: boolean;
+            }[];
+        };
+        KubeService: {
+            name: string;
+            namespace: string;
+            type: string;
+            clusterIP?: string;
+            ports: {
+                name?: string;
+                port: number;
+                targetPort: number | string;
+                protocol: string;
+            }[];
+            selector?: {
+                [key: string]: string;
+            };
+        };
+        KubeServiceList: {
+            services: (components["schemas"]["KubeService"] & {
+                forwarded: boolean;
+                forwardKey: string | null;
+            })[];
+        };
+        KubePodInfo: {
+            name: string;
+            namespace: string;
+            phase: string;
+            /** @description Ready containers over all, e.g. `1/1`. */
+            ready: string;
+            isReady: boolean;
+            restarts: number;
+            ip?: string;
+            node?: string;
+            labels?: {
+                [key: string]: string;
+            };
+            containers: string[];
+            startTime?: string;
+            terminating: boolean;
+        };
+        KubePod: components["schemas"]["KubePodInfo"] & {
+            isForwarded: boolean;
+            forwardedPort: number | null;
+        };
+        KubePodDetail: components["schemas"]["KubePodInfo"] & {
+            context: string;
+            conditions: Record<string, unknown>[];
+            annotations: {
+                [key: string]: string;
+            };
+            isForwarded: boolean;
+            forwardKey: string | null;
+        };
+        PodLogs: {
+            podName: string;
+            namespace: string;
+            context: string;
+            containerName: string | null;
+            logs: string[];
+            lineCount: number;
+            /** @description True when tail_lines cut older lines off. */
+            truncated: boolean;
+        };
+        KubeEvent: {
+            type: string;
+            reason: string;
+            message: string;
+            count: number;
+            firstTimestamp: string | null;
+            lastTimestamp: string | null;
+            source: string;
+            objectKind: string | null;
+            objectName: string | null;
         };
         Any: Record<string, unknown>;
     };
@@ -1736,7 +1852,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["Any"];
+                        data: components["schemas"]["KubeContexts"];
                         meta: components["schemas"]["Meta"];
                     };
                 };
@@ -1769,7 +1885,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["Any"];
+                        data: components["schemas"]["KubeNamespaceList"];
                         meta: components["schemas"]["Meta"];
                     };
                 };
@@ -1803,7 +1919,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["Any"];
+                        data: components["schemas"]["KubeServiceList"];
                         meta: components["schemas"]["Meta"];
                     };
                 };
@@ -1839,7 +1955,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["Any"];
+                        data: components["schemas"]["KubeService"];
                         meta: components["schemas"]["Meta"];
                     };
                 };
@@ -1877,7 +1993,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["Any"][];
+                        data: components["schemas"]["KubePod"][];
                         meta: components["schemas"]["Meta"];
                     };
                 };
@@ -1913,7 +2029,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["Any"];
+                        data: components["schemas"]["KubePodDetail"];
                         meta: components["schemas"]["Meta"];
                     };
                 };
@@ -1953,7 +2069,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["Any"];
+                        data: components["schemas"]["PodLogs"];
                         meta: components["schemas"]["Meta"];
                     };
                 };
@@ -1991,7 +2107,7 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         success: true;
-                        data: components["schemas"]["Any"][];
+                        data: components["schemas"]["KubeEvent"][];
                         meta: components["schemas"]["Meta"];
                     };
                 };

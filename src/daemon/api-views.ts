@@ -12,6 +12,7 @@ import type { LogRing } from '../log/log-ring.ts';
 import type { CaptureStore, CapturedExchange } from '../metrics/capture-store.ts';
 import type { MetricsStore } from '../metrics/metrics-store.ts';
 import type { PromMetrics } from '../metrics/prom.ts';
+import type { Schemas } from '../contract/contract.ts';
 import type { DaemonEvent, EventBus } from './bus.ts';
 import type { DaemonConfig } from './config.ts';
 import type { Engine } from './engine.ts';
@@ -32,6 +33,10 @@ export interface ViewDeps {
   isReady: () => boolean;
   isClosing: () => boolean;
 }
+
+/** client-node hands timestamps over as Date objects (or strings from some servers). */
+const isoOrNull = (d: Date | string | undefined): string | null =>
+  d instanceof Date ? d.toISOString() : (d ?? null);
 
 const fmtDuration = (ms: number): string => `${ms.toFixed(1)}ms`;
 
@@ -62,14 +67,14 @@ export function createApiViews(d: ViewDeps): ApiViews {
           status: f.status,
           error: f.lastError ?? null,
           startedAt: f.startedAt ?? null,
-          lastActive: (f as { lastActive?: string }).lastActive ?? null,
+          lastActive: f.lastActive ?? null,
           bytesIn: f.bytesIn,
           bytesOut: f.bytesOut,
           rateIn: rate?.rateIn ?? 0,
           rateOut: rate?.rateOut ?? 0,
           connectionsActive: f.connectionsActive,
           connectionsTotal: f.connectionsTotal,
-          protocol: (f as { protocol?: string }).protocol ?? null,
+          protocol: f.protocol ?? null,
           reconnect: f.reconnect ?? null,
         };
       }),
@@ -143,7 +148,10 @@ export function createApiViews(d: ViewDeps): ApiViews {
 
   const ctxOf = (context: string | undefined): string => context ?? engine.defaultContext();
 
-  function captureView(list: CapturedExchange[], extra: Json): Json {
+  function captureView(
+    list: CapturedExchange[],
+    extra: Omit<Schemas['HttpTraffic'], 'summary' | 'logs'>,
+  ): Schemas['HttpTraffic'] {
     const codes: Record<string, number> = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
     const paths = new Map<string, number>();
     for (const x of list) {
@@ -176,7 +184,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
     };
   }
 
-  const history = (key: string | undefined, durationMs: number, intervalMs: number): Json => ({
+  const history = (key: string | undefined, durationMs: number, intervalMs: number): Schemas['History'] => ({
     key: key ?? null,
     duration: `${durationMs / 1000}s`,
     interval: `${intervalMs / 1000}s`,
@@ -385,6 +393,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
         return ok;
       },
     },
+    cacheStale: () => engine.namespaces.list().some((n) => n.watch.state().stale),
     kubernetes: {
       contexts: () => ({
         currentContext: engine.defaultContext(),
@@ -448,7 +457,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
         return {
           ...podInfo(pod),
           context: ctxOf(context),
-          conditions: pod.status?.conditions ?? [],
+          conditions: (pod.status?.conditions ?? []).map((c) => ({ ...c })),
           annotations: pod.metadata?.annotations ?? {},
           isForwarded: !!f,
           forwardKey: f?.key ?? null,
@@ -490,8 +499,8 @@ export function createApiViews(d: ViewDeps): ApiViews {
             reason: e.reason ?? '',
             message: e.message ?? '',
             count: e.count ?? 1,
-            firstTimestamp: e.firstTimestamp ?? null,
-            lastTimestamp: e.lastTimestamp ?? null,
+            firstTimestamp: isoOrNull(e.firstTimestamp),
+            lastTimestamp: isoOrNull(e.lastTimestamp),
             source: e.source?.component ?? '',
             objectKind: e.involvedObject.kind ?? null,
             objectName: e.involvedObject.name ?? null,
@@ -534,13 +543,13 @@ export function createApiViews(d: ViewDeps): ApiViews {
             ready: d.isReady(),
             namespaces: engine.namespaces.list().map((n) => ({ key: n.key, ...n.watch.state() })),
           },
-          hostsFile: engine.hosts.status(),
-          transports: engine.transports.all(),
+          hostsFile: { ...engine.hosts.status() },
+          transports: { ...engine.transports.all() },
           namespacesDenied: engine.namespaces
             .list()
             .filter((n) => n.watch.state().forbidden)
             .map((n) => ({ key: n.key, message: n.watch.state().forbidden })),
-          allocatedIPs: engine.allocator.list(),
+          allocatedIPs: engine.allocator.list().map((a) => ({ ...a })),
         };
       },
       errors: () => issues().filter((i) => i.severity === 'error'),
@@ -612,7 +621,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
     },
   };
 
-  function metricsOf(s: ServiceView): Json {
+  function metricsOf(s: ServiceView): Schemas['ServiceMetrics'] {
     return {
       key: s.key,
       serviceName: s.serviceName,
@@ -638,7 +647,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
   }
 }
 
-const eventView = (e: DaemonEvent): Json => ({
+const eventView = (e: DaemonEvent): Schemas['Event'] => ({
   id: e.id,
   type: e.type,
   timestamp: e.timestamp,

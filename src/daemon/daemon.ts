@@ -17,6 +17,7 @@ import { createApiApp, createApiServer } from '../api/app.ts';
 import { createLogRing, type LogRing } from '../log/log-ring.ts';
 import { createCaptureStore } from '../metrics/capture-store.ts';
 import { createMetricsStore } from '../metrics/metrics-store.ts';
+import { checkFdCapacity, readFdLimits, type FdLimits } from './fd-limit.ts';
 import { startHeapTrim } from './heap-trim.ts';
 import { createPromMetrics } from '../metrics/prom.ts';
 import { createApiViews } from './api-views.ts';
@@ -32,6 +33,8 @@ export interface DaemonDeps {
   kubeConfig?: KubeConfig;
   /** The log ring the logger tees into (the API's /logs); one is made when absent. */
   logRing?: LogRing;
+  /** This process's open-file limits (default: read from /proc on Linux). */
+  fdLimits?: () => FdLimits | undefined;
 }
 
 export interface StartSummary {
@@ -220,6 +223,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       }
       ready = true;
       const summary = e.summary();
+      checkFdCapacity(summary.forwards.length, (deps.fdLimits ?? readFdLimits)(), log);
       return { forwards: summary.forwards, text: apiLine ? `${summary.text}\n${apiLine}` : summary.text };
     },
     close() {

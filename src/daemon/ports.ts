@@ -38,14 +38,16 @@ export interface ForwardPortSnapshot {
   localPort: number;
   podName: string | undefined;
   podPort: number | undefined;
-  status: string;
+  status: 'active' | 'pending' | 'error' | 'connecting';
   bytesIn: number;
   bytesOut: number;
   connectionsActive: number;
   connectionsTotal: number;
   lastError: string | undefined;
-  reconnect?: unknown;
+  reconnect?: { attempts: number; delayMs: number; nextAttemptAt: number | undefined } | undefined;
   startedAt?: string | undefined;
+  lastActive?: string | undefined;
+  protocol?: string | undefined;
 }
 
 export interface ForwardHandle {

@@ -50,6 +50,26 @@ describe('the typed client against an idle daemon', () => {
     }
   });
 
+  it('says in meta how each answer was made: count and total on lists, cache or apiserver, stale', async () => {
+    const client = createKubefwdClient({ baseUrl: base, apiKey: KEY });
+    const page = await client.api.GET('/api/v1/services', {
+      params: { query: { namespace: 'alpha', limit: 1, offset: 1 } },
+    });
+    expect(page.data?.data.services).toHaveLength(1);
+    expect(page.data?.meta).toMatchObject({ count: 1, total: 2, source: 'cache', stale: false });
+
+    const live = await client.api.GET('/api/v1/kubernetes/services', {
+      params: { query: { namespace: 'beta', context: 'one' } },
+    });
+    expect(live.data?.data.services.map((s) => s.name)).toEqual(['db', 'external', 'pending']);
+    expect(live.data?.meta).toMatchObject({ count: 3, total: 3, source: 'apiserver' });
+    expect(live.data?.meta).not.toHaveProperty('stale');
+
+    const history = await client.api.GET('/api/v1/history/events', { params: { query: { count: 1 } } });
+    expect(history.data?.meta.count).toBe(1);
+    expect(history.data?.meta.total).toBeGreaterThan(1);
+  });
+
   it('turns an error envelope into an ApiError with its stable code', async () => {
     const client = createKubefwdClient({ baseUrl: base, apiKey: KEY });
     const err = await client

@@ -17,8 +17,17 @@ export interface CliProcess {
 }
 
 /** Runs the real CLI (`bin/kubefwd.js`) as a child process with the pinned Node.js. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliProcess {
-  const child = spawn(process.execPath, [KUBEFWD_BIN, ...args], {
+export function runCli(
+  args: string[],
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    /** A command that execs the CLI, e.g. prlimit. */
+    via?: string[];
+  } = {},
+): CliProcess {
+  const [cmd = process.execPath, ...pre] = [...(options.via ?? []), process.execPath, KUBEFWD_BIN];
+  const child = spawn(cmd, [...pre, ...args], {
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

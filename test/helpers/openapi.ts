@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import YAML from 'yaml';
 
 type Schema = Record<string, unknown>;
@@ -18,51 +20,57 @@ export const SPEC = YAML.parse(readFileSync(new URL('../../openapi.yaml', import
   components: { schemas: Record<string, Schema>; responses: Record<string, unknown> };
 };
 
-function resolve(s: Schema): Schema {
-  const ref = s.$ref as string | undefined;
-  if (!ref) return s;
-  const name = ref.split('/').pop() as string;
-  const section = ref.includes('/responses/') ? SPEC.components.responses : SPEC.components.schemas;
-  return resolve(section[name] as Schema);
+/**
+ * Answers are checked against openapi.yaml with Ajv (JSON Schema 2020-12, the dialect of OpenAPI 3.1): the whole
+ * spec is one schema document, so `$ref`s resolve as the spec writes them. `strict: false` because an OpenAPI
+ * document carries keywords that are not JSON Schema (`paths`, `info`, `example`, …).
+ */
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats.default(ajv);
+ajv.addSchema({ ...SPEC, $id: 'openapi' });
+
+const pointer = (...parts: string[]): string =>
+  parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+const compiled = new Map<string, ValidateFunction>();
+
+function validatorFor(ref: string): ValidateFunction {
+  let v = compiled.get(ref);
+  if (!v) {
+    v = ajv.compile({ $ref: ref });
+    compiled.set(ref, v);
+  }
+  return v;
 }
 
-const typeOf = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v;
+function errorsOf(v: ValidateFunction, value: unknown): string[] {
+  if (v(value)) return [];
+  return (v.errors ?? []).map((e) => `$${e.instancePath.replaceAll('/', '.')}: ${e.message ?? e.keyword}`);
+}
 
-/** Validates the JSON Schema subset our spec uses (type, enum, const, required, properties, items, $ref). */
-export function validate(schema: Schema, value: unknown, path = '$'): string[] {
-  const s = resolve(schema);
-  const errors: string[] = [];
-  if (s.const !== undefined && value !== s.const) errors.push(`${path}: expected ${JSON.stringify(s.const)}`);
-  if (s.enum && !(s.enum as unknown[]).includes(value))
-    errors.push(`${path}: ${JSON.stringify(value)} not in enum`);
-  if (s.type) {
-    const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
-    const t = typeOf(value);
-    const ok = types.some((x) => x === t || (x === 'number' && t === 'integer'));
-    if (!ok) return [...errors, `${path}: expected ${types.join('|')}, got ${t}`];
-  }
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    for (const r of (s.required as string[] | undefined) ?? [])
-      if (!(r in value)) errors.push(`${path}: missing ${r}`);
-    for (const [k, sub] of Object.entries((s.properties as Record<string, Schema> | undefined) ?? {})) {
-      if (k in value) errors.push(...validate(sub, (value as Record<string, unknown>)[k], `${path}.${k}`));
-    }
-  }
-  if (Array.isArray(value) && s.items)
-    value.forEach((v, i) => errors.push(...validate(s.items as Schema, v, `${path}[${i}]`)));
-  return errors;
+/** Validates `value` against a schema of the spec, e.g. `{ $ref: '#/components/schemas/Service' }`. */
+export function validate(schema: Schema, value: unknown): string[] {
+  const ref = schema.$ref;
+  if (typeof ref === 'string' && ref.startsWith('#/')) return errorsOf(validatorFor(`openapi${ref}`), value);
+  return errorsOf(ajv.compile(schema), value);
 }
 
 /** Finds the spec's response schema for (path template, method, status) and validates `body` against it. */
 export function validateResponse(template: string, method: string, status: number, body: unknown): string[] {
   const op = SPEC.paths[template]?.[method.toLowerCase()];
   if (!op) return [`no operation ${method} ${template} in openapi.yaml`];
-  const resp = resolve(
-    (op.responses[String(status)] ??
-      SPEC.components.responses[status >= 500 ? 'Internal' : 'BadRequest']) as Schema,
-  ) as { content?: Record<string, { schema: Schema }> };
-  const schema = resp?.content?.['application/json']?.schema;
-  if (!schema) return [`no JSON schema for ${method} ${template} ${status}`];
-  return validate(schema, body);
+  let response = op.responses[String(status)] as Schema | undefined;
+  let base = `openapi#/${pointer('paths', template, method.toLowerCase(), 'responses', String(status))}`;
+  if (!response) {
+    const fallback = status >= 500 ? 'Internal' : 'BadRequest';
+    response = SPEC.components.responses[fallback] as Schema;
+    base = `openapi#/components/responses/${fallback}`;
+  }
+  if (typeof response.$ref === 'string') {
+    const name = response.$ref.split('/').pop() as string;
+    response = SPEC.components.responses[name] as Schema;
+    base = `openapi#/components/responses/${name}`;
+  }
+  const content = response.content as Record<string, unknown> | undefined;
+  if (!content?.['application/json']) return [`no JSON schema for ${method} ${template} ${status}`];
+  return errorsOf(validatorFor(`${base}/content/${pointer('application/json')}/schema`), body);
 }

@@ -1,12 +1,24 @@
 import { Router } from 'express';
-import { bad, intParam, nameParam, notFound, page, send, strParam, subdomainParam } from '../envelope.ts';
+import {
+  bad,
+  fromCache,
+  intParam,
+  listMeta,
+  LIVE,
+  nameParam,
+  notFound,
+  page,
+  send,
+  strParam,
+  subdomainParam,
+} from '../envelope.ts';
 import type { ApiViews } from '../views.ts';
 
 export function namespacesRouter(views: ApiViews): Router {
   const r = Router();
   r.get('/api/v1/namespaces', (req, res) => {
-    const { items } = page(views.namespaces.list(), req.query, (n) => `${n.namespace} ${n.context}`);
-    send(res, { namespaces: items }, { count: items.length });
+    const { items, total } = page(views.namespaces.list(), req.query, (n) => `${n.namespace} ${n.context}`);
+    send(res, 'listNamespaces', { namespaces: items }, listMeta(items.length, total, fromCache(views)));
   });
   r.post('/api/v1/namespaces', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -16,19 +28,19 @@ export function namespacesRouter(views: ApiViews): Router {
       body.selector === undefined
         ? undefined
         : strParam(body.selector, 'selector', /^[A-Za-z0-9._/=!,()\s-]{1,500}$/);
-    send(res, await views.namespaces.add({ namespace, context, selector }), { status: 201 });
+    send(res, 'addNamespace', await views.namespaces.add({ namespace, context, selector }), { status: 201 });
   });
   r.get('/api/v1/namespaces/:key', (req, res) => {
     if (!req.params.key.includes('.')) throw bad('namespace key must be namespace.context');
     const n = views.namespaces.get(req.params.key);
     if (!n) throw notFound(`Namespace not found: ${req.params.key}`);
-    send(res, n);
+    send(res, 'getNamespace', n, fromCache(views));
   });
   r.delete('/api/v1/namespaces/:key', async (req, res) => {
     if (!req.params.key.includes('.')) throw bad('namespace key must be namespace.context');
     if (!(await views.namespaces.remove(req.params.key)))
       throw notFound(`Namespace not found: ${req.params.key}`);
-    send(res, {
+    send(res, 'removeNamespace', {
       removed: true,
       key: req.params.key,
       message: 'Namespace watcher stopped and services removed',
@@ -41,22 +53,26 @@ export function kubernetesRouter(views: ApiViews): Router {
   const r = Router();
   const k = views.kubernetes;
   const ctx = (q: unknown): string | undefined => strParam(q, 'context');
-  r.get('/api/v1/kubernetes/contexts', (_req, res) => send(res, k.contexts()));
-  r.get('/api/v1/kubernetes/namespaces', async (req, res) =>
-    send(res, await k.namespaces(ctx(req.query.context))),
-  );
+  r.get('/api/v1/kubernetes/contexts', (_req, res) => send(res, 'listContexts', k.contexts()));
+  r.get('/api/v1/kubernetes/namespaces', async (req, res) => {
+    const data = await k.namespaces(ctx(req.query.context));
+    send(res, 'listK8sNamespaces', data, listMeta(data.namespaces.length, data.namespaces.length, LIVE));
+  });
   r.get('/api/v1/kubernetes/services', async (req, res) => {
     const namespace = nameParam(req.query.namespace, 'namespace');
-    send(res, await k.services(namespace, ctx(req.query.context)));
+    const data = await k.services(namespace, ctx(req.query.context));
+    send(res, 'listK8sServices', data, listMeta(data.services.length, data.services.length, LIVE));
   });
   r.get('/api/v1/kubernetes/services/:namespace/:name', async (req, res) =>
     send(
       res,
+      'getK8sService',
       await k.service(
         nameParam(req.params.namespace, 'namespace'),
         nameParam(req.params.name, 'name'),
         ctx(req.query.context),
       ),
+      LIVE,
     ),
   );
   r.get('/api/v1/kubernetes/pods/:namespace', async (req, res) => {
@@ -66,21 +82,24 @@ export function kubernetesRouter(views: ApiViews): Router {
       serviceName:
         req.query.service_name === undefined ? undefined : nameParam(req.query.service_name, 'service_name'),
     });
-    send(res, pods, { count: pods.length });
+    send(res, 'listK8sPods', pods, listMeta(pods.length, pods.length, LIVE));
   });
   r.get('/api/v1/kubernetes/pods/:namespace/:podName', async (req, res) =>
     send(
       res,
+      'getK8sPod',
       await k.pod(
         nameParam(req.params.namespace, 'namespace'),
         subdomainParam(req.params.podName, 'pod name'),
         ctx(req.query.context),
       ),
+      LIVE,
     ),
   );
   r.get('/api/v1/kubernetes/pods/:namespace/:podName/logs', async (req, res) =>
     send(
       res,
+      'getK8sPodLogs',
       await k.podLogs(
         nameParam(req.params.namespace, 'namespace'),
         subdomainParam(req.params.podName, 'pod name'),
@@ -93,6 +112,7 @@ export function kubernetesRouter(views: ApiViews): Router {
           timestamps: req.query.timestamps === 'true',
         },
       ),
+      LIVE,
     ),
   );
   r.get('/api/v1/kubernetes/events/:namespace', async (req, res) => {
@@ -104,16 +124,18 @@ export function kubernetesRouter(views: ApiViews): Router {
           : subdomainParam(req.query.resource_name, 'resource_name'),
       limit: intParam(req.query.limit, 'limit', 50, 1, 1000),
     });
-    send(res, events, { count: events.length });
+    send(res, 'listK8sEvents', events, listMeta(events.length, events.length, LIVE));
   });
   r.get('/api/v1/kubernetes/endpoints/:namespace/:serviceName', async (req, res) =>
     send(
       res,
+      'getK8sEndpoints',
       await k.endpoints(
         nameParam(req.params.namespace, 'namespace'),
         nameParam(req.params.serviceName, 'service name'),
         ctx(req.query.context),
       ),
+      LIVE,
     ),
   );
   return r;

@@ -1,5 +1,15 @@
 import { Router } from 'express';
-import { bad, intParam, nameParam, notFound, page, send, strParam } from '../envelope.ts';
+import {
+  bad,
+  fromCache,
+  intParam,
+  listMeta,
+  nameParam,
+  notFound,
+  page,
+  send,
+  strParam,
+} from '../envelope.ts';
 import { summarizeServices, type ApiViews, type ForwardView } from '../views.ts';
 
 const STATUSES = new Set(['active', 'error', 'partial', 'pending']);
@@ -16,44 +26,49 @@ export function servicesRouter(views: ApiViews): Router {
       .filter(
         (s) => (!status || s.status === status) && (!ns || s.namespace === ns) && (!ctx || s.context === ctx),
       );
-    const { items } = page(all, req.query, (s) => `${s.serviceName} ${s.namespace} ${s.context}`);
-    send(res, { services: items, summary: summarizeServices(all) }, { count: items.length });
+    const { items, total } = page(all, req.query, (s) => `${s.serviceName} ${s.namespace} ${s.context}`);
+    send(
+      res,
+      'listServices',
+      { services: items, summary: summarizeServices(all) },
+      listMeta(items.length, total, fromCache(views)),
+    );
   });
   r.post('/api/v1/services', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const namespace = nameParam(body.namespace, 'namespace');
     const serviceName = nameParam(body.service_name ?? body.serviceName, 'service_name');
     const context = body.context === undefined ? undefined : strParam(body.context, 'context');
-    send(res, await views.services.add({ namespace, serviceName, context }), { status: 201 });
+    send(res, 'addService', await views.services.add({ namespace, serviceName, context }), { status: 201 });
   });
   r.post('/api/v1/services/reconnect', (req, res) => {
     const force = req.query.force === 'true';
-    send(res, { triggered: views.services.reconnectAll(force), force });
+    send(res, 'reconnectServices', { triggered: views.services.reconnectAll(force), force });
   });
   r.get('/api/v1/services/:key', (req, res) => {
     const s = views.services.get(req.params.key);
     if (!s) throw notFound(`Service not found: ${req.params.key}`);
-    send(res, s);
+    send(res, 'getService', s, fromCache(views));
   });
   r.delete('/api/v1/services/:key', async (req, res) => {
     if (!(await views.services.remove(req.params.key)))
       throw notFound(`Service not found: ${req.params.key}`);
-    send(res, { removed: true, key: req.params.key, message: 'Service forwarding stopped' });
+    send(res, 'removeService', { removed: true, key: req.params.key, message: 'Service forwarding stopped' });
   });
   r.post('/api/v1/services/:key/reconnect', (req, res) => {
     if (!views.services.reconnect(req.params.key)) throw notFound(`Service not found: ${req.params.key}`);
-    send(res, { triggered: 1, services: [req.params.key] });
+    send(res, 'reconnectService', { triggered: 1, services: [req.params.key] });
   });
   r.post('/api/v1/services/:key/sync', (req, res) => {
     const force = req.query.force === 'true';
     if (!views.services.sync(req.params.key, force)) throw notFound(`Service not found: ${req.params.key}`);
-    send(res, { service: req.params.key, force });
+    send(res, 'syncService', { service: req.params.key, force });
   });
   r.get('/api/v1/services/:key/http', (req, res) => {
     const count = intParam(req.query.count, 'count', 50, 1, 500);
     const data = views.captures.service(req.params.key, count);
     if (!data) throw notFound(`Service not found: ${req.params.key}`);
-    send(res, data);
+    send(res, 'getServiceHttp', data);
   });
 
   r.get('/api/v1/forwards', (req, res) => {
@@ -68,13 +83,14 @@ export function servicesRouter(views: ApiViews): Router {
           (!ns || f.namespace === ns) &&
           (!svc || f.serviceName === svc || f.serviceKey === svc),
       );
-    const { items } = page(
+    const { items, total } = page(
       all,
       req.query,
       (f) => `${f.serviceName} ${f.podName ?? ''} ${f.namespace} ${f.context}`,
     );
     send(
       res,
+      'listForwards',
       {
         forwards: items,
         summary: {
@@ -82,19 +98,19 @@ export function servicesRouter(views: ApiViews): Router {
           activeForwards: all.filter((f) => f.status === 'active').length,
         },
       },
-      { count: items.length },
+      listMeta(items.length, total, fromCache(views)),
     );
   });
   r.get('/api/v1/forwards/:key', (req, res) => {
     const f = views.forwards.get(req.params.key);
     if (!f) throw notFound(`Forward not found: ${req.params.key}`);
-    send(res, f);
+    send(res, 'getForward', f, fromCache(views));
   });
   r.get('/api/v1/forwards/:key/http', (req, res) => {
     const count = intParam(req.query.count, 'count', 50, 1, 500);
     const data = views.captures.forward(req.params.key, count);
     if (!data) throw notFound(`Forward not found: ${req.params.key}`);
-    send(res, data);
+    send(res, 'getForwardHttp', data);
   });
   return r;
 }
