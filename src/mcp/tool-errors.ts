@@ -64,6 +64,26 @@ export interface NotFoundAs {
   actions?: SuggestedAction[];
 }
 
+/** The usual meanings of "not found", with the tool that finds the right name. */
+export const SERVICE_NOT_FOUND: NotFoundAs = {
+  code: 'service_not_found',
+  actions: [
+    { action: 'list_services', hint: 'List the forwarded services and their keys' },
+    { action: 'find_services', hint: 'Search forwarded services by name' },
+  ],
+};
+export const NAMESPACE_NOT_FOUND: NotFoundAs = {
+  code: 'namespace_not_found',
+  actions: [{ action: 'list_k8s_namespaces', hint: 'List the namespaces of the cluster' }],
+};
+export const POD_NOT_FOUND: NotFoundAs = {
+  code: 'pod_not_found',
+  actions: [{ action: 'list_pods', hint: 'List the pods of the namespace' }],
+};
+
+export const notFoundError = (as: NotFoundAs, message: string): ToolError =>
+  new ToolError(as.code, message, { actions: as.actions ?? [] });
+
 /** Where the key came from and where the daemon is, for messages that say how to fix a connection. */
 export interface ConnectionHints {
   baseUrl: string;

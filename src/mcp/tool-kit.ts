@@ -42,6 +42,13 @@ export const READ_LOCAL: ToolAnnotations = {
   openWorldHint: false,
 };
 export const READ_CLUSTER: ToolAnnotations = { ...READ_LOCAL, openWorldHint: true };
+/** Starts forwarding something the cluster has: a second call with the same arguments is refused. */
+export const ADDS_FROM_CLUSTER: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: true,
+};
 
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   name: string;

@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod';
+import { NAMESPACE_NOT_FOUND, POD_NOT_FOUND } from './tool-errors.ts';
 import { addTool, READ_CLUSTER, READ_LOCAL, type ToolContext } from './tool-kit.ts';
 
 const context = z.string().min(1).optional().describe('Kubernetes context (default: the current context)');
@@ -7,14 +8,6 @@ const namespace = z.string().min(1).describe('Kubernetes namespace');
 const podName = z.string().min(1).describe('Pod name (from list_pods or get_service)');
 const item = z.looseObject({});
 const ctxQuery = (c: string | undefined) => (c ? { context: c } : {});
-const POD_NOT_FOUND = {
-  code: 'pod_not_found' as const,
-  actions: [{ action: 'list_pods', hint: 'List the pods of the namespace' }],
-};
-const NS_NOT_FOUND = {
-  code: 'namespace_not_found' as const,
-  actions: [{ action: 'list_k8s_namespaces', hint: 'List namespaces' }],
-};
 
 export function registerClusterTools(server: McpServer, ctx: ToolContext): void {
   const { client } = ctx;
@@ -68,7 +61,7 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
       input: z.object({ namespace, context }),
       output: z.object({ services: z.array(item), namespace: z.string(), count: z.number().int() }),
       annotations: READ_CLUSTER,
-      notFound: NS_NOT_FOUND,
+      notFound: NAMESPACE_NOT_FOUND,
     },
     async (a) => {
       const r = (await client.call(
@@ -96,7 +89,7 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
       }),
       output: z.object({ pods: z.array(item), namespace: z.string(), count: z.number().int() }),
       annotations: READ_CLUSTER,
-      notFound: NS_NOT_FOUND,
+      notFound: NAMESPACE_NOT_FOUND,
     },
     async (a) => {
       const pods = (await client.call(
@@ -219,7 +212,7 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
       }),
       output: z.object({ events: z.array(item), namespace: z.string(), count: z.number().int() }),
       annotations: READ_CLUSTER,
-      notFound: NS_NOT_FOUND,
+      notFound: NAMESPACE_NOT_FOUND,
     },
     async (a) => {
       const events = (await client.call(

@@ -2,19 +2,12 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import type { KubefwdClient } from '../client/client.ts';
 import { allServices, connectionInfo, connectionInfoOf, type ServiceLike } from './connection-info.ts';
-import { invalidInput, ToolError } from './tool-errors.ts';
-import { addTool, type ToolContext } from './tool-kit.ts';
+import { invalidInput, NAMESPACE_NOT_FOUND, notFoundError, SERVICE_NOT_FOUND } from './tool-errors.ts';
+import { addTool, ADDS_FROM_CLUSTER, type ToolContext } from './tool-kit.ts';
 
 const loose = z.looseObject({});
 const context = z.string().min(1).optional().describe('Kubernetes context (default: the current context)');
 const namespace = z.string().min(1).describe('Kubernetes namespace');
-const SERVICE_NOT_FOUND = {
-  code: 'service_not_found' as const,
-  actions: [
-    { action: 'list_services', hint: 'List the forwarded services and their keys' },
-    { action: 'find_services', hint: 'Search forwarded services by name' },
-  ],
-};
 
 /** The daemon's current context, for tools whose key needs it. */
 export async function currentContext(client: KubefwdClient): Promise<string> {
@@ -30,8 +23,7 @@ async function resolveServiceKey(client: KubefwdClient, key: string): Promise<st
   if (key.includes('.')) return key;
   const matches = (await allServices(client)).filter((s) => s.serviceName === key);
   if (matches.length === 1 && matches[0]) return matches[0].key;
-  if (matches.length === 0)
-    throw new ToolError('service_not_found', `no forwarded service is named ${key}`, SERVICE_NOT_FOUND);
+  if (matches.length === 0) throw notFoundError(SERVICE_NOT_FOUND, `no forwarded service is named ${key}`);
   throw invalidInput('key', `${key} is ambiguous: one of ${matches.map((m) => m.key).join(', ')}`);
 }
 
@@ -57,16 +49,8 @@ export function registerForwardingTools(server: McpServer, ctx: ToolContext): vo
         serviceCount: z.number().int().describe('Services the namespace has in the cluster now'),
         message: z.string(),
       }),
-      annotations: {
-        readOnlyHint: false,
-        destructiveHint: false,
-        idempotentHint: false,
-        openWorldHint: true,
-      },
-      notFound: {
-        code: 'namespace_not_found',
-        actions: [{ action: 'list_k8s_namespaces', hint: 'List namespaces' }],
-      },
+      annotations: ADDS_FROM_CLUSTER,
+      notFound: NAMESPACE_NOT_FOUND,
       resource: (a) => `namespace/${a.namespace}.${a.context ?? ''}`,
     },
     async (a) => {
@@ -164,12 +148,7 @@ export function registerForwardingTools(server: McpServer, ctx: ToolContext): vo
         pods: z.array(z.string()).describe('The pods the forwards use now (empty: no ready pod yet)'),
         status: z.string(),
       }),
-      annotations: {
-        readOnlyHint: false,
-        destructiveHint: false,
-        idempotentHint: false,
-        openWorldHint: true,
-      },
+      annotations: ADDS_FROM_CLUSTER,
       notFound: {
         code: 'service_not_found',
         actions: [{ action: 'list_k8s_services', hint: 'List the services of the namespace' }],
@@ -259,12 +238,7 @@ export function registerForwardingTools(server: McpServer, ctx: ToolContext): vo
         (s) => s.serviceName === a.service_name && (!a.context || s.context === a.context),
       );
       const [first] = matches;
-      if (!first)
-        throw new ToolError(
-          'service_not_found',
-          `no forwarded service is named ${a.service_name}`,
-          SERVICE_NOT_FOUND,
-        );
+      if (!first) throw notFoundError(SERVICE_NOT_FOUND, `no forwarded service is named ${a.service_name}`);
       if (matches.length > 1)
         throw invalidInput(
           'namespace',

@@ -1,10 +1,11 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import type { KubefwdClient } from '../client/client.ts';
-import { invalidInput } from './tool-errors.ts';
+import { invalidInput, SERVICE_NOT_FOUND } from './tool-errors.ts';
 import { addTool, READ_LOCAL, type ToolContext } from './tool-kit.ts';
 
 const item = z.looseObject({});
+const upTo = (max: number, what: string) => z.number().int().min(1).max(max).optional().describe(what);
 type Row = Record<string, unknown>;
 
 /** What `GET /api/health` (no key needed) and `/api/info` say, merged with the services' summary. */
@@ -104,10 +105,7 @@ export function registerObserveTools(server: McpServer, ctx: ToolContext): void 
       }),
       output: z.looseObject({}),
       annotations: READ_LOCAL,
-      notFound: {
-        code: 'service_not_found',
-        actions: [{ action: 'list_services', hint: 'List the services and their keys' }],
-      },
+      notFound: SERVICE_NOT_FOUND,
     },
     async (a) => {
       const scope = a.scope ?? 'summary';
@@ -168,13 +166,7 @@ export function registerObserveTools(server: McpServer, ctx: ToolContext): void 
       title: "kubefwd's own log",
       description: "kubefwd's recent log lines, newest last; filter by lowest level or by text.",
       input: z.object({
-        count: z
-          .number()
-          .int()
-          .min(1)
-          .max(500)
-          .optional()
-          .describe('Lines to return (default 50, at most 500)'),
+        count: upTo(500, 'Lines to return (default 50, at most 500)'),
         level: z
           .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'all'])
           .optional()
@@ -227,13 +219,7 @@ export function registerObserveTools(server: McpServer, ctx: ToolContext): void 
       input: z.object({
         service_key: z.string().min(1).optional().describe("Service key 'service.namespace.context'"),
         forward_key: z.string().min(1).optional().describe('Forward key (from get_service)'),
-        count: z
-          .number()
-          .int()
-          .min(1)
-          .max(500)
-          .optional()
-          .describe('Requests to return (default 50, at most 500)'),
+        count: upTo(500, 'Requests to return (default 50, at most 500)'),
       }),
       output: z.looseObject({}),
       annotations: READ_LOCAL,
@@ -276,20 +262,11 @@ export function registerObserveTools(server: McpServer, ctx: ToolContext): void 
           .min(1)
           .optional()
           .describe("Only events of this type, e.g. 'service.added', 'forward.error'"),
-        count: z
-          .number()
-          .int()
-          .min(1)
-          .max(1000)
-          .optional()
-          .describe('Entries to return (default 100 events, 50 errors or reconnections)'),
+        count: upTo(1000, 'Entries to return (default 100 events, 50 errors or reconnections)'),
       }),
       output: z.looseObject({ type: z.string(), count: z.number().int() }),
       annotations: READ_LOCAL,
-      notFound: {
-        code: 'service_not_found',
-        actions: [{ action: 'list_services', hint: 'List the services and their keys' }],
-      },
+      notFound: SERVICE_NOT_FOUND,
     },
     async (a) => {
       const count = a.count ?? (a.type === 'events' ? 100 : 50);

@@ -1,13 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import type { ServiceLike } from './connection-info.ts';
+import { SERVICE_NOT_FOUND } from './tool-errors.ts';
 import { addTool, READ_LOCAL, type ToolContext } from './tool-kit.ts';
 
 const serviceKey = z.string().min(1).describe("Service key 'service.namespace.context'");
-const SERVICE_NOT_FOUND = {
-  code: 'service_not_found' as const,
-  actions: [{ action: 'list_services', hint: 'List the forwarded services and their keys' }],
-};
 const forward = z.looseObject({
   key: z.string(),
   podName: z.string().nullable(),
