@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createMcpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createKubefwdClient } from '../client/client.ts';
 import { createChangeFeed, type ChangeFeed } from './change-feed.ts';
+import { createLegacySessions } from './legacy-sessions.ts';
 import { createKubefwdMcpServer } from './server.ts';
 import type { McpAuditRecorder } from './tool-kit.ts';
 
@@ -26,8 +27,8 @@ const LOCAL_ORIGIN =
 /**
  * MCP over Streamable HTTP inside the daemon. Each request's server calls the daemon's own REST API through the
  * typed client with the caller's key, so `/mcp` and `kubefwd mcp` run one code path and a read-only key stays
- * read-only through MCP. The SDK serves both protocol eras: a 2026-07-28 client gets resource notifications on its
- * `subscriptions/listen` stream; 2025-era clients are served per request (no sessions, so no notifications).
+ * read-only through MCP. Both protocol eras: a 2026-07-28 client gets resource notifications on its
+ * `subscriptions/listen` stream; a 2025-era client gets a session (legacy-sessions.ts) and them on its SSE stream.
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   let selfUrl = '';
@@ -35,23 +36,30 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const bearer = (request: Request | undefined): string | undefined =>
     /^Bearer (.+)$/.exec(request?.headers.get('authorization') ?? '')?.[1];
 
-  const handler = createMcpHandler(
-    ({ era, requestInfo }) => {
-      const client = createKubefwdClient({ baseUrl: selfUrl, apiKey: bearer(requestInfo) });
-      return createKubefwdMcpServer({
-        client,
-        conn: { baseUrl: selfUrl, keySource: 'the Authorization header of the /mcp request' },
-        version: options.version,
-        actor: 'mcp-http',
-        audit: options.audit,
-        era,
-      });
-    },
-    { onerror: (err) => options.log?.warn({ err: err.message }, 'mcp request failed') },
-  );
-  const node = toNodeHandler(handler, {
-    onerror: (err) => options.log?.warn({ err: err.message }, 'mcp adapter failed'),
+  const serverFor = (key: string | undefined, era: 'legacy' | 'modern', withFeed: boolean) =>
+    createKubefwdMcpServer({
+      client: createKubefwdClient({ baseUrl: selfUrl, apiKey: key }),
+      conn: { baseUrl: selfUrl, keySource: 'the Authorization header of the /mcp request' },
+      version: options.version,
+      actor: 'mcp-http',
+      audit: options.audit,
+      era,
+      feed: withFeed ? feed : undefined,
+    });
+  const handler = createMcpHandler(({ era, requestInfo }) => serverFor(bearer(requestInfo), era, false), {
+    legacy: 'reject',
+    onerror: (err) => options.log?.warn({ err: err.message }, 'mcp request failed'),
   });
+  const legacy = createLegacySessions({ create: (key) => serverFor(key, 'legacy', true) });
+  const node = toNodeHandler(
+    {
+      fetch: async (request: Request) =>
+        (await isLegacyRequest(request)) ? legacy.fetch(request, bearer(request)) : handler.fetch(request),
+    },
+    {
+      onerror: (err) => options.log?.warn({ err: err.message }, 'mcp adapter failed'),
+    },
+  );
 
   const follow = (): void => {
     if (feed) return;
@@ -84,6 +92,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     },
     async close() {
       feed?.close();
+      await legacy.close();
       await handler.close();
     },
   };

@@ -244,6 +244,24 @@ describe('/mcp on the daemon (Streamable HTTP)', () => {
     }
   });
 
+  it('keeps a session for a 2025-era client and notifies it of what it subscribed to', async () => {
+    const client = await httpClient(base, KEY);
+    try {
+      const updated: string[] = [];
+      client.setNotificationHandler(
+        'notifications/resources/updated',
+        (n) => void updated.push(n.params.uri),
+      );
+      await client.subscribeResource({ uri: 'kubefwd://forwards' });
+      await callTool(client, 'add_service', { namespace: 'alpha', service_name: 'multi', context: 'one' });
+      await waitFor(() => updated.includes('kubefwd://forwards'), { timeoutMs: 10_000 });
+      expect(updated).not.toContain('kubefwd://services');
+      await callTool(client, 'remove_service', { key: 'multi.alpha.one' });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('refuses a wrong key before any MCP exchange', async () => {
     await expect(httpClient(base, 'not-the-key')).rejects.toThrow(/401|API key/);
   });
