@@ -91,7 +91,7 @@ for (const era of ['legacy', 'modern'] as const) {
   );
   rows.push(
     await timed(
-      `/mcp ${era === 'modern' ? '2026-07-28' : '2025 era (stateless)'} list_services`,
+      `/mcp ${era === 'modern' ? '2026-07-28' : '2025 era (session)'} list_services`,
       listServices(c),
     ),
   );
