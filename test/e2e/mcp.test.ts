@@ -304,6 +304,12 @@ describe('/mcp on the daemon (Streamable HTTP)', () => {
       `${base}/mcp`,
     ]);
     expect(rebound.stdout).toBe('403');
+    const unknownSession = await fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: { ...headers, 'Mcp-Session-Id': 'no-such-session', 'Mcp-Protocol-Version': '2025-06-18' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    expect(unknownSession.status).toBe(404);
   });
 });
 
