@@ -11,6 +11,7 @@ import { errorHandler, send, sendError } from './envelope.ts';
 import { createMcpEndpoint } from '../mcp/http-endpoint.ts';
 import { kubernetesRouter, namespacesRouter } from './routes/namespaces.ts';
 import { observeRouter } from './routes/observe.ts';
+import { portforwardsRouter } from './routes/portforwards.ts';
 import { servicesRouter } from './routes/services.ts';
 import { checkHost, checkOrigin, requireToken } from './security.ts';
 import type { ApiViews } from './views.ts';
@@ -93,6 +94,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   };
   app.use(servicesRouter(views));
   app.use(namespacesRouter(views));
+  app.use(portforwardsRouter(views));
   app.use(kubernetesRouter(views));
   app.use(observeRouter(views, sse));
   app.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.path.slice(0, 200)}`));

@@ -1,3 +1,4 @@
+import type { AdhocRequest, AdhocView } from '../adhoc/adhoc-manager.ts';
 import type { Schemas } from '../contract/contract.ts';
 import type { DaemonEvent } from '../daemon/bus.ts';
 import type { LogRecord } from '../log/log-ring.ts';
@@ -33,6 +34,13 @@ export interface ApiViews {
     reconnectAll(force: boolean): number;
   };
   forwards: { list(): ForwardView[]; get(key: string): ForwardView | undefined };
+  /** Ad-hoc forwards (one local port to a pod, service, deployment or statefulset). */
+  portforwards: {
+    list(): AdhocView[];
+    get(id: string): AdhocView | undefined;
+    create(request: AdhocRequest): Promise<AdhocView>;
+    remove(id: string): Promise<AdhocView | undefined>;
+  };
   namespaces: {
     list(): NamespaceView[];
     get(key: string): NamespaceView | undefined;

@@ -10,6 +10,8 @@ function usage(): string {
 
 Usage:
   sudo -E kubefwd [svc] [flags]     forward services (no namespace: idle mode, REST API on)
+  kubefwd port-forward TYPE/NAME [LOCAL:]REMOTE...
+                                    kubectl port-forward that reconnects (no root, no hosts file)
   kubefwd version [quiet]           print the version
   kubefwd mcp [flags]               MCP server on stdio for AI assistants, over the daemon's API (no root)
   kubefwd sim --kubeconfig FILE     run the simulated Kubernetes cluster
@@ -40,6 +42,10 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     if (first === 'sim') {
       const { runSimCommand } = await import('../sim/cli.ts');
       return await runSimCommand(rest, { stdout: io.stdout, stderr: io.stderr, signal: io.signal });
+    }
+    if (first === 'port-forward') {
+      const { runPortForwardCommand } = await import('./port-forward-command.ts');
+      return await runPortForwardCommand(rest, io);
     }
     if (first === 'demo') {
       const { runDemoCommand } = await import('./demo-command.ts');

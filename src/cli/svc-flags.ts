@@ -85,6 +85,11 @@ export const SVC_FLAGS: readonly FlagSpec[] = [
     help: `${PROTOCOL_PREFERENCES.join(', ')}: auto tries SPDY, the WebSocket tunnel, legacy WebSockets in turn`,
     defaultText: 'auto',
   },
+  {
+    name: 'allow-forward-address',
+    kind: 'strings',
+    help: 'non-loopback address API port-forwards may bind, e.g. 0.0.0.0 (repeatable)',
+  },
   { name: 'verbose', short: 'v', kind: 'bool', help: 'debug logging' },
   { name: 'api', kind: 'bool', help: `REST API on --api-addr (${API_HOSTNAME}); on by default in idle mode` },
   {
@@ -170,5 +175,6 @@ export function configFromFlags(parsed: ParsedFlags, { env, isTty, isRoot }: Con
     logFormat,
     stateDir,
     idle,
+    allowedForwardAddresses: list('allow-forward-address'),
   });
 }

@@ -246,6 +246,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/portforwards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ad-hoc port-forwards */
+        get: operations["listPortForwards"];
+        put?: never;
+        /**
+         * Forward one local port to a pod, service, deployment or statefulset; answers once it listens
+         * @description The target is `target` in kubectl's syntax ("svc/web", "deploy/api", "sts/db", "pod/web-0" or a bare pod name) or one of `pod`, `service`, `deployment`, `statefulset`; the port is `port` as kubectl writes it ("8080:80", ":80" for any free local port, "http" for a named port; a service's port for services, a container port for the rest) or k13d's `localPort` and `podPort` (the pod's port). Binds 127.0.0.1 unless `address` names another loopback address (others only with the daemon's --allow-forward-address). With `ttl` the forward stops once unused (no connection open, no byte) that long. A taken local port is 409 PORT_IN_USE naming who holds it.
+         */
+        post: operations["addPortForward"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portforwards/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One ad-hoc port-forward */
+        get: operations["getPortForward"];
+        put?: never;
+        post?: never;
+        /** Stop an ad-hoc port-forward */
+        delete: operations["removePortForward"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/kubernetes/contexts": {
         parameters: {
             query?: never;
@@ -924,6 +963,54 @@ export interface components {
             /** @description The last error of the namespace's watch, null when none. */
             lastError?: string | null;
         };
+        PortForward: {
+            id: string;
+            /** @description kind/name, e.g. service/web */
+            target: string;
+            namespace: string;
+            context: string;
+            localAddress: string;
+            localPort: number;
+            /** @description The port as asked for (a service's port for services, else the pod's); a number or a name. */
+            remotePort: number | string;
+            /** @description The pod port reached now; null until a pod resolves a named port. */
+            podPort: number | null;
+            /** @description The pod connections go to now; null while there is none. */
+            pod: string | null;
+            /** @enum {string} */
+            status: "pending" | "connecting" | "active" | "error";
+            error?: string | null;
+            /** @description When it stops if still unused (no connection open, no byte), null without a ttl. */
+            expiresAt: string | null;
+            ttlSeconds?: number | null;
+            createdAt?: string;
+            bytesIn?: number;
+            bytesOut?: number;
+            connectionsActive?: number;
+            connectionsTotal?: number;
+        };
+        AddPortForwardRequest: {
+            /** @description kubectl's TYPE/NAME (pod, svc, deploy, sts and their long names) or a bare pod name. */
+            target?: string;
+            pod?: string;
+            service?: string;
+            deployment?: string;
+            statefulset?: string;
+            /** @description Default: the context's namespace. */
+            namespace?: string;
+            /** @description Default: the first context kubefwd runs with. */
+            context?: string;
+            /** @description [LOCAL:]REMOTE as kubectl writes it: "8080:80", ":80", "80", "8080:http". */
+            port?: string | number;
+            /** @description k13d's shape; 0 or absent is any free port. */
+            localPort?: number;
+            /** @description k13d's shape; the pod's port, a number or a container port name. */
+            podPort?: number | string;
+            /** @description Local address; default 127.0.0.1. */
+            address?: string;
+            /** @description Stop once unused this long; seconds or a duration such as "15m". */
+            ttl?: number | string;
+        };
         AddServiceRequest: {
             namespace: string;
             service_name: string;
@@ -1016,7 +1103,7 @@ export interface components {
         Event: {
             id: number;
             /** @enum {string} */
-            type: "service.added" | "service.removed" | "service.updated" | "service.error" | "forward.connected" | "forward.disconnected" | "forward.error" | "pod.added" | "pod.removed" | "pod.status" | "namespace.added" | "namespace.removed" | "namespace.error" | "hosts.updated" | "shutdown.started" | "shutdown.complete";
+            type: "service.added" | "service.removed" | "service.updated" | "service.error" | "forward.connected" | "forward.disconnected" | "forward.error" | "pod.added" | "pod.removed" | "pod.status" | "namespace.added" | "namespace.removed" | "namespace.error" | "hosts.updated" | "portforward.added" | "portforward.removed" | "portforward.error" | "shutdown.started" | "shutdown.complete";
             timestamp: string;
             data: Record<string, unknown>;
         };
@@ -1191,6 +1278,24 @@ export interface components {
         };
         /** @description Already exists or conflicts (ALREADY_EXISTS, CONFLICT, PORT_IN_USE) */
         Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description Cannot be done for this object (UNSUPPORTED) */
+        Unsupported: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The Kubernetes API server failed or was unreachable (K8S_UNAVAILABLE, K8S_ERROR) */
+        Upstream: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1823,6 +1928,151 @@ export interface operations {
                         /** @constant */
                         success: true;
                         data: components["schemas"]["Removed"];
+                        meta: components["schemas"]["Meta"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listPortForwards: {
+        parameters: {
+            query?: {
+                namespace?: string;
+                context?: string;
+                limit?: number;
+                offset?: number;
+                /** @description Case-insensitive substring of id, target, pod and namespace. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            portforwards: components["schemas"]["PortForward"][];
+                        };
+                        meta: components["schemas"]["Meta"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    addPortForward: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddPortForwardRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["PortForward"];
+                        meta: components["schemas"]["Meta"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unsupported"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["Upstream"];
+        };
+    };
+    getPortForward: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["PortForward"];
+                        meta: components["schemas"]["Meta"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    removePortForward: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: {
+                            /** @constant */
+                            removed: true;
+                            id: string;
+                            portforward: components["schemas"]["PortForward"];
+                        };
                         meta: components["schemas"]["Meta"];
                     };
                 };
@@ -2875,7 +3125,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Stream of events named service.added, service.removed, service.updated, service.error, forward.connected, forward.disconnected, forward.error, pod.added, pod.removed, pod.status, namespace.added, namespace.removed, namespace.error, hosts.updated, shutdown.started, shutdown.complete */
+            /** @description Stream of events named service.added, service.removed, service.updated, service.error, forward.connected, forward.disconnected, forward.error, pod.added, pod.removed, pod.status, namespace.added, namespace.removed, namespace.error, hosts.updated, portforward.added, portforward.removed, portforward.error, shutdown.started, shutdown.complete */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -265,11 +265,18 @@ export function createApiViews(d: ViewDeps): ApiViews {
   function network(): Json {
     return {
       allocatedIPs: engine.allocator.list(),
-      listeners: allForwards().map((f) => ({
-        key: f.key,
-        address: `${f.localIP}:${f.localPort}`,
-        status: f.status,
-      })),
+      listeners: [
+        ...allForwards().map((f) => ({
+          key: f.key,
+          address: `${f.localIP}:${f.localPort}`,
+          status: f.status,
+        })),
+        ...engine.adhoc.list().map((f) => ({
+          key: f.id,
+          address: `${f.localAddress}:${f.localPort}`,
+          status: f.status,
+        })),
+      ],
       hostsFile: engine.hosts.status(),
       transports: engine.transports.all(),
       sessions: engine.sessions.size,
@@ -375,6 +382,12 @@ export function createApiViews(d: ViewDeps): ApiViews {
           (a, b) => (a.hostnames[0] ?? '').localeCompare(b.hostnames[0] ?? '') || a.localPort - b.localPort,
         ),
       get: (key) => allForwards().find((f) => f.key === key),
+    },
+    portforwards: {
+      list: () => engine.adhoc.list(),
+      get: (id) => engine.adhoc.get(id),
+      create: (request) => engine.adhoc.create(request),
+      remove: (id) => engine.adhoc.remove(id),
     },
     namespaces: {
       list: () => engine.namespaces.list().map(namespaceView),

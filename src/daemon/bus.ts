@@ -14,6 +14,9 @@ export const EVENT_TYPES = [
   'namespace.removed',
   'namespace.error',
   'hosts.updated',
+  'portforward.added',
+  'portforward.removed',
+  'portforward.error',
   'shutdown.started',
   'shutdown.complete',
 ] as const;

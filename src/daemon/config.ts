@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { KubefwdError } from '../errors.ts';
 import type { ProtocolPreference } from '../forwarder/transport-chooser.ts';
@@ -44,6 +45,8 @@ export interface DaemonConfig {
   stateDir: string;
   /** No namespace given and no -A: nothing is forwarded until the API adds something. */
   idle: boolean;
+  /** Addresses beyond loopback that API port-forwards may bind (--allow-forward-address). */
+  allowedForwardAddresses?: string[] | undefined;
 }
 
 export const DEFAULT_API_ADDR: ApiAddress = { host: '127.2.27.1', port: 80 };
@@ -106,6 +109,12 @@ export function validateConfig(config: DaemonConfig): DaemonConfig {
   if (config.domain !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(config.domain)) {
     throw new KubefwdError('CONFIG_INVALID', `invalid --domain "${config.domain}": must be a DNS name`);
   }
+  for (const a of config.allowedForwardAddresses ?? [])
+    if (!isIP(a))
+      throw new KubefwdError(
+        'CONFIG_INVALID',
+        `invalid --allow-forward-address "${a}": expected an IP address`,
+      );
   const seen = new Set<number>();
   for (const m of config.mappings) {
     if (seen.has(m.servicePort))

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { AdhocAudit } from '../adhoc/adhoc-manager.ts';
 import { createClusterClient, type ClusterClient } from '../cluster/cluster-client.ts';
 import { defaultNamespaceOf, loadKubeConfig, resolveContexts } from '../cluster/kubeconfig.ts';
 import { fromKubeError } from '../cluster/kube-errors.ts';
@@ -33,6 +34,8 @@ export interface DaemonDeps {
   kubeConfig?: KubeConfig;
   /** The log ring the logger tees into (the API's /logs); one is made when absent. */
   logRing?: LogRing;
+  /** Records each ad-hoc forward's creation, deletion and expiry (the audit trail's recorder fits as it is). */
+  audit?: AdhocAudit | undefined;
   /** This process's open-file limits (default: read from /proc on Linux). */
   fdLimits?: () => FdLimits | undefined;
 }
@@ -126,6 +129,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         clients,
         statePath: join(config.stateDir, 'ips.json'),
         tap: (forwardKey, serviceKey) => captures.tap(forwardKey, serviceKey),
+        audit: deps.audit,
       });
       const e = engine;
       const snapshots = function* () {

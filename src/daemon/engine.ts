@@ -3,6 +3,8 @@ import type { ClusterClient } from '../cluster/cluster-client.ts';
 import { defaultNamespaceOf } from '../cluster/kubeconfig.ts';
 import { createDiscovery } from '../cluster/discovery.ts';
 import { KubefwdError, describeError } from '../errors.ts';
+import { createAdhocManager, type AdhocAudit } from '../adhoc/adhoc-manager.ts';
+import { createPodDialer } from '../forwarder/pod-dialer.ts';
 import { createPodSessions } from '../forwarder/pod-sessions.ts';
 import { createServiceForward } from '../forwarder/service-forward.ts';
 import { createTransportChooser } from '../forwarder/transport-chooser.ts';
@@ -12,11 +14,10 @@ import { sudoOwner } from '../hosts/hosts-platform.ts';
 import { createIpAllocator, parseFwdConf, parseReservations } from '../hosts/ip-allocator.ts';
 import { createLoopbackAliases } from '../hosts/loopback-alias.ts';
 import type { Logger } from '../log/logger.ts';
-import { dialPortForward } from '../portforward/dial.ts';
 import type { EventBus } from './bus.ts';
 import { API_HOSTNAME, type DaemonConfig } from './config.ts';
 import { createNamespaceManager } from './namespace-manager.ts';
-import { createServiceRegistry } from './service-registry.ts';
+import { createServiceRegistry, type ServiceRegistry } from './service-registry.ts';
 
 export interface EngineOptions {
   config: DaemonConfig;
@@ -26,11 +27,25 @@ export interface EngineOptions {
   base: KubeConfig;
   clients: Map<string, ClusterClient>;
   statePath: string;
+  /** Records every ad-hoc forward created, deleted or expired (the audit trail, where there is one). */
+  audit?: AdhocAudit | undefined;
   /** Optional HTTP tap factory (the metrics room's sniffer). */
   tap?: Parameters<typeof createServiceForward>[0]['tap'];
 }
 
 const SETTLE_MS = 30_000;
+
+/** Names the service forward listening on (address, port), for a port-forward refused with 409. */
+function serviceHolder(registry: ServiceRegistry, address: string, port: number): string | undefined {
+  for (const r of registry.list()) {
+    const parts = [r.forward, ...[...r.podForwards.values()].map((p) => p.forward)];
+    for (const f of parts)
+      for (const p of f.snapshot())
+        if (p.localPort === port && (p.localIp === address || address === '0.0.0.0'))
+          return `kubefwd's forward of service ${r.key}`;
+  }
+  return undefined;
+}
 
 /** Everything that forwards: hosts, IPs, sessions, forwards, registry and namespace watches, wired together. */
 export function createEngine(options: EngineOptions) {
@@ -74,14 +89,7 @@ export function createEngine(options: EngineOptions) {
   const sessions = createPodSessions({
     log,
     now,
-    dial: async (pod) => {
-      const c = client(pod.context);
-      const version = await c.serverVersion();
-      return transports.dial(pod.context, version.minor, async (protocol) => {
-        const opts = await c.dialOptions(pod.namespace, pod.name, [], protocol);
-        return dialPortForward({ ...opts, pingIntervalMs: 10_000, timeoutMs: 15_000 });
-      });
-    },
+    dial: createPodDialer(client, transports),
   });
 
   const registry = createServiceRegistry({
@@ -123,6 +131,19 @@ export function createEngine(options: EngineOptions) {
     fieldSelector: config.fieldSelector,
   });
 
+  const adhoc = createAdhocManager({
+    client,
+    defaultContext: () => [...clients.keys()][0] ?? '',
+    defaultNamespace: (context) => defaultNamespaceOf(options.base, context),
+    sessions,
+    log,
+    now,
+    publish: (type, data) => bus.publish(type, data),
+    holder: (address, port) => serviceHolder(registry, address, port),
+    allowedAddresses: config.allowedForwardAddresses,
+    audit: options.audit,
+  });
+
   let apiEntry = false;
   let closing: Promise<void> | undefined;
 
@@ -133,6 +154,7 @@ export function createEngine(options: EngineOptions) {
     sessions,
     registry,
     namespaces,
+    adhoc,
     clients,
     startedAt,
     client,
@@ -206,7 +228,7 @@ export function createEngine(options: EngineOptions) {
           }
         };
         await step('watches', () => namespaces.closeAll(), 3000);
-        await step('forwards', () => registry.closeAll(), 3000);
+        await step('forwards', () => Promise.all([registry.closeAll(), adhoc.closeAll()]), 3000);
         await step('sessions', () => sessions.closeAll(), 1000);
         aliases.releaseAll();
         if (apiEntry) hosts.remove(API_HOSTNAME);

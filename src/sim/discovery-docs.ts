@@ -23,6 +23,7 @@ export const apiVersions = () => ({
 });
 
 const GROUPS = [
+  { name: 'apps', version: 'v1' },
   { name: 'discovery.k8s.io', version: 'v1' },
   { name: 'authorization.k8s.io', version: 'v1' },
 ];

@@ -44,7 +44,7 @@ export function loadFixture(source: string | SimFixture): SimFixture {
 
 /** Expands replica shorthands and orders objects so namespaces exist before what lives in them. */
 export function expandObjects(objects: KObject[]): KObject[] {
-  const order = ['Namespace', 'Service', 'Pod'];
+  const order = ['Namespace', 'Service', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet'];
   const out: KObject[] = [];
   for (const o of objects) {
     const replicas = Number(o.metadata.annotations?.['kubefwd.sim/replicas'] ?? 0);

@@ -58,6 +58,33 @@ export const RESOURCES: ResourceDef[] = [
     shortNames: [],
     verbs: RW,
   },
+  {
+    name: 'deployments',
+    kind: 'Deployment',
+    group: 'apps',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['deploy'],
+    verbs: RW,
+  },
+  {
+    name: 'replicasets',
+    kind: 'ReplicaSet',
+    group: 'apps',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['rs'],
+    verbs: RW,
+  },
+  {
+    name: 'statefulsets',
+    kind: 'StatefulSet',
+    group: 'apps',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['sts'],
+    verbs: RW,
+  },
 ];
 
 export const SUBRESOURCES = [

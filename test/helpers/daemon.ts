@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createDaemon, type Daemon } from '../../src/daemon/daemon.ts';
+import { createDaemon, type Daemon, type DaemonDeps, type StartSummary } from '../../src/daemon/daemon.ts';
 import type { DaemonConfig } from '../../src/daemon/config.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { createSimulator, type Simulator } from '../../src/sim/index.ts';
@@ -11,6 +11,8 @@ import type { SimFixture } from '../../src/sim/fixture.ts';
 export interface DaemonEnv {
   sim: Simulator;
   daemon: Daemon;
+  /** What start() printed: the forwards and, with the API on, its URL. */
+  summary: StartSummary;
   hostsPath: string;
   hosts(): string;
   close(): Promise<void>;
@@ -20,6 +22,7 @@ export interface DaemonEnv {
 export async function startDaemonEnv(
   fixture: SimFixture,
   overrides: Partial<DaemonConfig> = {},
+  deps: Partial<DaemonDeps> = {},
 ): Promise<DaemonEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'kubefwd-rel-'));
   const sim = createSimulator({ fixture, control: false, bookmarkIntervalMs: 200 });
@@ -58,11 +61,12 @@ export async function startDaemonEnv(
     idle: false,
     ...overrides,
   };
-  const daemon = createDaemon(config, { log: silentLogger(), kubeConfig: kc });
-  await daemon.start();
+  const daemon = createDaemon(config, { log: silentLogger(), kubeConfig: kc, ...deps });
+  const summary = await daemon.start();
   return {
     sim,
     daemon,
+    summary,
     hostsPath,
     hosts: () => readFileSync(hostsPath, 'utf8'),
     async close() {

@@ -20,9 +20,9 @@ export interface E2eEnv {
   close(): Promise<void>;
 }
 
-export async function startE2eEnv(): Promise<E2eEnv> {
+export async function startE2eEnv(fixture = E2E_FIXTURE): Promise<E2eEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'kubefwd-e2e-'));
-  const sim = createSimulator({ fixture: E2E_FIXTURE, control: false });
+  const sim = createSimulator({ fixture, control: false });
   await sim.start();
   const kubeconfig = join(dir, 'kubeconfig');
   sim.writeKubeconfig(kubeconfig);
