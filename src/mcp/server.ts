@@ -8,6 +8,7 @@ import type { McpAuditRecorder, ToolContext } from './tool-kit.ts';
 import { registerClusterTools } from './tools-cluster.ts';
 import { registerForwardingTools } from './tools-forwarding.ts';
 import { registerObserveTools } from './tools-observe.ts';
+import { registerPortForwardTools } from './tools-port-forwards.ts';
 import { registerServiceTools } from './tools-services.ts';
 
 export interface KubefwdMcpOptions {
@@ -48,6 +49,7 @@ export function createKubefwdMcpServer(options: KubefwdMcpOptions): McpServer {
   registerServiceTools(server, ctx);
   registerClusterTools(server, ctx);
   registerObserveTools(server, ctx);
+  registerPortForwardTools(server, ctx);
   registerResources(server, options.client);
   registerPrompts(server);
   if (options.feed) notifyFrom(server, options.feed, options.era ?? 'legacy');

@@ -39,6 +39,8 @@ const TOOLS = [
   'list_contexts',
   'get_history',
 ];
+/** Beyond the original: the ad-hoc port-forwards. */
+const PORT_FORWARD_TOOLS = ['list_port_forwards', 'add_port_forward', 'remove_port_forward'];
 const RESOURCES = [
   'services',
   'forwards',
@@ -82,7 +84,7 @@ afterAll(async () => {
 
 async function expectCatalogue(client: Client): Promise<void> {
   const tools = (await client.listTools()).tools;
-  expect(tools.map((t) => t.name).sort()).toEqual([...TOOLS].sort());
+  expect(tools.map((t) => t.name).sort()).toEqual([...TOOLS, ...PORT_FORWARD_TOOLS].sort());
   const byName = new Map(tools.map((t) => [t.name, t]));
   expect(byName.get('list_services')?.annotations?.readOnlyHint).toBe(true);
   expect(byName.get('remove_namespace')?.annotations).toMatchObject({
@@ -105,7 +107,7 @@ describe('kubefwd mcp over stdio against a daemon', () => {
     await client?.close();
   });
 
-  it('lists all 28 tools by the original names, the 8 resources and the 10 prompts', async () => {
+  it('lists the original 28 tools by name (and the ad-hoc port-forward ones), the 8 resources and the 10 prompts', async () => {
     await expectCatalogue(client);
     const prompt = await client.getPrompt({ name: 'connection_guide', arguments: { service_name: 'web' } });
     expect(JSON.stringify(prompt.messages)).toContain('get_connection_info');
@@ -208,6 +210,21 @@ describe('/mcp on the daemon (Streamable HTTP)', () => {
       expect(info.structuredContent).toMatchObject({ envVars: { WEB_URL: 'http://web:8080' } });
       const read = await client.readResource({ uri: 'kubefwd://services/web.alpha.one' });
       expect(JSON.parse((read.contents[0] as { text: string }).text)).toMatchObject({ key: 'web.alpha.one' });
+      const pf = await callTool(client, 'add_port_forward', {
+        target: 'svc/web',
+        port: ':8080',
+        namespace: 'alpha',
+        context: 'one',
+      });
+      expect(pf.isError).toBeFalsy();
+      const { id, localPort } = pf.structuredContent as { id: string; localPort: number };
+      expect((await fetch(`http://127.0.0.1:${localPort}/via-port-forward`)).status).toBe(200);
+      expect(textOf(await callTool(client, 'list_port_forwards'))).toContain(id);
+      expect((await callTool(client, 'remove_port_forward', { id })).structuredContent).toMatchObject({
+        removed: true,
+        id,
+      });
+      expect(textOf(await callTool(client, 'remove_port_forward', { id }))).toMatch(/^not_forwarding: /);
       const again = await callTool(client, 'add_service', {
         namespace: 'alpha',
         service_name: 'web',
@@ -330,7 +347,7 @@ describe('kubefwd mcp with no daemon running', () => {
       KUBEFWD_API_KEY: KEY,
     });
     try {
-      expect((await client.listTools()).tools).toHaveLength(28);
+      expect((await client.listTools()).tools).toHaveLength(TOOLS.length + PORT_FORWARD_TOOLS.length);
       const health = await callTool(client, 'get_health');
       expect(health.isError).toBe(true);
       expect(textOf(health)).toMatch(/^api_unavailable: /);
