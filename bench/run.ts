@@ -6,7 +6,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +13,10 @@ import { dialPortForward } from '../src/portforward/dial.ts';
 import { startBackend } from '../src/sim/backends.ts';
 import { createSimulator, type Simulator } from '../src/sim/index.ts';
 import type { KObject } from '../src/sim/store.ts';
+import { ns, pod, svc } from './lib/objects.ts';
 import { concurrent, connectOnce, download, upload } from './lib/load.ts';
-import { BIN, NODE_FLAGS, cpuSeconds, rssMb, start, type Proc } from './lib/procs.ts';
+import { BIN, NODE_FLAGS, cpuSeconds, freePort, rssMb, start, type Proc } from './lib/procs.ts';
+import { rollingRestart, rollingRestartLines } from './lib/rolling-restart.ts';
 import { endpointOf, startSimThread, type SimThread } from './lib/sim-thread.ts';
 import { median, quantile, round, spreadPct } from './lib/stats.ts';
 
@@ -37,28 +38,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kubefwd-bench-'));
 const noise: Record<string, number> = {};
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
-
-const ns = (name: string): KObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-const pod = (name: string, namespace: string, app: string, extra: Record<string, string> = {}): KObject => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, namespace, labels: { app }, annotations: extra },
-  spec: { containers: [{ name: 'c', image: 'sim', ports: [{ containerPort: 8080 }] }] },
-});
-const svc = (name: string, namespace: string, app: string, port: number): KObject => ({
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: { name, namespace },
-  spec: { selector: { app }, ports: [{ port, targetPort: 8080 }] },
-});
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 /** Where the daemon of scenario `tag` reads its kubeconfig. */
 const kubeconfigOf = (tag: string): string => join(dir, `${tag}.kubeconfig`);
@@ -339,6 +318,7 @@ async function scale(n: number): Promise<{
       { name: 'pods', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: [], verbs: [] },
       'ns0',
       'app-0',
+      { gracePeriodSeconds: 0 },
     );
     const sse = Math.max(...(await Promise.all(got)));
     for (const c of clients) void c.reader.cancel();
@@ -402,6 +382,7 @@ async function failover(): Promise<number> {
         { name: 'pods', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: [], verbs: [] },
         'bench',
         first,
+        { gracePeriodSeconds: 0 },
       );
     for (;;) {
       const now = await who();
@@ -424,6 +405,8 @@ async function main(): Promise<void> {
   const data = await dataPlane();
   log('failover');
   const failover_p50_ms = await failover();
+  log('rolling restart');
+  const rollout = await rollingRestart(dir, API_KEY, hasKubectl);
   const scaleOut: Record<string, unknown> = {};
   let apiFig: { p50: number; p99: number; sse_ms: number } | undefined;
   let idle: Awaited<ReturnType<typeof scale>>['idle'];
@@ -445,6 +428,7 @@ async function main(): Promise<void> {
     scale: scaleOut,
     [`idle_${biggest}`]: idle ?? null,
     failover_p50_ms,
+    rolling_restart: rollout,
     api_services_p50_ms: apiFig?.p50 ?? null,
     api_services_p99_ms: apiFig?.p99 ?? null,
     sse_fanout_100_ms: apiFig?.sse_ms ?? null,
@@ -534,6 +518,9 @@ async function main(): Promise<void> {
     `- GET /api/v1/services at ${biggest} services: p50 ${apiFig?.p50} ms, p99 ${apiFig?.p99} ms (≤ 50: ${met((apiFig?.p99 ?? 1e9) <= 50)}); 100 SSE clients got an event in ${apiFig?.sse_ms} ms`,
     `- headroom: raw SPDY client to the simulator ${JSON.stringify(data.sim_raw_spdy_download_mbps)} MB/s (must exceed every path through it)`,
     `- noise (max-min)/median per figure, %: ${JSON.stringify(noise)}`,
+    '',
+    ...rollingRestartLines(rollout),
+    '',
     `- each path warmed up first (300 connections, 64 MiB each way, not measured); runs interleave the paths`,
   ].join('\n');
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { createSimulator } from '../src/sim/index.ts';
 import { resourceByName } from '../src/sim/resources.ts';
 import type { KObject } from '../src/sim/store.ts';
-import { BIN, NODE_FLAGS, rssMb, start } from './lib/procs.ts';
+import { startBenchDaemon } from './lib/daemon.ts';
+import { rssMb } from './lib/procs.ts';
 
 const minutesArg = process.argv.indexOf('--minutes');
 const MINUTES = minutesArg > 0 ? Number(process.argv[minutesArg + 1]) : 30;
@@ -37,31 +38,7 @@ const objects: KObject[] = [
 ];
 const sim = createSimulator({ control: false, fixture: { clusters: [{ name: 'soak', objects }] } });
 await sim.start();
-sim.writeKubeconfig(join(dir, 'kc'));
-writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n');
-const daemon = start(
-  process.execPath,
-  [
-    ...NODE_FLAGS,
-    BIN,
-    'svc',
-    '-n',
-    'soak',
-    '-c',
-    join(dir, 'kc'),
-    '--hosts-path',
-    join(dir, 'hosts'),
-    '--state-dir',
-    join(dir, 's'),
-    '--api',
-    '--api-addr',
-    '127.2.27.1:0',
-    '--log-format',
-    'json',
-  ],
-  { KUBEFWD_API_KEY: KEY },
-);
-const api = (await daemon.waitFor(/API: (http:\/\/127\.2\.27\.1:\d+)\//, 60_000))[1] as string;
+const { proc: daemon, api } = await startBenchDaemon({ dir, sim, namespaces: ['soak'], apiKey: KEY });
 const pid = daemon.child.pid as number;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
 let ok = 0;

@@ -1,7 +1,9 @@
 #!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=4
-// Launcher. The sources are TypeScript with erasable syntax only, run directly by a Node.js that strips types
-// (22.18+). When the Node.js on PATH cannot, re-run with the Node.js 24 pinned in this package's devDependencies
-// so `npx kubefwd` works whatever the machine's Node.js is. Only this file and src/cli/main.ts's caller exit.
+// Launcher. In a checkout the sources are TypeScript with erasable syntax only, run directly by a Node.js that strips
+// types (22.18+); when the Node.js on PATH cannot, re-run with the Node.js 24 pinned in this package's devDependencies
+// so `npx kubefwd` works whatever the machine's Node.js is. The published package carries no sources (Node.js will
+// not strip types under node_modules anyway) but dist/, compiled from them at `npm pack` (scripts/build-js.ts), which
+// any Node.js that `engines` names runs. Only this file and src/cli/main.ts's caller exit.
 //
 // --single-threaded-gc (the first line; `npm start` and the benchmarks pass it too): V8's helper threads for
 // concurrent marking and sweeping and parallel scavenges cost more CPU than they save for a heap this small (tens of
@@ -11,15 +13,30 @@
 // start-up burst (parsing the lists of 1,000 services) grew it that far: RSS at ready 241-260 → 215-221 MB with 1,000
 // services, the same ~205 MB once idle; CPU per GB forwarded unchanged within the noise (0.45-0.71 s user either way).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = join(root, 'src', 'cli', 'main.ts');
+const sources = join(root, 'src', 'cli', 'main.ts');
+const compiled = join(root, 'dist', 'cli', 'main.js');
 
-if (process.features.typescript) {
-  const { runFromProcess } = await import(entry);
+if (!existsSync(sources) && existsSync(compiled)) {
+  // engines.node, checked here so that an older Node.js gets one line instead of a dependency's stack trace.
+  const wanted = /(\d+)\.(\d+)/.exec(
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines.node,
+  );
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (wanted && (major < Number(wanted[1]) || (major === Number(wanted[1]) && minor < Number(wanted[2])))) {
+    process.stderr.write(
+      `kubefwd: Node.js ${process.version} is too old: kubefwd needs Node.js >= ${wanted[1]}.${wanted[2]} (its Kubernetes client does), or use the standalone executable\n`,
+    );
+    process.exit(1);
+  }
+  const { runFromProcess } = await import(pathToFileURL(compiled).href);
+  await runFromProcess();
+} else if (process.features.typescript) {
+  const { runFromProcess } = await import(pathToFileURL(sources).href);
   await runFromProcess();
 } else {
   const pinned = join(root, 'node_modules', 'node', 'bin', 'node');

@@ -1,5 +1,7 @@
 import type { AdhocRequest, AdhocView } from '../adhoc/adhoc-manager.ts';
 import type { Schemas } from '../contract/contract.ts';
+import type { ServiceEndpointsView } from '../daemon/endpoint-views.ts';
+import type { LbPolicy } from '../forwarder/balancer.ts';
 import type { DaemonEvent } from '../daemon/bus.ts';
 import type { LogRecord } from '../log/log-ring.ts';
 
@@ -32,6 +34,9 @@ export interface ApiViews {
     reconnect(key: string): boolean;
     sync(key: string, force: boolean): boolean;
     reconnectAll(force: boolean): number;
+    /** Endpoints with their connections and bytes, and the service's balancing. */
+    endpoints(key: string): ServiceEndpointsView | undefined;
+    setPolicy(key: string, policy: LbPolicy | null): ServiceEndpointsView | undefined;
   };
   forwards: { list(): ForwardView[]; get(key: string): ForwardView | undefined };
   /** Ad-hoc forwards (one local port to a pod, service, deployment or statefulset). */

@@ -3,6 +3,7 @@ export interface CommandIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
+  /** stderr is a terminal: logs (which go there) are pretty, and a progress line shows while starting. */
   isTty: boolean;
   isRoot: boolean;
   /** Aborted on the first SIGINT/SIGTERM: stop gracefully. */

@@ -1,59 +1,27 @@
 import { setFlagsFromString } from 'node:v8';
-import { packageVersion } from './version.ts';
 import { describeError } from '../errors.ts';
+import { findCommand, unknownCommand, usage } from './commands.ts';
 import type { CommandIo } from './io.ts';
 
-const SVC_ALIASES = new Set(['svc', 'svcs', 'services']);
-
-function usage(): string {
-  return `kubefwd ${packageVersion()}: forward Kubernetes services to loopback IPs under their in-cluster names
-
-Usage:
-  sudo -E kubefwd [svc] [flags]     forward services (no namespace: idle mode, REST API on)
-  kubefwd port-forward TYPE/NAME [LOCAL:]REMOTE...
-                                    kubectl port-forward that reconnects (no root, no hosts file)
-  kubefwd version [quiet]           print the version
-  kubefwd mcp [flags]               MCP server on stdio for AI assistants, over the daemon's API (no root)
-  kubefwd sim --kubeconfig FILE     run the simulated Kubernetes cluster
-  kubefwd demo                      the simulated cluster plus the daemon, with a temporary hosts file
-
-Run 'kubefwd svc --help' for the flags.
-`;
-}
-
-/** Dispatches argv (without node and script) to a command; returns the exit code. Never exits the process. */
+/**
+ * Dispatches argv (without node and script) to a command; returns the exit code. Never exits the process.
+ * As the original: no arguments, or flags first, mean `svc` (idle mode without a namespace); any other word must be a
+ * command, because a typo that started the daemon would edit the hosts file and bind ports for nothing.
+ */
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   const [first, ...rest] = argv;
   try {
-    if (first === 'version') {
-      io.stdout.write(
-        rest[0] === 'quiet' ? `${packageVersion()}\n` : `kubefwd version: ${packageVersion()}\n`,
-      );
-      return 0;
-    }
-    if (first === 'help' || (first === '--help' && argv.length === 1)) {
+    if ((first === '--help' || first === '-h') && rest.length === 0) {
       io.stdout.write(usage());
       return 0;
     }
-    if (first === 'mcp') {
-      const { runMcpCommand } = await import('../mcp/stdio-command.ts');
-      return await runMcpCommand(rest, io);
+    const word = first === undefined || first.startsWith('-') ? undefined : first;
+    const command = findCommand(first === '--version' ? 'version' : (word ?? 'svc'));
+    if (!command) {
+      io.stderr.write(`kubefwd: ${unknownCommand(first as string)}\n`);
+      return 2;
     }
-    if (first === 'sim') {
-      const { runSimCommand } = await import('../sim/cli.ts');
-      return await runSimCommand(rest, { stdout: io.stdout, stderr: io.stderr, signal: io.signal });
-    }
-    if (first === 'port-forward') {
-      const { runPortForwardCommand } = await import('./port-forward-command.ts');
-      return await runPortForwardCommand(rest, io);
-    }
-    if (first === 'demo') {
-      const { runDemoCommand } = await import('./demo-command.ts');
-      return await runDemoCommand(rest, io);
-    }
-    const svcArgs = first !== undefined && SVC_ALIASES.has(first) ? rest : [...argv];
-    const { runSvcCommand } = await import('./svc-command.ts');
-    return await runSvcCommand(svcArgs, io);
+    return await command.run(word === undefined && first !== '--version' ? argv : rest, io);
   } catch (err) {
     io.stderr.write(`kubefwd: ${describeError(err)}\n`);
     return 1;
@@ -85,12 +53,19 @@ export async function runFromProcess(): Promise<void> {
     process.exit(1);
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  // A reader that goes away (`kubefwd svc | head -3`) must not kill a daemon before it removes its hosts entries:
+  // what it would have printed is dropped, the forwards go on until a signal stops them as usual.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
 
   const code = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    isTty: Boolean(process.stdout.isTTY),
+    isTty: Boolean(process.stderr.isTTY),
     isRoot: typeof process.getuid === 'function' ? process.getuid() === 0 : false,
     signal: controller.signal,
     onEmergency: (fn) => emergency.push(fn),

@@ -4,7 +4,7 @@ import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from './flags.ts
 import type { CommandIo } from './io.ts';
 
 /** kubectl port-forward's flags, spelled as kubectl spells them. */
-const PF_FLAGS: readonly FlagSpec[] = [
+export const PF_FLAGS: readonly FlagSpec[] = [
   {
     name: 'namespace',
     short: 'n',

@@ -5,6 +5,7 @@ import { KubefwdError, describeError } from '../errors.ts';
 import { createLogRing } from '../log/log-ring.ts';
 import { createLogger } from '../log/logger.ts';
 import { FlagError, parseFlags, renderFlagHelp } from './flags.ts';
+import { createProgressLine, daemonProgress } from './progress.ts';
 import type { CommandIo } from './io.ts';
 import { SVC_FLAGS, configFromFlags } from './svc-flags.ts';
 
@@ -64,20 +65,33 @@ export async function runSvcCommand(
     throw err;
   }
 
+  // Logs go to stderr, the summary table to stdout. On a terminal one progress line tells how the start goes.
+  const progress =
+    io.isTty && !config.idle
+      ? createProgressLine(io.stderr, () =>
+          daemonProgress(daemon, {
+            contexts: Math.max(config.contexts.length, 1),
+            namespaces: config.allNamespaces ? undefined : config.namespaces.length,
+          }),
+        )
+      : undefined;
   // The ring keeps the last records for the API's /logs and its SSE stream.
   const logRing = createLogRing(1000);
   const log = createLogger({
     level: config.verbose ? 'debug' : 'info',
     format: config.logFormat,
-    destination: io.stdout,
+    destination: progress?.logStream ?? io.stderr,
     tees: [logRing],
   });
   const daemon = createDaemon(config, { log, env: io.env, logRing });
   io.onEmergency(() => daemon.emergencyCleanup());
+  progress?.start();
   try {
     const summary = await daemon.start(io.signal);
+    progress?.stop();
     printSummary(io, summary);
   } catch (err) {
+    progress?.stop();
     await daemon.close().catch(() => undefined);
     io.stderr.write(`kubefwd: ${describeError(err)}\n`);
     return 1;

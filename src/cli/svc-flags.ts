@@ -1,3 +1,4 @@
+import { LB_POLICIES, isLbPolicy } from '../forwarder/balancer.ts';
 import { join } from 'node:path';
 import {
   API_HOSTNAME,
@@ -86,6 +87,19 @@ export const SVC_FLAGS: readonly FlagSpec[] = [
     defaultText: 'auto',
   },
   {
+    name: 'lb',
+    kind: 'string',
+    help: `${LB_POLICIES.join(', ')}: how new connections spread over a service's ready pods`,
+    defaultText: 'round-robin',
+  },
+  {
+    name: 'lb-sessions',
+    kind: 'int',
+    help: 'pods per service kept connected ahead of need (and taking connections)',
+    defaultText: '8',
+  },
+  { name: 'metrics-per-pod', kind: 'bool', help: 'Prometheus series per pod as well as per service' },
+  {
     name: 'allow-forward-address',
     kind: 'strings',
     help: 'non-loopback address API port-forwards may bind, e.g. 0.0.0.0 (repeatable)',
@@ -102,13 +116,20 @@ export const SVC_FLAGS: readonly FlagSpec[] = [
     name: 'log-format',
     kind: 'string',
     help: 'pretty or json',
-    defaultText: 'pretty on a terminal, else json',
+    defaultText: 'pretty when stderr is a terminal, else json',
   },
   {
     name: 'state-dir',
     kind: 'string',
     help: 'where stable IP assignments and the API key are kept',
     defaultText: '/var/lib/kubefwd (root) or ~/.kubefwd',
+  },
+  { name: 'tui', kind: 'bool', help: 'full-screen terminal UI (the API runs on --api-addr for it)' },
+  {
+    name: 'theme',
+    kind: 'string',
+    help: 'terminal UI colours: dark or light',
+    defaultText: '$KUBEFWD_THEME or dark',
   },
   { name: 'help', short: 'h', kind: 'bool', help: 'show this help' },
 ];
@@ -143,6 +164,9 @@ export function configFromFlags(parsed: ParsedFlags, { env, isTty, isRoot }: Con
       `invalid --port-forward-protocol "${protocol}": expected ${PROTOCOL_PREFERENCES.join(', ')}`,
     );
   }
+  const lb = str('lb') ?? 'round-robin';
+  if (!isLbPolicy(lb))
+    throw new KubefwdError('CONFIG_INVALID', `invalid --lb "${lb}": expected ${LB_POLICIES.join(', ')}`);
   const home = invokingUserHome(env);
   const stateDir = str('state-dir') ?? (isRoot ? '/var/lib/kubefwd' : join(home, '.kubefwd'));
   const apiAddrText = str('api-addr');
@@ -168,6 +192,9 @@ export function configFromFlags(parsed: ParsedFlags, { env, isTty, isRoot }: Con
     retryIntervalMs: num('retry-interval') ?? 10_000,
     autoReconnect: bool('auto-reconnect') ?? true,
     portForwardProtocol: protocol as ProtocolPreference,
+    lbPolicy: lb,
+    lbSessions: num('lb-sessions') ?? 8,
+    metricsPerPod: bool('metrics-per-pod') ?? false,
     verbose: bool('verbose') ?? false,
     api: bool('api') ?? idle,
     apiAddr: apiAddrText ? parseApiAddr(apiAddrText) : DEFAULT_API_ADDR,

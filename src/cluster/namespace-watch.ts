@@ -1,4 +1,4 @@
-import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import { DiscoveryV1Api, type V1EndpointSlice, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import type { Logger } from '../log/logger.ts';
 import type { ClusterClient } from './cluster-client.ts';
 import { fromKubeError, isForbidden } from './kube-errors.ts';
@@ -6,7 +6,14 @@ import { createReflector, type Reflector, type ReflectorEvent } from './reflecto
 
 export type NamespaceChange =
   | { kind: 'service'; type: ReflectorEvent; service: V1Service }
-  | { kind: 'pod'; type: ReflectorEvent; pod: V1Pod };
+  | { kind: 'pod'; type: ReflectorEvent; pod: V1Pod }
+  | { kind: 'slice'; type: ReflectorEvent; slice: V1EndpointSlice };
+
+/**
+ * Where readiness comes from: the Service's EndpointSlices (as kube-proxy), or the pods' own conditions while slices
+ * are not listed yet or cannot be read (RBAC).
+ */
+export type EndpointSource = 'endpointslices' | 'pods';
 
 export interface NamespaceWatchState {
   synced: boolean;
@@ -14,6 +21,9 @@ export interface NamespaceWatchState {
   forbidden: string | undefined;
   lastError: string | undefined;
   listCalls: number;
+  endpointSource: EndpointSource;
+  /** Why EndpointSlices are not used (forbidden), when they are not. */
+  endpointSlicesError: string | undefined;
   /** The cached services or pods may lag the cluster (not listed yet, or their watch is failing). */
   stale: boolean;
 }
@@ -28,12 +38,15 @@ export interface NamespaceWatch {
   services(): V1Service[];
   service(name: string): V1Service | undefined;
   pods(): V1Pod[];
+  /** The namespace's EndpointSlices, or undefined while the pods' conditions stand in for them. */
+  slices(): V1EndpointSlice[] | undefined;
   state(): NamespaceWatchState;
 }
 
 /**
- * Watches the services (filtered by the user's selectors) and pods of one namespace with one list+watch each: the
- * number of API requests grows with namespaces, never with services.
+ * Watches the services (filtered by the user's selectors), pods and EndpointSlices of one namespace with one
+ * list+watch each: the number of API requests grows with namespaces, never with services. EndpointSlices that cannot
+ * be read leave the namespace working from the pods' conditions.
  */
 export function createNamespaceWatch(options: {
   client: ClusterClient;
@@ -86,6 +99,36 @@ export function createNamespaceWatch(options: {
     log,
   });
 
+  let slicesError: string | undefined;
+  const discovery = client.kc.makeApiClient(DiscoveryV1Api);
+  const single = /^metadata\.name=([^,]+)$/.exec(options.fieldSelector ?? '')?.[1];
+  const sliceSelector = single ? `kubernetes.io/service-name=${single}` : undefined;
+  const slices: Reflector<V1EndpointSlice> = createReflector<V1EndpointSlice>({
+    kc: client.kc,
+    path: `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/endpointslices`,
+    // A watch of one service (metadata.name=NAME) needs that service's slices only.
+    labelSelector: sliceSelector,
+    list: () => discovery.listNamespacedEndpointSlice({ namespace, labelSelector: sliceSelector }),
+    onEvent: (type, slice) => {
+      slicesError = undefined;
+      onChange({ kind: 'slice', type, slice });
+    },
+    onError: (err) => {
+      const translated = fromKubeError(
+        err,
+        `watching EndpointSlices of "${namespace}" in "${client.context}"`,
+      );
+      if (isForbidden(err) && !slicesError)
+        log.warn(
+          { context: client.context, namespace },
+          `${translated.message}: readiness is taken from the pods instead`,
+        );
+      if (isForbidden(err)) slicesError = translated.message;
+    },
+    log,
+  });
+  const slicesInUse = (): boolean => slices.isSynced && slicesError === undefined;
+
   const synced = new Promise<void>((resolve, reject) => {
     rejectSynced = reject;
     Promise.all([services.synced, pods.synced]).then(() => {
@@ -101,19 +144,23 @@ export function createNamespaceWatch(options: {
     start() {
       services.start();
       pods.start();
+      slices.start();
     },
     async close() {
-      await Promise.all([services.close(), pods.close()]);
+      await Promise.all([services.close(), pods.close(), slices.close()]);
     },
     synced,
     services: () => services.items(),
     service: (name) => services.get(name),
     pods: () => pods.items(),
+    slices: () => (slicesInUse() ? slices.items() : undefined),
     state: () => ({
       synced: services.isSynced && pods.isSynced,
       forbidden,
       lastError,
-      listCalls: services.listCount + pods.listCount,
+      listCalls: services.listCount + pods.listCount + slices.listCount,
+      endpointSource: slicesInUse() ? 'endpointslices' : 'pods',
+      endpointSlicesError: slicesError,
       stale: services.stale || pods.stale,
     }),
   };

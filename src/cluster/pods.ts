@@ -1,4 +1,4 @@
-import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Pod, V1Service } from '@kubernetes/client-node';
 
 /** What the forwarder needs to know of a pod. */
 export interface PodCandidate {
@@ -51,14 +51,50 @@ export function selectorMatches(
   return true;
 }
 
-/** The pods a service selects, as forward candidates; finished pods (Succeeded/Failed) never are. */
-export function podsForService(service: V1Service, pods: Iterable<V1Pod>): PodCandidate[] {
+/** The conditions of the service's endpoints by pod uid, from its EndpointSlices (a missing `ready` means ready). */
+export function endpointConditions(
+  service: V1Service,
+  slices: Iterable<V1EndpointSlice>,
+): Map<string, { ready: boolean; terminating: boolean }> {
+  const name = service.metadata?.name;
+  const out = new Map<string, { ready: boolean; terminating: boolean }>();
+  for (const slice of slices) {
+    if (slice.metadata?.labels?.['kubernetes.io/service-name'] !== name) continue;
+    for (const ep of slice.endpoints ?? []) {
+      const uid = ep.targetRef?.kind === 'Pod' ? ep.targetRef.uid : undefined;
+      if (uid)
+        out.set(uid, {
+          ready: ep.conditions?.ready ?? true,
+          terminating: ep.conditions?.terminating ?? false,
+        });
+    }
+  }
+  return out;
+}
+
+/**
+ * The pods a service selects, as forward candidates; finished pods (Succeeded/Failed) never are. With the
+ * namespace's EndpointSlices, a pod takes connections only when its endpoint there is ready, as kube-proxy decides;
+ * without them (not readable), the pod's own Ready condition decides.
+ */
+export function podsForService(
+  service: V1Service,
+  pods: Iterable<V1Pod>,
+  slices?: Iterable<V1EndpointSlice>,
+): PodCandidate[] {
+  const conditions = slices ? endpointConditions(service, slices) : undefined;
   const out: PodCandidate[] = [];
   for (const pod of pods) {
     if (!selectorMatches(service.spec?.selector, pod.metadata?.labels)) continue;
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') continue;
-    out.push(toPodCandidate(pod));
+    const candidate = toPodCandidate(pod);
+    if (conditions) {
+      const c = conditions.get(candidate.uid);
+      candidate.ready = c?.ready ?? false;
+      candidate.terminating ||= c?.terminating ?? false;
+    }
+    out.push(candidate);
   }
   return out;
 }

@@ -142,6 +142,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services/{key}/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A service's endpoints (connections and bytes each, ready or draining) and its load balancing */
+        get: operations["getServiceEndpoints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{key}/balancing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets this service's load-balancing policy (null follows --lb) */
+        put: operations["setServiceBalancing"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/services/{key}/http": {
         parameters: {
             query?: never;
@@ -958,6 +992,13 @@ export interface components {
             errorCount: number;
             running: boolean;
             forbidden: string | null;
+            /**
+             * @description Where readiness comes from, the EndpointSlices (as kube-proxy) or, where they cannot be read, the pods' own conditions
+             * @enum {string}
+             */
+            endpointSource?: "endpointslices" | "pods";
+            /** @description Why the EndpointSlices are not used (e.g. forbidden) */
+            endpointSlicesError?: string | null;
             labelSelector?: string | null;
             fieldSelector?: string | null;
             /** @description The last error of the namespace's watch, null when none. */
@@ -1103,7 +1144,7 @@ export interface components {
         Event: {
             id: number;
             /** @enum {string} */
-            type: "service.added" | "service.removed" | "service.updated" | "service.error" | "forward.connected" | "forward.disconnected" | "forward.error" | "pod.added" | "pod.removed" | "pod.status" | "namespace.added" | "namespace.removed" | "namespace.error" | "hosts.updated" | "portforward.added" | "portforward.removed" | "portforward.error" | "shutdown.started" | "shutdown.complete";
+            type: "service.added" | "service.removed" | "service.updated" | "service.error" | "forward.connected" | "forward.disconnected" | "forward.error" | "pod.added" | "pod.removed" | "pod.status" | "endpoint.added" | "endpoint.removed" | "endpoint.draining" | "namespace.added" | "namespace.removed" | "namespace.error" | "hosts.updated" | "portforward.added" | "portforward.removed" | "portforward.error" | "shutdown.started" | "shutdown.complete";
             timestamp: string;
             data: Record<string, unknown>;
         };
@@ -1124,6 +1165,45 @@ export interface components {
             requestBytes: number;
             size: number;
             forwardKey?: string;
+            /** @description The pod that served the exchange */
+            pod?: string | null;
+        };
+        ServiceEndpoints: {
+            key: string;
+            balancing: {
+                /** @enum {string} */
+                policy: "first" | "round-robin" | "least-conn";
+                /**
+                 * @description The policy set for this service through the API; null when it follows --lb
+                 * @enum {string|null}
+                 */
+                override: "first" | "round-robin" | "least-conn" | null;
+                /** @description The Service's sessionAffinity ClientIP timeout; null without affinity */
+                affinitySeconds: number | null;
+                maxSessions: number;
+            };
+            endpoints: components["schemas"]["Endpoint"][];
+        };
+        Endpoint: {
+            pod: string;
+            uid: string;
+            /**
+             * @description ready takes new connections; draining (terminating or not ready) only finishes its own
+             * @enum {string}
+             */
+            state: "ready" | "draining";
+            /** @description Its port-forward session is connected, so a new connection waits for no dial */
+            connected: boolean;
+            connectionsActive: number;
+            connectionsTotal: number;
+            /** @description Bytes from the pod to local clients */
+            bytesIn: number;
+            /** @description Bytes from local clients to the pod */
+            bytesOut: number;
+        };
+        BalancingRequest: {
+            /** @enum {string|null} */
+            policy: "first" | "round-robin" | "least-conn" | null;
         };
         HttpTraffic: {
             forwardKey?: string;
@@ -1651,6 +1731,76 @@ export interface operations {
                             service: string;
                             force: boolean;
                         };
+                        meta: components["schemas"]["Meta"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getServiceEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Service key (svc.ns.ctx) */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["ServiceEndpoints"];
+                        meta: components["schemas"]["Meta"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    setServiceBalancing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Service key (svc.ns.ctx) */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BalancingRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        data: components["schemas"]["ServiceEndpoints"];
                         meta: components["schemas"]["Meta"];
                     };
                 };
@@ -3125,7 +3275,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Stream of events named service.added, service.removed, service.updated, service.error, forward.connected, forward.disconnected, forward.error, pod.added, pod.removed, pod.status, namespace.added, namespace.removed, namespace.error, hosts.updated, portforward.added, portforward.removed, portforward.error, shutdown.started, shutdown.complete */
+            /** @description Stream of events named service.added, service.removed, service.updated, service.error, forward.connected, forward.disconnected, forward.error, pod.added, pod.removed, pod.status, endpoint.added, endpoint.removed, endpoint.draining, namespace.added, namespace.removed, namespace.error, hosts.updated, portforward.added, portforward.removed, portforward.error, shutdown.started, shutdown.complete */
             200: {
                 headers: {
                     [name: string]: unknown;

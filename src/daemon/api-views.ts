@@ -15,6 +15,7 @@ import type { PromMetrics } from '../metrics/prom.ts';
 import type { Schemas } from '../contract/contract.ts';
 import type { DaemonEvent, EventBus } from './bus.ts';
 import type { DaemonConfig } from './config.ts';
+import { createEndpointViews } from './endpoint-views.ts';
 import type { Engine } from './engine.ts';
 import type { History } from './history.ts';
 import type { ServiceRecord } from './service-registry.ts';
@@ -43,6 +44,7 @@ const fmtDuration = (ms: number): string => `${ms.toFixed(1)}ms`;
 /** The API's views over the live engine: every answer comes from current state, nothing is stubbed. */
 export function createApiViews(d: ViewDeps): ApiViews {
   const { engine, metrics } = d;
+  const endpointViews = createEndpointViews(engine.registry);
 
   function forwardViews(r: ServiceRecord): ForwardView[] {
     const parts = [
@@ -140,6 +142,8 @@ export function createApiViews(d: ViewDeps): ApiViews {
       errorCount: views.filter((s) => s.status === 'error').length,
       running: state.synced,
       forbidden: state.forbidden ?? null,
+      endpointSource: state.endpointSource,
+      endpointSlicesError: state.endpointSlicesError ?? null,
       labelSelector: e.selector ?? null,
       fieldSelector: e.serviceName ? `metadata.name=${e.serviceName}` : (d.config.fieldSelector ?? null),
       lastError: state.lastError ?? null,
@@ -180,6 +184,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
         requestBytes: x.requestBytes,
         size: x.responseBytes,
         forwardKey: x.forwardKey,
+        pod: x.pod ?? null,
       })),
     };
   }
@@ -224,6 +229,15 @@ export function createApiViews(d: ViewDeps): ApiViews {
           key: n.key,
           message: s.forbidden,
           suggestion: 'ask for list/watch on services and pods in this namespace',
+        });
+      if (s.endpointSlicesError)
+        out.push({
+          severity: 'warning',
+          kind: 'endpoint-slices',
+          key: n.key,
+          message: `${s.endpointSlicesError}: readiness comes from the pods' conditions, not the EndpointSlices`,
+          suggestion:
+            'ask for list/watch on endpointslices (discovery.k8s.io) to follow the Service as kube-proxy does',
         });
     }
     for (const sk of engine.registry.skipped())
@@ -359,6 +373,8 @@ export function createApiViews(d: ViewDeps): ApiViews {
         return true;
       },
       sync: (key) => engine.namespaces.resync(key),
+      endpoints: (key) => endpointViews.endpoints(key),
+      setPolicy: (key, policy) => endpointViews.setPolicy(key, policy),
       reconnectAll(force) {
         let n = 0;
         for (const s of services()) {

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import type { LbPolicy } from '../forwarder/balancer.ts';
 import { homedir } from 'node:os';
 import { KubefwdError } from '../errors.ts';
 import type { ProtocolPreference } from '../forwarder/transport-chooser.ts';
@@ -37,6 +38,12 @@ export interface DaemonConfig {
   autoReconnect: boolean;
   /** `auto`: SPDY, then the WebSocket tunnel, then legacy WebSockets; or one of them only. */
   portForwardProtocol: ProtocolPreference;
+  /** How new connections spread over a service's ready endpoints (per service overridable through the API). */
+  lbPolicy: LbPolicy;
+  /** Endpoints per service that keep a session dialled ahead of need, and so take connections. */
+  lbSessions: number;
+  /** Prometheus series per pod (endpoint) as well as per service: off by default (cardinality). */
+  metricsPerPod: boolean;
   verbose: boolean;
   api: boolean;
   apiAddr: ApiAddress;
@@ -96,6 +103,8 @@ export function validateConfig(config: DaemonConfig): DaemonConfig {
     throw new KubefwdError('CONFIG_INVALID', '--all-namespaces cannot be combined with --namespace');
   }
   if (config.timeoutMs < 0) throw new KubefwdError('CONFIG_INVALID', '--timeout must not be negative');
+  if (!Number.isInteger(config.lbSessions) || config.lbSessions < 1 || config.lbSessions > 100)
+    throw new KubefwdError('CONFIG_INVALID', '--lb-sessions must be a whole number from 1 to 100');
   if (config.retryIntervalMs < 100)
     throw new KubefwdError('CONFIG_INVALID', '--retry-interval must be at least 100ms');
   for (const ns of config.namespaces) {

@@ -128,7 +128,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         base,
         clients,
         statePath: join(config.stateDir, 'ips.json'),
-        tap: (forwardKey, serviceKey) => captures.tap(forwardKey, serviceKey),
+        tap: (forwardKey, serviceKey, pod) => captures.tap(forwardKey, serviceKey, pod),
         audit: deps.audit,
       });
       const e = engine;
@@ -169,6 +169,13 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
               connectionsActive: f.connectionsActive,
             };
         },
+        endpoints: config.metricsPerPod
+          ? function* () {
+              for (const r of e.registry.list())
+                for (const ep of r.forward.endpoints())
+                  yield { namespace: r.namespace, context: r.context, service: r.name, ...ep };
+            }
+          : undefined,
         sessions: () => e.sessions.size,
         hostsWrites: () => e.hosts.status().writes,
       });

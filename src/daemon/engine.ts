@@ -112,6 +112,8 @@ export function createEngine(options: EngineOptions) {
         log,
         now,
         waitForPodMs: config.timeoutMs,
+        lbPolicy: config.lbPolicy,
+        maxSessions: config.lbSessions,
         tap: options.tap,
         aliases,
         onEvent: (ev) => {

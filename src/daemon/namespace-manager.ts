@@ -82,6 +82,7 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
     pending.delete(entry.key);
     if (!dirty || closed || entries.get(entry.key) !== entry) return;
     const pods = entry.watch.pods();
+    const slices = entry.watch.slices();
     const client = options.client(entry.context);
     await Promise.all(
       [...dirty].map(async (name) => {
@@ -96,6 +97,7 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
               service,
               pods,
               entry.serviceName ? 'api' : 'namespace',
+              slices,
             );
           }
         } catch (err) {
@@ -111,6 +113,11 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
   function onChange(entry: NamespaceEntry, change: NamespaceChange): void {
     if (change.kind === 'service') {
       schedule(entry, change.service.metadata?.name ?? '');
+      return;
+    }
+    if (change.kind === 'slice') {
+      const service = change.slice.metadata?.labels?.['kubernetes.io/service-name'];
+      if (service && entry.watch.service(service)) schedule(entry, service);
       return;
     }
     // A pod matters to services selecting it now, and to those that had it (its labels may have changed).

@@ -1,3 +1,6 @@
+import type { LbPolicy } from '../forwarder/balancer.ts';
+import type { EndpointView } from '../forwarder/endpoint-set.ts';
+import type { BalancingView } from '../forwarder/service-forward.ts';
 import type { PodCandidate } from '../cluster/pods.ts';
 
 /**
@@ -56,6 +59,10 @@ export interface ForwardHandle {
   setPorts(ports: ForwardPortSpec[]): Promise<void> | void;
   close(): Promise<void>;
   snapshot(): ForwardPortSnapshot[];
+  setPolicy(policy: LbPolicy | undefined): void;
+  setAffinity(ms: number | undefined): void;
+  balancing(): BalancingView;
+  endpoints(): EndpointView[];
   /** Byte counters per port only, handed to `emit`, for the once-a-second metrics sampler. */
   visitReadings(
     emit: (forwardKey: string, serviceKey: string, bytesIn: number, bytesOut: number) => void,

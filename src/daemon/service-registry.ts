@@ -1,4 +1,4 @@
-import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Pod, V1Service } from '@kubernetes/client-node';
 import { podsForService, serviceKind, type PodCandidate, type ServiceKind } from '../cluster/pods.ts';
 import { KubefwdError, describeError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
@@ -75,6 +75,12 @@ function portsOf(service: V1Service, mappings: PortMapping[], log: Logger, key: 
     });
   }
   return out;
+}
+
+/** The Service's ClientIP affinity timeout in ms (default 3 hours, as Kubernetes), or undefined without affinity. */
+export function affinityMsOf(service: V1Service): number | undefined {
+  if (service.spec?.sessionAffinity !== 'ClientIP') return undefined;
+  return (service.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10_800) * 1000;
 }
 
 const samePorts = (a: ForwardPortSpec[], b: ForwardPortSpec[]): boolean =>
@@ -206,11 +212,12 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
       service: V1Service,
       pods: Iterable<V1Pod>,
       source: 'namespace' | 'api',
+      slices?: Iterable<V1EndpointSlice>,
     ): Promise<ServiceRecord | undefined> {
       const name = service.metadata?.name ?? '';
       const namespace = service.metadata?.namespace ?? '';
       const key = serviceKey(name, namespace, context);
-      const candidates = podsForService(service, pods);
+      const candidates = podsForService(service, pods, slices);
       return serially(key, async () => {
         const kind = serviceKind(service);
         if (kind === 'external-name' || kind === 'no-selector') {
@@ -245,6 +252,7 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
                 ports: ports.map((p) => p.port),
               });
             }
+            existing.forward.setAffinity(affinityMsOf(service));
             await applyPods(existing, candidates);
             return existing;
           }
@@ -272,6 +280,7 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
           error: undefined,
         };
         records.set(key, record);
+        record.forward.setAffinity(affinityMsOf(service));
         log.info(
           { service: key, ip: record.ip, ports: ports.map((p) => p.port) },
           `forwarding ${key} on ${record.ip}`,

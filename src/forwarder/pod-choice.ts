@@ -30,11 +30,14 @@ const oldestFirst = (a: ForwardPod, b: ForwardPod): number =>
   a.creationTimestamp.localeCompare(b.creationTimestamp) || a.name.localeCompare(b.name);
 
 /**
- * Ready, not terminating pods only; among them those that resolve the most target ports (a pod without a named port
- * cannot serve it); the current pod is kept while it qualifies so connections do not hop between replicas; otherwise
- * the oldest, then first by name, so every restart of the daemon picks the same one.
+ * The pods that may take new connections: ready, not terminating, and among those the ones that resolve the most
+ * target ports (a pod without a named port cannot serve it); oldest first, then by name, so every restart of the
+ * daemon orders them the same.
  */
-export const choosePod: PodChooser = (pods, current, targetPorts) => {
+export function eligiblePods(
+  pods: readonly ForwardPod[],
+  targetPorts: ReadonlyArray<number | string>,
+): ForwardPod[] {
   let best: ForwardPod[] = [];
   let bestCount = 0;
   for (const p of pods) {
@@ -46,11 +49,20 @@ export const choosePod: PodChooser = (pods, current, targetPorts) => {
       bestCount = n;
     } else if (n === bestCount) best.push(p);
   }
+  return best.sort(oldestFirst);
+}
+
+/**
+ * The first of the eligible pods; the current pod is kept while it qualifies so connections do not hop between
+ * replicas.
+ */
+export const choosePod: PodChooser = (pods, current, targetPorts) => {
+  const best = eligiblePods(pods, targetPorts);
   if (current) {
     const kept = best.find((p) => p.uid === current.uid && p.name === current.name);
     if (kept) return kept;
   }
-  return best.sort(oldestFirst)[0];
+  return best[0];
 };
 
 /** For a headless service's per-pod forward: only that pod, and only while it is usable. */

@@ -20,6 +20,8 @@ export interface ConnectionTarget {
   session: PortForwardSession;
   /** Called once, when the first bytes come back from the pod: the path really works. */
   worked?: () => void;
+  /** Counts the connection on its endpoint: called when it is spliced; what it returns is called at its close. */
+  track?: ((meter: { readonly bytesRead: number; readonly bytesWritten: number }) => () => void) | undefined;
 }
 
 export interface ConnectionFailure {
@@ -44,9 +46,12 @@ export interface PortCounters {
 export interface PortListenerOptions {
   ip: string;
   port: number;
-  /** Chooses the pod and session for an accepted connection; may wait for a pod (until `signal` aborts). */
-  target(signal: AbortSignal): Promise<ConnectionTarget>;
-  tap?: ((forwardKey: string) => ConnectionTap | undefined) | undefined;
+  /**
+   * Chooses the pod and session for an accepted connection from `client` (its address); may wait for a pod (until
+   * `signal` aborts).
+   */
+  target(signal: AbortSignal, client: string | undefined): Promise<ConnectionTarget>;
+  tap?: ((forwardKey: string, pod: string) => ConnectionTap | undefined) | undefined;
   onFailure?: (failure: ConnectionFailure) => void;
   onConnection?: (ev: { type: 'opened' | 'closed'; active: number; total: number }) => void;
   /** How long close() lets connections finish after ending them, before destroying them. */
@@ -60,6 +65,8 @@ interface Conn {
   abort: AbortController;
   /** Stops copying the pod's bytes to the client. */
   unpipe?: (() => void) | undefined;
+  /** Ends the connection's count on its endpoint. */
+  untrack?: (() => void) | undefined;
 }
 
 const noop = (): void => undefined;
@@ -133,6 +140,7 @@ export function createPortListener(options: PortListenerOptions) {
       closedOut += socket.bytesRead;
       lastActive = now();
       conn.abort.abort(CLOSED);
+      conn.untrack?.();
       if (conn.data && !conn.data.destroyed) conn.data.destroy();
       options.onConnection?.({ type: 'closed', active: live.size, total });
       if (live.size === 0) drained?.();
@@ -145,7 +153,7 @@ export function createPortListener(options: PortListenerOptions) {
     const { socket } = conn;
     let target: ConnectionTarget;
     try {
-      target = await options.target(conn.abort.signal);
+      target = await options.target(conn.abort.signal, socket.remoteAddress);
     } catch (err) {
       if (!socket.destroyed) {
         if (!closing)
@@ -177,7 +185,8 @@ export function createPortListener(options: PortListenerOptions) {
       if (!data.readableEnded) socket.destroy();
     });
     if (target.worked) data.once('data', target.worked);
-    const tap = options.tap?.(target.forwardKey);
+    conn.untrack = target.track?.(socket);
+    const tap = options.tap?.(target.forwardKey, target.pod);
     if (tap) observe(socket, data, tap);
     let failed = false;
     socket.pipe(data);

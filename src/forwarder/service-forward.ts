@@ -4,12 +4,22 @@ import type { Logger } from '../log/logger.ts';
 import type { PortForwardSession } from '../portforward/types.ts';
 import type { BackoffState } from './backoff.ts';
 import { classifyError, type ErrorClassification } from './classify-error.ts';
-import { choosePod, pinPod, resolvePodPort, type ForwardPod, type PodChooser } from './pod-choice.ts';
+import { createBalancer, type LbPolicy } from './balancer.ts';
+import { createEndpointSet, type EndpointEventType, type EndpointView } from './endpoint-set.ts';
+import {
+  choosePod,
+  eligiblePods,
+  pinPod,
+  resolvePodPort,
+  type ForwardPod,
+  type PodChooser,
+} from './pod-choice.ts';
 import type { PodRef, PodSessions, SessionEvent } from './pod-sessions.ts';
+import { createPodWaiter } from './pod-waiter.ts';
 import { createPortListener, type ConnectionTap, type PortListener } from './port-listener.ts';
 
 export interface ForwardEvent {
-  type: 'forward.connected' | 'forward.disconnected' | 'forward.error' | 'pod.selected';
+  type: 'forward.connected' | 'forward.disconnected' | 'forward.error' | 'pod.selected' | EndpointEventType;
   data: Record<string, unknown>;
 }
 
@@ -29,15 +39,29 @@ export interface ForwardPortStatus extends ForwardPortSnapshot {
   lastActive: string | undefined;
 }
 
+/** How a forward spreads connections; `policy` is the daemon's default unless overridden per service. */
+export interface BalancingView {
+  policy: LbPolicy;
+  /** Set when the policy was chosen for this service (through the API) rather than by `--lb`. */
+  override: LbPolicy | undefined;
+  /** ClientIP affinity timeout from the Service, when it asks for affinity. */
+  affinityMs: number | undefined;
+  maxSessions: number;
+}
+
 export interface ServiceForwardOptions {
   request: ForwardRequest;
   sessions: Pick<PodSessions, 'get' | 'live' | 'hold' | 'worked' | 'state'>;
+  /** Default balancing policy (`--lb`), default round-robin. */
+  lbPolicy?: LbPolicy;
+  /** Endpoints of a service that keep a session dialled ahead of need (`--lb-sessions`), default 8. */
+  maxSessions?: number;
   log: Logger;
   onEvent: (event: ForwardEvent) => void;
   onConnection?: ((event: ConnectionEvent) => void) | undefined;
   /** How long a connection arriving while no pod is ready (or its session is still dialling) waits, then closes. */
   waitForPodMs?: number;
-  tap?: ((forwardKey: string, serviceKey: string) => ConnectionTap | undefined) | undefined;
+  tap?: ((forwardKey: string, serviceKey: string, pod: string) => ConnectionTap | undefined) | undefined;
   /** Overrides pod choice; by default `request.pod` pins one pod (headless per-pod forwards), else `choosePod`. */
   choosePod?: PodChooser | undefined;
   /** Loopback aliases (macOS); absent where the platform needs none. */
@@ -69,8 +93,24 @@ export function createServiceForward(options: ServiceForwardOptions) {
   const waitForPodMs = options.waitForPodMs ?? 5_000;
   const chooser = options.choosePod ?? (request.pod ? pinPod(request.pod) : choosePod);
   const base = { key: request.key, serviceKey: request.serviceKey };
+  const defaultPolicy: LbPolicy = options.lbPolicy ?? 'round-robin';
+  let override: LbPolicy | undefined;
+  const balancer = createBalancer({ policy: defaultPolicy, now });
+  const maxSessions = options.maxSessions ?? 8;
+  const endpoints = createEndpointSet({
+    context: request.context,
+    sessions,
+    balancer,
+    maxSessions,
+    onEvent: (type, pod, extra) => onEvent({ type, data: { ...base, pod: pod.name, ...extra } }),
+  });
   const ports = new Map<number, PortState>();
-  const waiters = new Set<(pod: ForwardPod) => void>();
+  const waiter = createPodWaiter({
+    key: request.key,
+    current: () => current,
+    session: (pod, signal) => sessions.get(ref(pod), signal),
+    waitForPodMs,
+  });
   let pods: readonly ForwardPod[] = [];
   let current: ForwardPod | undefined;
   let release: (() => void) | undefined;
@@ -120,13 +160,18 @@ export function createServiceForward(options: ServiceForwardOptions) {
     else error(ev.error, classifyError(ev.error), { pod: pod.name, retryInMs: ev.retryInMs });
   }
 
+  /** The pods that take new connections, the one `first` uses first. */
+  function takers(next: ForwardPod | undefined, targets: Array<number | string>): ForwardPod[] {
+    if (!next) return [];
+    if (options.choosePod || request.pod) return [next];
+    return [next, ...eligiblePods(pods, targets).filter((p) => p.uid !== next.uid || p.name !== next.name)];
+  }
+
   function select(): void {
     if (closing) return;
-    const next = chooser(
-      pods,
-      current,
-      [...ports.values()].map((p) => p.spec.targetPort),
-    );
+    const targets = [...ports.values()].map((p) => p.spec.targetPort);
+    const next = chooser(pods, current, targets);
+    endpoints.update(takers(next, targets), pods);
     if (next?.uid === current?.uid && next?.name === current?.name) {
       current = next ?? current;
       return;
@@ -142,50 +187,11 @@ export function createServiceForward(options: ServiceForwardOptions) {
       });
     if (!next) return;
     onEvent({ type: 'pod.selected', data: { ...base, pod: next.name, previous: prev?.name } });
-    for (const wake of [...waiters]) wake(next);
+    waiter.wake(next);
     // Holding the pod keeps its session dialled, so the first connection does not pay for the upgrade.
     release = sessions.hold(ref(next), (ev) => onSession(next, ev));
     const st = sessions.state(ref(next));
     if (st?.connected) announceConnected(next, st.protocol);
-  }
-
-  function waitForPod(signal: AbortSignal): Promise<ForwardPod> {
-    if (current) return Promise.resolve(current);
-    return new Promise((resolve, reject) => {
-      const wake = (pod: ForwardPod): void => {
-        waiters.delete(wake);
-        signal.removeEventListener('abort', onAbort);
-        resolve(pod);
-      };
-      const onAbort = (): void => {
-        waiters.delete(wake);
-        reject(signal.reason as Error);
-      };
-      waiters.add(wake);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  /**
-   * The slow path of a connection: no ready pod or no live session yet. One bound covers both waits, so a client is
-   * never held longer than `waitForPodMs`; the fast path creates no timer at all.
-   */
-  async function waitForTarget(
-    signal: AbortSignal,
-  ): Promise<{ pod: ForwardPod; session: PortForwardSession }> {
-    const ac = new AbortController();
-    let stage = `no ready pod for ${request.key}`;
-    const timer = setTimeout(() => ac.abort(new Error(`${stage} within ${waitForPodMs} ms`)), waitForPodMs);
-    const onAbort = (): void => ac.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const pod = await waitForPod(ac.signal);
-      stage = `no port-forward session to pod ${pod.name} (timed out)`;
-      return { pod, session: await sessions.get(ref(pod), ac.signal) };
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    }
   }
 
   function listen(spec: ForwardPortSpec): PortState {
@@ -201,10 +207,20 @@ export function createServiceForward(options: ServiceForwardOptions) {
       port: spec.port,
       closeGraceMs: options.closeGraceMs,
       now,
-      target: async (signal) => {
-        let pod = current;
-        let session = pod ? sessions.live(ref(pod)) : undefined;
-        if (!pod || !session) ({ pod, session } = await waitForTarget(signal));
+      target: async (signal, client) => {
+        let pod: ForwardPod | undefined;
+        let session: PortForwardSession | undefined;
+        if (balancer.policy !== 'first') {
+          endpoints.warmUp();
+          pod = endpoints.pick(client);
+          session = pod ? sessions.live(ref(pod)) : undefined;
+        }
+        if (!pod || !session) {
+          pod = current;
+          session = pod ? sessions.live(ref(pod)) : undefined;
+        }
+        if (!pod || !session) ({ pod, session } = await waiter.wait(signal));
+        const chosen = pod;
         const podPort = resolvePodPort(pod, state.spec.targetPort);
         if (podPort === undefined)
           throw new Error(`pod ${pod.name} has no port named "${String(state.spec.targetPort)}"`);
@@ -215,9 +231,10 @@ export function createServiceForward(options: ServiceForwardOptions) {
           podPort,
           session,
           worked: () => sessions.worked(r),
+          track: (meter) => endpoints.track(chosen, meter),
         };
       },
-      tap: options.tap ? (fk) => options.tap?.(fk, request.serviceKey) : undefined,
+      tap: options.tap ? (fk, pod) => options.tap?.(fk, request.serviceKey, pod) : undefined,
       onFailure: (f) => {
         state.error = f.message;
         log.warn(
@@ -312,6 +329,26 @@ export function createServiceForward(options: ServiceForwardOptions) {
       select();
     },
 
+    /** Overrides the default policy for this service; undefined goes back to the default. */
+    setPolicy(policy: LbPolicy | undefined): void {
+      override = policy;
+      balancer.policy = policy ?? defaultPolicy;
+    },
+
+    /** The Service's sessionAffinity: ClientIP with its timeout, or none (undefined). */
+    setAffinity(ms: number | undefined): void {
+      if (ms !== balancer.affinityMs) balancer.setAffinity(ms);
+    },
+
+    balancing(): BalancingView {
+      return { policy: balancer.policy, override, affinityMs: balancer.affinityMs, maxSessions };
+    },
+
+    /** Each endpoint that takes connections or drains, with its connections and bytes. */
+    endpoints(): EndpointView[] {
+      return endpoints.views();
+    },
+
     async setPorts(specs: ForwardPortSpec[]): Promise<void> {
       const wanted = new Map(specs.map((s) => [s.port, s]));
       const gone = [...ports.values()].filter((p) => !wanted.has(p.spec.port));
@@ -331,6 +368,7 @@ export function createServiceForward(options: ServiceForwardOptions) {
         await started?.catch(() => undefined);
         release?.();
         release = undefined;
+        endpoints.close();
         await Promise.all([...ports.values()].map(unbind));
       })();
       return closing;

@@ -4,6 +4,8 @@ import { Ring } from './ring.ts';
 export interface CapturedExchange extends HttpExchange {
   forwardKey: string;
   serviceKey: string;
+  /** The pod that served the exchange. */
+  pod: string | undefined;
 }
 
 export interface CaptureStoreOptions {
@@ -24,12 +26,12 @@ export function createCaptureStore(options: CaptureStoreOptions = {}) {
   // Map order is recency order: a forward that records moves to the end.
   const rings = new Map<string, { serviceKey: string; ring: Ring<CapturedExchange> }>();
 
-  function record(forwardKey: string, serviceKey: string, ex: HttpExchange): void {
+  function record(forwardKey: string, serviceKey: string, pod: string | undefined, ex: HttpExchange): void {
     let entry = rings.get(forwardKey);
     if (entry) rings.delete(forwardKey);
     else entry = { serviceKey, ring: new Ring<CapturedExchange>(per) };
     rings.set(forwardKey, entry);
-    entry.ring.push({ ...ex, forwardKey, serviceKey });
+    entry.ring.push({ ...ex, forwardKey, serviceKey, pod });
     if (rings.size > maxForwards) {
       const oldest = rings.keys().next().value;
       if (oldest !== undefined) rings.delete(oldest);
@@ -38,8 +40,11 @@ export function createCaptureStore(options: CaptureStoreOptions = {}) {
 
   return {
     /** A sniffer for one connection of `forwardKey`; feed it copies of the bytes, call `end()` when it closes. */
-    tap(forwardKey: string, serviceKey: string): HttpSniffer {
-      return createHttpSniffer({ now: options.now, onExchange: (ex) => record(forwardKey, serviceKey, ex) });
+    tap(forwardKey: string, serviceKey: string, pod?: string): HttpSniffer {
+      return createHttpSniffer({
+        now: options.now,
+        onExchange: (ex) => record(forwardKey, serviceKey, pod, ex),
+      });
     },
     record,
     /** The newest `count` exchanges of a forward, oldest first. */

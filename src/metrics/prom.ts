@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerEndpointMetrics, type EndpointReading } from './prom-endpoints.ts';
 import { createDeltaTracker, serviceOf, type CounterReading, type LegacyCounterReading } from './counters.ts';
 
 /** The shape the daemon passed before forwards were read as `CounterReading`s. */
@@ -16,6 +17,8 @@ export interface PromOptions {
   read?: () => Iterable<CounterReading | LegacyCounterReading>;
   /** @deprecated pass `read`. */
   forwards?: () => Iterable<LegacyForwardSource>;
+  /** Per-pod series (`--metrics-per-pod`); absent, none are registered. */
+  endpoints?: (() => Iterable<EndpointReading>) | undefined;
   /** Upgraded port-forward connections to pods now. */
   sessions?: () => number;
   /** Hosts file writes so far, when the hosts manager counts them; `incHostsWrite()` adds to it. */
@@ -59,6 +62,7 @@ export function createPromMetrics(options: PromOptions) {
       registry.removeSingleMetric(`kubefwd_nodejs_${name}`);
   }
 
+  if (options.endpoints) registerEndpointMetrics(registry, options.endpoints);
   const tracker = createDeltaTracker();
   const totals = new Map<string, { bytesIn: number; bytesOut: number; seen: number }>();
   function scrapeBytes(): void {

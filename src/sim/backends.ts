@@ -20,13 +20,19 @@ export interface Backend {
   host?: string;
   /** Why dialing it fails before any connection is tried (a malformed target). */
   invalid?: string;
+  /**
+   * The pod is terminating: an HTTP server closes its idle keep-alive connections and answers with `Connection:
+   * close` (as Go's Shutdown, after a preStop delay: new connections are still served until the grace period ends).
+   */
+  drain?(): void;
   close(): void;
 }
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 
-function httpBackend(id: PodIdentity): net.Server {
+function httpBackend(id: PodIdentity, state: { draining: boolean }): http.Server {
   return http.createServer((req, res) => {
+    if (state.draining) res.setHeader('Connection', 'close');
     const path = req.url ?? '/';
     const bytes = /^\/bytes\/(\d+)$/.exec(path);
     if (bytes && req.method === 'GET') {
@@ -84,7 +90,8 @@ function sourceBackend(): net.Server {
 
 export async function startBackend(kind: BackendKind, id: PodIdentity): Promise<Backend> {
   if (kind === 'refused') return { kind, port: undefined, close: () => undefined };
-  const server = kind === 'http' ? httpBackend(id) : kind === 'echo' ? echoBackend() : sourceBackend();
+  const state = { draining: false };
+  const server = kind === 'http' ? httpBackend(id, state) : kind === 'echo' ? echoBackend() : sourceBackend();
   const sockets = new Set<net.Socket>();
   server.on('connection', (s: net.Socket) => {
     sockets.add(s);
@@ -96,6 +103,10 @@ export async function startBackend(kind: BackendKind, id: PodIdentity): Promise<
   return {
     kind,
     port: (server.address() as net.AddressInfo).port,
+    drain() {
+      state.draining = true;
+      if (server instanceof http.Server) server.closeIdleConnections();
+    },
     close() {
       server.close();
       for (const s of sockets) s.destroy();

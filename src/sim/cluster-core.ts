@@ -7,9 +7,11 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../log/logger.ts';
 import { createPortForwardServer } from '../portforward/server.ts';
 import { handleRequest, handleUpgrade } from './api-handler.ts';
+import { WORKLOADS, defaultWorkload, dependentsOf, reconcileApps } from './apps-controller.ts';
 import { reconcileEndpoints, removeEndpoints } from './controller.ts';
+import { createPodTermination, type PodTermination } from './pod-termination.ts';
 import { ADMIN_RULES, type SimUser } from './rbac.ts';
-import { RESOURCES, apiVersionOf, type ResourceDef } from './resources.ts';
+import { RESOURCES, apiVersionOf, resourceByName, type ResourceDef } from './resources.ts';
 import { PodRuntime } from './runtime.ts';
 import { sendStatus } from './status.ts';
 import { Store, StoreError, type KObject, type WatchFilter } from './store.ts';
@@ -36,6 +38,7 @@ export class SimClusterCore {
   spdyUpgrade: boolean;
   readonly store = new Store();
   readonly runtime: PodRuntime;
+  readonly termination: PodTermination;
   readonly users = new Map<string, SimUser>();
   readonly pf = createPortForwardServer();
   readonly tls: TlsMaterial | undefined;
@@ -49,6 +52,7 @@ export class SimClusterCore {
   #pendingReconcile = new Set<string>();
   #bookmarkMs: number;
   #log: Logger | undefined;
+  #workloads: Parameters<typeof reconcileApps>[0];
 
   constructor(options: SimClusterOptions) {
     this.name = options.name;
@@ -61,11 +65,27 @@ export class SimClusterCore {
     this.#bookmarkMs = options.bookmarkIntervalMs ?? 5_000;
     this.runtime = new PodRuntime(this.store);
     this.runtime.onPodGone = (ns, pod) => this.pf.resetPod(ns, pod);
+    this.termination = createPodTermination({
+      store: this.store,
+      onTerminating: (pod) => {
+        this.runtime.draining(pod);
+        this.runtime.replace(pod);
+      },
+      onGone: (pod) => this.runtime.stopped(pod),
+    });
+    const workloads = (this.#workloads = {
+      store: this.store,
+      createPod: (body: KObject) => this.create(resourceByName.get('pods') as ResourceDef, body),
+      deletePod: (ns: string, name: string) => void this.termination.delete(ns, name),
+    });
     for (const u of options.users ?? [{ name: 'admin', token: `admin-${this.name}`, rules: ADMIN_RULES }])
       this.users.set(u.token, u);
     this.store.onChange = (resource, _type, obj) => {
-      if ((resource === 'pods' || resource === 'services') && obj.metadata.namespace)
-        this.#scheduleReconcile(obj.metadata.namespace);
+      if (
+        (resource === 'pods' || resource === 'services' || WORKLOADS.has(resource)) &&
+        obj.metadata.namespace
+      )
+        this.#scheduleReconcile(obj.metadata.namespace, workloads);
     };
   }
 
@@ -82,11 +102,18 @@ export class SimClusterCore {
     return (maj ?? 1) > 1 || (min ?? 0) >= 31;
   }
 
-  #scheduleReconcile(ns: string): void {
+  #scheduleReconcile(ns: string, workloads: Parameters<typeof reconcileApps>[0]): void {
     if (this.#pendingReconcile.has(ns)) return;
     this.#pendingReconcile.add(ns);
     setImmediate(() => {
       this.#pendingReconcile.delete(ns);
+      if (!this.store.get('namespaces', undefined, ns)) return;
+      try {
+        reconcileApps(workloads, ns);
+      } catch (err) {
+        // A controller that cannot act now (a name taken, say) tries again at the next change, as a real one would.
+        this.#log?.warn({ namespace: ns, err: String(err) }, 'simulated controllers could not finish');
+      }
       reconcileEndpoints(this.store, ns);
     });
   }
@@ -119,26 +146,52 @@ export class SimClusterCore {
       void this.runtime.run(created);
       return created;
     }
+    if (WORKLOADS.has(def.name)) defaultWorkload(def.name, body);
     return this.store.create(def.name, def.kind, apiVersionOf(def), body);
   }
 
   update(def: ResourceDef, obj: KObject, checkVersion: boolean): KObject {
+    if (WORKLOADS.has(def.name)) {
+      // metadata.generation counts changes of the spec, which the controllers acknowledge in observedGeneration.
+      const current = this.store.get(def.name, obj.metadata.namespace, obj.metadata.name);
+      const gen = current?.metadata.generation;
+      const changed = JSON.stringify(current?.spec) !== JSON.stringify(obj.spec);
+      obj.metadata.generation = (typeof gen === 'number' ? gen : 1) + (changed ? 1 : 0);
+    }
     return this.store.update(def.name, obj, { checkVersion });
   }
 
-  remove(def: ResourceDef, namespace: string | undefined, name: string): KObject {
+  /**
+   * Deletes an object with the cluster's side effects. A pod terminates gracefully for `gracePeriodSeconds` (default:
+   * its own terminationGracePeriodSeconds, else 30; 0 is abrupt); a namespace takes everything in it at once; a
+   * workload takes what it owns (its pods gracefully).
+   */
+  remove(
+    def: ResourceDef,
+    namespace: string | undefined,
+    name: string,
+    options: { gracePeriodSeconds?: number | undefined } = {},
+  ): KObject {
     if (def.name === 'namespaces') {
       if (!this.store.get('namespaces', undefined, name))
         throw new StoreError(404, 'NotFound', `namespaces "${name}" not found`);
       for (const r of RESOURCES) {
         if (!r.namespaced) continue;
-        for (const o of this.store.peek(r.name, name)) this.remove(r, name, o.metadata.name);
+        for (const o of this.store.peek(r.name, name))
+          if (this.store.get(r.name, name, o.metadata.name))
+            this.remove(r, name, o.metadata.name, { gracePeriodSeconds: 0 });
       }
       return this.store.delete('namespaces', undefined, name);
     }
+    if (def.name === 'pods')
+      return this.termination.delete(namespace ?? 'default', name, options.gracePeriodSeconds);
     const obj = this.store.delete(def.name, namespace, name);
-    if (def.name === 'pods') this.runtime.stopped(obj);
     if (def.name === 'services' && namespace) removeEndpoints(this.store, namespace, name);
+    if (WORKLOADS.has(def.name))
+      for (const d of dependentsOf(this.#workloads, obj)) {
+        if (!this.store.get(d.resource, namespace, d.obj.metadata.name)) continue;
+        this.remove(resourceByName.get(d.resource) as ResourceDef, namespace, d.obj.metadata.name, options);
+      }
     return obj;
   }
 
@@ -345,6 +398,7 @@ export class SimClusterCore {
 
   async close(): Promise<void> {
     await this.stopServer();
+    this.termination.close();
     this.runtime.close();
   }
 }

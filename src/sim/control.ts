@@ -36,8 +36,12 @@ export function createControlServer(sim: Simulator, host: string): ControlServer
         const pod = /^pods\/([^/]+)\/([^/]+)\/(delete|ready|unready|reset)$/.exec(action);
         if (pod?.[1] && pod[2] && pod[3]) {
           const [, ns, name, what] = pod;
-          if (what === 'delete') c.remove(resourceByName.get('pods')!, ns, name);
-          else if (what === 'reset') return reply(200, { sessions: c.pf.resetPod(ns, name) });
+          if (what === 'delete') {
+            const grace = q('gracePeriodSeconds');
+            c.remove(resourceByName.get('pods')!, ns, name, {
+              gracePeriodSeconds: grace === null ? undefined : Number(grace),
+            });
+          } else if (what === 'reset') return reply(200, { sessions: c.pf.resetPod(ns, name) });
           else c.runtime.setReady(ns, name, what === 'ready');
           return reply(200, { ok: true });
         }

@@ -13,9 +13,10 @@ interface PodLike {
   status?: { podIP?: string; phase?: string; conditions?: Array<{ type: string; status: string }> };
 }
 
-const ready = (p: KObject): boolean =>
-  ((p as PodLike).status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') &&
-  !p.metadata.deletionTimestamp;
+const serving = (p: KObject): boolean =>
+  ((p as PodLike).status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+/** Ready for new connections: serving and not terminating, as the EndpointSlice controller sets it. */
+const ready = (p: KObject): boolean => serving(p) && !p.metadata.deletionTimestamp;
 
 function resolvePort(
   pod: KObject,
@@ -82,7 +83,11 @@ export function reconcileEndpoints(store: Store, namespace: string): void {
       addressType: 'IPv4',
       endpoints: members.map((p) => ({
         addresses: [(p as PodLike).status?.podIP],
-        conditions: { ready: ready(p), serving: ready(p), terminating: false },
+        conditions: {
+          ready: ready(p),
+          serving: serving(p),
+          terminating: Boolean(p.metadata.deletionTimestamp),
+        },
         nodeName: (p as PodLike).spec?.nodeName,
         targetRef: { kind: 'Pod', namespace, name: p.metadata.name, uid: p.metadata.uid },
       })),

@@ -64,10 +64,15 @@ export function resourceList(groupVersion: string) {
     verbs: r.verbs,
     ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
   }));
-  if (group === '') {
-    for (const s of SUBRESOURCES)
-      resources.push({ name: s.name, singularName: '', namespaced: true, kind: s.kind, verbs: s.verbs });
-  }
+  for (const s of SUBRESOURCES[group ?? ''] ?? [])
+    resources.push({
+      name: s.name,
+      singularName: '',
+      namespaced: true,
+      kind: s.kind,
+      verbs: s.verbs,
+      ...(s.group ? { group: s.group, version: s.version } : {}),
+    });
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }
 

@@ -4,7 +4,8 @@
  */
 type Fields = Map<number, Buffer[]>;
 
-function readVarint(buf: Buffer, off: number): [number, number] {
+/** One base-128 varint at `off`: its value and the offset after it. */
+export function readVarint(buf: Buffer, off: number): [number, number] {
   let result = 0;
   let shift = 0;
   for (;;) {

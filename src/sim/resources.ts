@@ -87,12 +87,34 @@ export const RESOURCES: ResourceDef[] = [
   },
 ];
 
-export const SUBRESOURCES = [
-  { name: 'pods/log', kind: 'Pod', verbs: ['get'] },
-  { name: 'pods/portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
-  { name: 'pods/status', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
-  { name: 'services/status', kind: 'Service', verbs: ['get', 'patch', 'update'] },
-];
+export interface SubresourceDef {
+  name: string;
+  kind: string;
+  verbs: string[];
+  /** API group of the subresource's kind when it is not the parent's (`scale` answers autoscaling/v1 Scale). */
+  group?: string;
+  version?: string;
+}
+
+const STATUS_VERBS = ['get', 'patch', 'update'];
+
+/** Subresources by the API group of their parent resource. */
+export const SUBRESOURCES: Record<string, SubresourceDef[]> = {
+  '': [
+    { name: 'pods/log', kind: 'Pod', verbs: ['get'] },
+    { name: 'pods/portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+    { name: 'pods/status', kind: 'Pod', verbs: STATUS_VERBS },
+    { name: 'services/status', kind: 'Service', verbs: STATUS_VERBS },
+  ],
+  apps: ['deployments', 'replicasets', 'statefulsets'].flatMap((r) => [
+    { name: `${r}/scale`, kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: STATUS_VERBS },
+    {
+      name: `${r}/status`,
+      kind: r === 'deployments' ? 'Deployment' : r === 'replicasets' ? 'ReplicaSet' : 'StatefulSet',
+      verbs: STATUS_VERBS,
+    },
+  ]),
+};
 
 export const resourceByName = new Map(RESOURCES.map((r) => [r.name, r]));
 

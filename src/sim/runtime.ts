@@ -103,31 +103,42 @@ export class PodRuntime {
     this.#setStatus(ns, name, ready);
   }
 
-  /** Called after the API deleted a pod: stops its servers, and brings a replacement when asked to. */
+  /** Called once the pod object is gone: stops its servers (connections still on them are cut). */
   stopped(pod: KObject): void {
     const ns = pod.metadata.namespace ?? 'default';
     const ports = this.#backends.get(`${ns}/${pod.metadata.name}`);
     this.#backends.delete(`${ns}/${pod.metadata.name}`);
     for (const b of ports?.values() ?? []) b.close();
     this.onPodGone?.(ns, pod.metadata.name);
+  }
+
+  /** Called when a pod starts terminating: its servers stop keeping idle connections (they still serve). */
+  draining(pod: KObject): void {
+    const ports = this.#backends.get(`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`);
+    for (const b of ports?.values() ?? []) b.drain?.();
+  }
+
+  /** Called when a pod starts terminating: a bare pod marked like a ReplicaSet's gets its replacement at once. */
+  replace(pod: KObject): void {
+    const ns = pod.metadata.namespace ?? 'default';
     if (
-      pod.metadata.annotations?.['kubefwd.sim/replace-on-delete'] === 'true' &&
-      this.#store.get('namespaces', undefined, ns)
-    ) {
-      const base = pod.metadata.generateName ?? `${pod.metadata.name.replace(/-[a-z0-9]{5}$/, '')}-`;
-      const replacement: KObject = {
-        metadata: {
-          name: '',
-          generateName: base,
-          namespace: ns,
-          labels: pod.metadata.labels,
-          annotations: pod.metadata.annotations,
-        },
-        spec: { ...(pod.spec as object), nodeName: undefined },
-      };
-      const created = this.#store.create('pods', 'Pod', 'v1', replacement);
-      void this.run(created);
-    }
+      pod.metadata.annotations?.['kubefwd.sim/replace-on-delete'] !== 'true' ||
+      !this.#store.get('namespaces', undefined, ns)
+    )
+      return;
+    const base = pod.metadata.generateName ?? `${pod.metadata.name.replace(/-[a-z0-9]{5}$/, '')}-`;
+    const replacement: KObject = {
+      metadata: {
+        name: '',
+        generateName: base,
+        namespace: ns,
+        labels: pod.metadata.labels,
+        annotations: pod.metadata.annotations,
+      },
+      spec: { ...(pod.spec as object), nodeName: undefined },
+    };
+    const created = this.#store.create('pods', 'Pod', 'v1', replacement);
+    void this.run(created);
   }
 
   dialer(ns: string, name: string, uid: string) {

@@ -110,7 +110,7 @@ describe('idle mode end to end through the REST API', () => {
     const added = await checked('POST', '/api/v1/services', '/api/v1/services', {
       body: { namespace: 'alpha', service_name: 'web' },
     });
-    expect(added.status).toBe(201);
+    expect(added.status, added.text).toBe(201);
     const ip = added.json.data.localIP as string;
     expect(ipOf(env.hosts(), 'web.alpha')).toBe(ip);
     expect(
@@ -153,6 +153,58 @@ describe('idle mode end to end through the REST API', () => {
       '/captured/4',
     ]);
     expect(logs.every((l) => l.statusCode === 200 && l.method === 'GET')).toBe(true);
+    expect((logs as unknown as Array<{ pod: string }>).every((l) => /^web-/.test(l.pod))).toBe(true);
+
+    // Endpoints: connections and bytes per pod; the service's own balancing policy, set and cleared.
+    const eps = await checked(
+      'GET',
+      '/api/v1/services/{key}/endpoints',
+      '/api/v1/services/web.alpha.one/endpoints',
+    );
+    const endpoints = eps.json.data.endpoints as Array<{
+      pod: string;
+      connectionsTotal: number;
+      bytesIn: number;
+    }>;
+    expect(endpoints.reduce((n, e) => n + e.connectionsTotal, 0)).toBe(5);
+    expect(endpoints.every((e) => e.bytesIn > 0 === e.connectionsTotal > 0)).toBe(true);
+    expect(eps.json.data.balancing).toMatchObject({ policy: 'round-robin', override: null });
+    const set = await checked(
+      'PUT',
+      '/api/v1/services/{key}/balancing',
+      '/api/v1/services/web.alpha.one/balancing',
+      {
+        body: { policy: 'least-conn' },
+      },
+    );
+    expect(set.json.data.balancing).toMatchObject({ policy: 'least-conn', override: 'least-conn' });
+    const wrong = await checked(
+      'PUT',
+      '/api/v1/services/{key}/balancing',
+      '/api/v1/services/web.alpha.one/balancing',
+      {
+        body: { policy: 'random' },
+      },
+    );
+    expect([wrong.status, wrong.json.error?.code]).toEqual([400, 'BAD_REQUEST']);
+    const missing = await checked(
+      'PUT',
+      '/api/v1/services/{key}/balancing',
+      '/api/v1/services/nope.alpha.one/balancing',
+      {
+        body: { policy: null },
+      },
+    );
+    expect(missing.status).toBe(404);
+    const reset = await checked(
+      'PUT',
+      '/api/v1/services/{key}/balancing',
+      '/api/v1/services/web.alpha.one/balancing',
+      {
+        body: { policy: null },
+      },
+    );
+    expect(reset.json.data.balancing).toMatchObject({ policy: 'round-robin', override: null });
     const fwdKey = (web?.forwards as Array<{ key: string }>)[0]?.key as string;
     await checked('GET', '/api/v1/forwards/{key}/http', `/api/v1/forwards/${fwdKey}/http`);
     await waitFor(

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createKubefwdClient, type DaemonEventMessage } from '../../src/client/index.ts';
 import { resolveConnection } from '../../src/client/connection.ts';
@@ -86,10 +88,14 @@ describe('the typed client against an idle daemon', () => {
     expect((unauthorized as ApiError).code).toBe('UNAUTHORIZED');
     await expect(wrong.events({ onEvent: () => undefined }).opened).rejects.toThrow(/API key required/);
 
-    const down = createKubefwdClient({ baseUrl: 'http://127.0.0.1:1', apiKey: KEY });
+    const closed = net.createServer().listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const down = createKubefwdClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: KEY });
     const unavailable = await down.call(down.api.GET('/api/v1/services')).catch((e: unknown) => e);
     expect((unavailable as ApiError).code).toBe('API_UNAVAILABLE');
-    expect((unavailable as ApiError).message).toMatch(/not reachable/);
+    expect((unavailable as ApiError).message).toMatch(/not reachable: ECONNREFUSED/);
   });
 
   it('finds the key the daemon keeps in its state directory', () => {

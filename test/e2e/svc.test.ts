@@ -52,7 +52,7 @@ describe('kubefwd svc against the simulated cluster', () => {
     const multiIp = ipOf(hosts, 'multi.alpha') as string;
     expect(identity((await httpGet(`http://${multiIp}:8081/`)).body).pod).toBe('multi-0');
     expect(await echo(multiIp, 9091, 'ping')).toBe('ping');
-    expect(cli.stdout()).toMatch(/skipping UDP port 5353/);
+    expect(cli.stderr()).toMatch(/skipping UDP port 5353/);
     // Headless: the service name to the first pod, each pod under its own name and IP; second namespace qualified.
     expect(ipOf(hosts, 'db')).toBeUndefined();
     const db0 = ipOf(hosts, 'db-0.db.beta') as string;
@@ -61,7 +61,7 @@ describe('kubefwd svc against the simulated cluster', () => {
     expect(identity((await httpGet(`http://${db1}:5432/`)).body).pod).toBe('db-1');
     // Without selector: skipped with a warning, no names.
     expect(ipOf(hosts, 'external.beta')).toBeUndefined();
-    expect(cli.stdout()).toMatch(/skipping external\.beta\.one: services without a selector/);
+    expect(cli.stderr()).toMatch(/skipping external\.beta\.one: services without a selector/);
     // No ready pod: names and listener exist, the summary says so.
     expect(ipOf(hosts, 'pending.beta')).toBeDefined();
     expect(cli.stdout()).toMatch(/pending\.beta.*\(no ready pod\)/);

@@ -27,11 +27,19 @@ export function runCli(
   } = {},
 ): CliProcess {
   const [cmd = process.execPath, ...pre] = [...(options.via ?? []), process.execPath, KUBEFWD_BIN];
-  const child = spawn(cmd, [...pre, ...args], {
+  return runProgram(cmd, [...pre, ...args], {
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** Runs `file` (an installed kubefwd, the standalone executable) with exactly the environment given. */
+export function runProgram(
+  file: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string | undefined },
+): CliProcess {
+  const child = spawn(file, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));

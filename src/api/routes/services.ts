@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { LB_POLICIES, isLbPolicy } from '../../forwarder/balancer.ts';
 import {
   bad,
   fromCache,
@@ -63,6 +64,19 @@ export function servicesRouter(views: ApiViews): Router {
     const force = req.query.force === 'true';
     if (!views.services.sync(req.params.key, force)) throw notFound(`Service not found: ${req.params.key}`);
     send(res, 'syncService', { service: req.params.key, force });
+  });
+  r.get('/api/v1/services/:key/endpoints', (req, res) => {
+    const data = views.services.endpoints(req.params.key);
+    if (!data) throw notFound(`Service not found: ${req.params.key}`);
+    send(res, 'getServiceEndpoints', data);
+  });
+  r.put('/api/v1/services/:key/balancing', (req, res) => {
+    const policy = ((req.body ?? {}) as Record<string, unknown>).policy;
+    if (policy !== null && !isLbPolicy(policy))
+      throw bad(`policy must be one of ${LB_POLICIES.join(', ')}, or null for the daemon's default`);
+    const data = views.services.setPolicy(req.params.key, policy);
+    if (!data) throw notFound(`Service not found: ${req.params.key}`);
+    send(res, 'setServiceBalancing', data);
   });
   r.get('/api/v1/services/:key/http', (req, res) => {
     const count = intParam(req.query.count, 'count', 50, 1, 500);

@@ -266,11 +266,11 @@ describe('hosts file manager: refusing to start', () => {
     chmodSync(dir, 0o755);
     chmodSync(path, 0o444);
     const asRoot = process.getuid?.() === 0;
-    // Root may write any file: the check then runs as the unprivileged user "nobody".
-    const result = spawnSync(process.execPath, [START_ONLY, path], {
+    // Root may write any file: the check then runs as the unprivileged user "nobody" (the child drops to it once its
+    // modules are loaded, so this passes wherever the checkout lives).
+    const result = spawnSync(process.execPath, [START_ONLY, path, ...(asRoot ? ['65534'] : [])], {
       encoding: 'utf8',
       timeout: 20_000,
-      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
     });
     expect(result.stderr).toBe('');
     const outcome = JSON.parse(result.stdout) as { ok: boolean; code?: string; message?: string };

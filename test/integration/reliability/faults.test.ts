@@ -95,13 +95,13 @@ const recoversWithin = async (ms: number, probe: () => Promise<unknown>): Promis
 };
 
 describe('faults survived (recovery bounds asserted)', () => {
-  it('pod deleted mid-transfer: that download fails, the next request goes to the other pod within 1 s', async () => {
+  it('pod killed abruptly (grace 0) mid-transfer: that download fails, the next request goes to the other pod within 1 s', async () => {
     const ip = ipOf('bulk') as string;
     const first = (await get(ip, 28081)).pod;
     const transfer = new Promise<string>((resolve) => {
       http
         .get({ host: ip, port: 28081, path: '/bytes/500000000', agent: false }, (res) => {
-          res.once('data', () => env.sim.cluster().remove(pods, 'rel', first));
+          res.once('data', () => env.sim.cluster().remove(pods, 'rel', first, { gracePeriodSeconds: 0 }));
           res.on('data', () => undefined);
           res.on('end', () => resolve('completed'));
           res.on('error', () => resolve('aborted'));
@@ -110,9 +110,10 @@ describe('faults survived (recovery bounds asserted)', () => {
         .on('error', () => resolve('aborted'));
     });
     expect(await transfer).toBe('aborted');
+    // Several in a row: with connections spread over both pods, one answer from the other proves nothing.
     const ms = await recoversWithin(1000, async () => {
-      const r = await get(ip, 28081);
-      if (r.pod === first) throw new Error('still the deleted pod');
+      for (let i = 0; i < 4; i++)
+        if ((await get(ip, 28081)).pod === first) throw new Error('still the deleted pod');
     });
     expect(ms).toBeLessThan(1000);
   });
@@ -122,7 +123,8 @@ describe('faults survived (recovery bounds asserted)', () => {
     const current = (await get(ip, 28080)).pod;
     env.sim.cluster().runtime.setReady('rel', current, false);
     await recoversWithin(1000, async () => {
-      if ((await get(ip, 28080)).pod === current) throw new Error('still unready pod');
+      for (let i = 0; i < 4; i++)
+        if ((await get(ip, 28080)).pod === current) throw new Error('still unready pod');
     });
     expect(ipOf('app')).toBe(ip);
     env.sim.cluster().runtime.setReady('rel', current, true);

@@ -71,7 +71,7 @@ describe('@kubernetes/client-node against the simulator', () => {
     expect(seen).toContain('add app-0');
     await core.createNamespacedPod({ namespace: 'team', body: newPod('app-1') });
     await waitFor(() => seen.includes('add app-1') && seen.includes('update app-1'), { timeoutMs: 5000 });
-    await core.deleteNamespacedPod({ namespace: 'team', name: 'app-1' });
+    await core.deleteNamespacedPod({ namespace: 'team', name: 'app-1', gracePeriodSeconds: 0 });
     await waitFor(() => seen.includes('delete app-1'), { timeoutMs: 5000 });
 
     // Expire every version and change state behind the informer's back: it must relist and converge.

@@ -107,7 +107,9 @@ describe.skipIf(!hasKubectl)('the real kubectl against the simulator', () => {
     let watched = '';
     watch.stdout.on('data', (d: Buffer) => (watched += d.toString()));
     await waitFor(() => watched.includes('extra'), { timeoutMs: 10_000 });
-    expect((await kubectl(['delete', 'pod', 'extra', '--wait=false'])).stdout).toMatch(/deleted/);
+    expect((await kubectl(['delete', 'pod', 'extra', '--wait=false', '--grace-period=1'])).stdout).toMatch(
+      /deleted/,
+    );
     await waitFor(() => /DELETED\s+extra/.test(watched), { timeoutMs: 10_000 });
     watch.kill();
     expect((await kubectl(['auth', 'can-i', 'list', 'pods'])).stdout.trim()).toBe('yes');

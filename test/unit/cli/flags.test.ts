@@ -75,6 +75,22 @@ describe('configFromFlags', () => {
     expect(() => config(['--port-forward-protocol', 'http2'])).toThrow(
       'invalid --port-forward-protocol "http2": expected auto, spdy, websocket-tunnel, websocket-v4',
     );
+    expect(config(['-n', 'x'])).toMatchObject({
+      lbPolicy: 'round-robin',
+      lbSessions: 8,
+      metricsPerPod: false,
+    });
+    expect(config(['--lb', 'least-conn', '--lb-sessions', '3', '--metrics-per-pod'])).toMatchObject({
+      lbPolicy: 'least-conn',
+      lbSessions: 3,
+      metricsPerPod: true,
+    });
+    expect(() => config(['--lb', 'random'])).toThrow(
+      'invalid --lb "random": expected first, round-robin, least-conn',
+    );
+    expect(() => config(['--lb-sessions', '0'])).toThrow(
+      /--lb-sessions must be a whole number from 1 to 100/,
+    );
   });
 
   it('puts the backup in the invoking user home under sudo', () => {

@@ -25,6 +25,32 @@ function samples(text: string): Map<string, number> {
 const promtool = spawnSync('which', ['promtool'], { encoding: 'utf8' }).stdout.trim();
 
 describe('Prometheus metrics', () => {
+  it('has per-pod series only when given endpoints', async () => {
+    const without = await createPromMetrics({ defaultMetrics: false }).metricsText();
+    expect(without).not.toContain('kubefwd_endpoint_');
+    const prom = createPromMetrics({
+      defaultMetrics: false,
+      endpoints: () => [
+        {
+          namespace: 'ns',
+          context: 'ctx',
+          service: 'web',
+          pod: 'web-1',
+          bytesIn: 10,
+          bytesOut: 3,
+          connectionsActive: 2,
+        },
+      ],
+    });
+    const text = await prom.metricsText();
+    expect(text).toContain(
+      'kubefwd_endpoint_bytes_total{namespace="ns",context="ctx",service="web",pod="web-1",direction="in"} 10',
+    );
+    expect(text).toContain(
+      'kubefwd_endpoint_connections_active{namespace="ns",context="ctx",service="web",pod="web-1"} 2',
+    );
+  });
+
   it('exposes only kubefwd_ names, in text that parses', async () => {
     const { prom, forwards } = harness();
     forwards.set('web.ns.ctx.pod.80', {

@@ -1,0 +1,21 @@
+import type { KObject } from '../../src/sim/store.ts';
+
+/** Simulator objects for the benchmarks' fixtures. */
+export const ns = (name: string): KObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+export const pod = (
+  name: string,
+  namespace: string,
+  app: string,
+  extra: Record<string, string> = {},
+): KObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, labels: { app }, annotations: extra },
+  spec: { containers: [{ name: 'c', image: 'sim', ports: [{ containerPort: 8080 }] }] },
+});
+export const svc = (name: string, namespace: string, app: string, port: number): KObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace },
+  spec: { selector: { app }, ports: [{ port, targetPort: 8080 }] },
+});
