@@ -105,7 +105,10 @@ export async function runMcpCommand(argv: readonly string[], io: CommandIo): Pro
     log('no API key found: pass --api-key, set KUBEFWD_API_KEY, or make STATE_DIR/api-key readable');
 
   const transport = new StdioServerTransport();
-  const closed = once(process.stdin, 'close').catch(() => undefined);
+  // The client ends the session by closing our stdin ('end' on a pipe, possibly no 'close' on a file like /dev/null).
+  const closed = Promise.race([once(process.stdin, 'end'), once(process.stdin, 'close')]).catch(
+    () => undefined,
+  );
   const handle = serveStdio(
     ({ era }) => createKubefwdMcpServer({ client, conn, version, actor: 'mcp-stdio', feed, era }),
     { transport, onerror: (err) => verbose && log(`protocol error: ${err.message}`) },
