@@ -10,6 +10,7 @@ import type { AuditReader, AuditRecorder } from '../audit/types.ts';
 import type { Logger } from '../log/logger.ts';
 import { auditTrail } from './audit.ts';
 import { errorHandler, send, sendError } from './envelope.ts';
+import { createMcpEndpoint } from '../mcp/http-endpoint.ts';
 import { createKeyRing, type KeyRing } from './keys.ts';
 import { createOperationIndex } from './operations.ts';
 import { DEFAULT_RATE_LIMIT, createRateLimit, type RateLimitConfig } from './rate-limit.ts';
@@ -18,7 +19,7 @@ import { kubernetesRouter, namespacesRouter } from './routes/namespaces.ts';
 import { observeRouter } from './routes/observe.ts';
 import { portforwardsRouter } from './routes/portforwards.ts';
 import { servicesRouter } from './routes/services.ts';
-import { checkHost, checkOrigin, identifyCaller, requireScope } from './security.ts';
+import { checkHost, checkOrigin, identifyCaller, requireCaller, requireScope } from './security.ts';
 import type { ApiViews } from './views.ts';
 import { webConsoleRouter } from './web-console.ts';
 import { WEB_DIST } from '../web/paths.ts';
@@ -100,6 +101,10 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   });
   app.use(webConsoleRouter(options.webDir ?? WEB_DIST));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec, { customSiteTitle: 'kubefwd API' }));
+  // MCP before the scope check: every request is a POST, and each tool call reaches the REST API with the caller's
+  // key, where the scope check applies. A key is still required here.
+  const mcp = createMcpEndpoint({ apiKey: options.apiKey, version: views.version, log, audit });
+  app.use('/mcp', requireCaller, (req, res) => mcp.handle(req, res));
   app.use(requireScope);
   app.use(express.json({ limit: options.bodyLimit ?? '64kb', strict: true, type: () => true }));
   app.get('/metrics', async (_req, res) => {
@@ -127,6 +132,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
     app,
     closeStreams() {
       for (const close of [...streams]) close();
+      void mcp.close();
     },
     setClosing() {
       closing = true;

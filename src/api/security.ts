@@ -19,6 +19,15 @@ export function identifyCaller(keys: KeyRing) {
  * A known key on everything but health, the spec and the docs; a read key may GET (which includes following
  * events), anything else needs scope control.
  */
+/** Any valid key, whatever its scope (for /mcp, whose calls reach the REST API with that key). */
+export function requireCaller(_req: Request, res: Response, next: NextFunction): void {
+  if (!callerOf(res)) {
+    sendError(res, 'UNAUTHORIZED', 'API key required: pass it as Authorization: Bearer <key>');
+    return;
+  }
+  next();
+}
+
 export function requireScope(req: Request, res: Response, next: NextFunction): void {
   if (isOpen(req.path)) return next();
   const caller = callerOf(res);

@@ -141,15 +141,10 @@ Or keep it: kubefwd completion bash > /etc/bash_completion.d/kubefwd
   },
   {
     name: 'mcp',
-    synopsis: 'mcp',
-    summary: 'the MCP server over stdio (not available in this build)',
-    help: text(
-      'The Model Context Protocol server over stdio, a client of the REST API. Not available in this build.\n',
-    ),
-    run: (_argv, io) => {
-      io.stderr.write('kubefwd: the MCP server is not available in this build\n');
-      return Promise.resolve(1);
-    },
+    synopsis: 'mcp [flags]',
+    summary: "the MCP server on stdio for AI assistants, over the daemon's REST API (no root)",
+    help: async () => (await import('../mcp/stdio-command.ts')).mcpUsage(),
+    run: async (argv, io) => (await import('../mcp/stdio-command.ts')).runMcpCommand(argv, io),
   },
   {
     name: 'help',

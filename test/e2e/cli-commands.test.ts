@@ -50,10 +50,13 @@ describe('kubefwd subcommands', () => {
     expect(existsSync(join(home, '.kubefwd'))).toBe(false);
   });
 
-  it('keeps mcp reserved: says so and exits non-zero without starting the daemon', async () => {
-    const mcp = await runCliToEnd(['mcp'], { env: { HOME: home }, timeoutMs: 10_000 });
-    expect(mcp.code).toBe(1);
-    expect(mcp.stderr).toBe('kubefwd: the MCP server is not available in this build\n');
+  it('runs mcp as the MCP server, not the daemon: it explains the missing daemon and ends with its input', async () => {
+    const mcp = await runCliToEnd(['mcp', '--api-url', 'http://127.0.0.1:9'], {
+      env: { HOME: home },
+      timeoutMs: 10_000,
+    });
+    expect(mcp.code).toBe(0);
+    expect(mcp.stderr).toContain('no kubefwd daemon answers at http://127.0.0.1:9');
     expect(mcp.stdout).toBe('');
     expect(existsSync(join(home, '.kubefwd'))).toBe(false);
   });
