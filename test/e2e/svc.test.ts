@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { runCli, type CliProcess } from '../helpers/cli.ts';
 import { ORIGINAL_HOSTS, httpGet, ipOf, startE2eEnv, type E2eEnv } from '../helpers/e2e-env.ts';
@@ -10,8 +10,16 @@ beforeAll(async () => {
 });
 afterAll(async () => env.close());
 
+// A test that fails before it stops its daemon must not leave it holding the loopback addresses of the next.
+const started = new Set<CliProcess>();
+afterEach(async () => {
+  await Promise.all([...started].map((c) => c.stop('SIGTERM')));
+  started.clear();
+});
+
 async function start(args: string[]): Promise<CliProcess> {
   const cli = runCli(['svc', ...args, ...env.flags()]);
+  started.add(cli);
   await cli.waitForOutput(/Forwarding \d+ service/, 30_000);
   return cli;
 }
