@@ -191,7 +191,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     const shown = await text('#capture-detail');
     expect(shown).not.toMatch(/top-secret|also-secret/);
     expect(shown).toMatch(/Cookie\[masked\]/);
-    await until('#pod-log-list', /web-xxxx\d line 20/);
+    // The pod's own access log shows the request made through the forward.
+    await until('#pod-log-list', /"GET \/console-probe\?x=1 HTTP\/1\.1" 200/);
     await noSeriousFindings('service detail');
     await screenshot('console-service.png');
 
