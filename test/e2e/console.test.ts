@@ -164,6 +164,19 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     const ip = await waitFor(() => ipOf(env.hosts(), 'web.alpha'), { timeoutMs: 10_000 });
     expect((await httpGet(`http://${ip}:8080/console-probe?x=1`)).status).toBe(200);
     await until('#captures-table', /\/console-probe\?x=1/);
+    // The endpoints table shows the pod that served it, with the connection counted.
+    const served = await waitFor(
+      async () =>
+        (
+          await client.call(
+            client.api.GET('/api/v1/services/{key}/endpoints', { params: { path: { key: WEB } } }),
+          )
+        ).endpoints.find((e) => e.connectionsTotal >= 1),
+      { timeoutMs: 10_000 },
+    );
+    const cell = `#endpoints-table tr[data-pod="${served.pod}"] td:nth-child(5)`;
+    await until(cell, /^[1-9]\d*$/, 10_000);
+    expect(await text('#endpoints-policy')).toMatch(/Balancing: (first|round-robin|least-conn)/);
     await waitFor(async () => (await chartCount('traffic')) > 0, {
       timeoutMs: 20_000,
       message: 'the bandwidth chart never showed the request',
@@ -191,7 +204,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     const shown = await text('#capture-detail');
     expect(shown).not.toMatch(/top-secret|also-secret/);
     expect(shown).toMatch(/Cookie\[masked\]/);
-    await until('#pod-log-list', /web-xxxx\d line 20/);
+    await until('#pod-log-list', /"GET \/console-probe\?x=1 HTTP\/1\.1" 200/);
     await noSeriousFindings('service detail');
     await screenshot('console-service.png');
 

@@ -14,6 +14,7 @@ import {
   type ViewContext,
 } from '../ui.ts';
 import { capturesPanel } from './captures.ts';
+import { endpointsPanel } from './endpoints.ts';
 import { describe } from './events.ts';
 import { podLogsPanel } from './pod-logs.ts';
 
@@ -215,9 +216,16 @@ export function serviceDetailView(ctx: ViewContext, key: string): View {
   });
 
   const podLogs = podLogsPanel(ctx);
+  const endpoints = endpointsPanel(ctx, key);
   const off = ctx.live.subscribe(render);
   render();
-  const stops = [every(3000, loadChart), every(5000, loadReconnects), captures.start(), podLogs.start()];
+  const stops = [
+    every(3000, loadChart),
+    every(5000, loadReconnects),
+    captures.start(),
+    podLogs.start(),
+    endpoints.start(),
+  ];
   const element = h(
     'section',
     { class: 'view', 'aria-labelledby': 'view-title' },
@@ -237,6 +245,7 @@ export function serviceDetailView(ctx: ViewContext, key: string): View {
     chart.element,
     h('h2', null, 'Forwards'),
     forwards,
+    endpoints.element,
     h('h2', null, 'Reconnections'),
     reconnects,
     captures.element,
