@@ -332,7 +332,36 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     await noSeriousFindings('diagnostics');
     await go('#/logs', /Daemon log/);
     await until('#log-list', /\w/);
+    await until('#log-stream', /Following/);
     await noSeriousFindings('logs');
+  });
+
+  it('follows the daemon log: a line written after the view opened appears without a reload', async () => {
+    const one = env.sim.cluster('one');
+    one.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tail' } });
+    one.apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'late', namespace: 'tail' },
+      spec: { selector: { app: 'late' }, ports: [{ port: 9100 }] },
+    });
+    await until('#log-stream', /Following/);
+    expect(await text('#log-list')).not.toContain('late.tail.one');
+    const marker = await page.evaluate('window.__logMarker = Math.random()');
+    // Followed, not polled: the page asks for the log list no more while the line comes.
+    const listed: string[] = [];
+    const onRequest = (r: { url(): string }): void => {
+      if (new URL(r.url()).pathname === '/api/v1/logs') listed.push(r.url());
+    };
+    page.on('request', onRequest);
+    await client.call(client.api.POST('/api/v1/namespaces', { body: { namespace: 'tail', context: 'one' } }));
+    await until('#log-list', /forwarding late\.tail\.one on 127\./);
+    page.off('request', onRequest);
+    expect(listed).toEqual([]);
+    expect(await page.evaluate('window.__logMarker')).toBe(marker);
+    await client.call(
+      client.api.DELETE('/api/v1/namespaces/{key}', { params: { path: { key: 'tail.one' } } }),
+    );
   });
 
   it('shows a read key everything with its controls disabled and the reason', async () => {
