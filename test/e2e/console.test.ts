@@ -273,6 +273,26 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     expect(s.key).toBe(DB);
   });
 
+  it('creates an ad-hoc port-forward from its page, reaches the pod through it and stops it', async () => {
+    await go('#/portforwards', /Port-forwards/);
+    await until('#pf-count', /^0 port-forwards/);
+    await page.type('#pf-target', 'svc/web');
+    await page.type('#pf-port', ':8080');
+    await page.type('#pf-namespace', 'alpha');
+    await page.type('#pf-context', 'one');
+    await page.click('#pf-create');
+    await until('main .message', /Forwarding service\/web on 127\.0\.0\.1:\d+/);
+    const local = await until('#pf-table td.local', /^127\.0\.0\.1:\d+$/);
+    expect((await httpGet(`http://${local}/through-adhoc`)).status).toBe(200);
+    await until('#pf-table td:nth-child(6)', /^[01] \/ [1-9]/);
+    await noSeriousFindings('port-forwards');
+    await page.click('#pf-table tbody button.control');
+    await until('#pf-count', /^0 port-forwards/);
+    const left = await client.call(client.api.GET('/api/v1/portforwards'));
+    expect(left.portforwards).toEqual([]);
+    await expect(httpGet(`http://${local}/`)).rejects.toThrow();
+  });
+
   it('keeps 1,000 services smooth: only the rows in view are in the page', async () => {
     const N = 1000;
     const one = env.sim.cluster('one');
