@@ -293,6 +293,47 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     await expect(httpGet(`http://${local}/`)).rejects.toThrow();
   });
 
+  it('removes the selected services in one action: select-all of the filtered rows, less one', async () => {
+    const one = env.sim.cluster('one');
+    one.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bulk' } });
+    const keys = ['b1', 'b2', 'b3'].map((name) => `${name}.bulk.one`);
+    for (const name of ['b1', 'b2', 'b3']) {
+      one.apply({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, namespace: 'bulk' },
+        spec: { selector: { app: name }, ports: [{ port: 9200 }] },
+      });
+      await client.call(
+        client.api.POST('/api/v1/services', {
+          body: { namespace: 'bulk', service_name: name, context: 'one' },
+        }),
+      );
+    }
+    await go('#/services', /Services/);
+    await page.type('#svc-filter', '.bulk.');
+    await until('#svc-count', /^3 of \d+ services/);
+    await page.click('#svc-select-all');
+    await until('#svc-selected', /^3 selected/);
+    await page.click('tr[data-key="b3.bulk.one"] input[type=checkbox]');
+    await until('#svc-selected', /^2 selected/);
+    expect(await page.evaluate(`document.querySelector('#svc-select-all').indeterminate`)).toBe(true);
+    await noSeriousFindings('services with a selection');
+    await page.click('#bulk-remove');
+    await until('main .message', /Removed 2 services/);
+    await until('#svc-count', /^1 of \d+ services/);
+    const left = (
+      await client.call(client.api.GET('/api/v1/services', { params: { query: { limit: 1000 } } }))
+    ).services
+      .map((x) => x.key)
+      .filter((k) => keys.includes(k));
+    expect(left).toEqual(['b3.bulk.one']);
+    await client.call(
+      client.api.DELETE('/api/v1/services/{key}', { params: { path: { key: 'b3.bulk.one' } } }),
+    );
+    await page.$eval('#svc-filter', (el) => ((el as unknown as { value: string }).value = ''));
+  });
+
   it('keeps 1,000 services smooth: only the rows in view are in the page', async () => {
     const N = 1000;
     const one = env.sim.cluster('one');
