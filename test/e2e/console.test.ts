@@ -315,7 +315,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     await until('#svc-count', /^3 of \d+ services/);
     await page.click('#svc-select-all');
     await until('#svc-selected', /^3 selected/);
-    await page.click('tr[data-key="b3.bulk.one"] input[type=checkbox]');
+    // Rows are drawn again on each refresh: click the box that is there once it holds still.
+    await waitFor(() => page.click('tr[data-key="b3.bulk.one"] input[type=checkbox]').then(() => true), {
+      timeoutMs: 5000,
+    });
     await until('#svc-selected', /^2 selected/);
     expect(await page.evaluate(`document.querySelector('#svc-select-all').indeterminate`)).toBe(true);
     await noSeriousFindings('services with a selection');

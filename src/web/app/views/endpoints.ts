@@ -1,7 +1,7 @@
 import type { Schemas } from '../../../client/index.ts';
 import { fill, h } from '../dom.ts';
 import { bytes } from '../format.ts';
-import { errorText, type ViewContext } from '../ui.ts';
+import { errorText, gridTable, type ViewContext } from '../ui.ts';
 
 type ServiceEndpoints = Schemas['ServiceEndpoints'];
 
@@ -14,38 +14,25 @@ function balancingText(b: ServiceEndpoints['balancing']): string {
 }
 
 function endpointsTable(data: ServiceEndpoints): HTMLElement {
-  return h(
-    'table',
-    { class: 'grid', id: 'endpoints-table' },
-    h('caption', null, 'Connections and bytes per endpoint'),
-    h(
-      'thead',
-      null,
-      h(
-        'tr',
-        null,
-        ['Pod', 'State', 'Session', 'Open', 'Total', 'In', 'Out'].map((c) => h('th', { scope: 'col' }, c)),
-      ),
-    ),
-    h(
-      'tbody',
-      null,
-      data.endpoints.length
-        ? data.endpoints.map((e) =>
-            h(
-              'tr',
-              { 'data-pod': e.pod },
-              h('td', null, e.pod),
-              h('td', null, h('span', { class: `badge badge-${e.state}` }, e.state)),
-              h('td', null, e.connected ? 'connected' : 'not connected'),
-              h('td', { class: 'num' }, String(e.connectionsActive)),
-              h('td', { class: 'num' }, String(e.connectionsTotal)),
-              h('td', { class: 'num' }, bytes(e.bytesIn)),
-              h('td', { class: 'num' }, bytes(e.bytesOut)),
-            ),
-          )
-        : h('tr', null, h('td', { colspan: '7' }, 'No endpoints.')),
-    ),
+  return gridTable(
+    'endpoints-table',
+    'Connections and bytes per endpoint',
+    ['Pod', 'State', 'Session', 'Open', 'Total', 'In', 'Out'],
+    data.endpoints.length
+      ? data.endpoints.map((e) =>
+          h(
+            'tr',
+            { 'data-pod': e.pod },
+            h('td', null, e.pod),
+            h('td', null, h('span', { class: `badge badge-${e.state}` }, e.state)),
+            h('td', null, e.connected ? 'connected' : 'not connected'),
+            h('td', { class: 'num' }, String(e.connectionsActive)),
+            h('td', { class: 'num' }, String(e.connectionsTotal)),
+            h('td', { class: 'num' }, bytes(e.bytesIn)),
+            h('td', { class: 'num' }, bytes(e.bytesOut)),
+          ),
+        )
+      : [h('tr', null, h('td', { colspan: '7' }, 'No endpoints.'))],
   );
 }
 

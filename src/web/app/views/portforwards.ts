@@ -5,6 +5,7 @@ import {
   controlButton,
   errorText,
   every,
+  gridTable,
   heading,
   messageLine,
   statusBadge,
@@ -138,21 +139,10 @@ export function portForwardsView(ctx: ViewContext): View {
       form,
       msg.element,
       status,
-      h(
-        'table',
-        { class: 'grid', id: 'pf-table' },
-        h('caption', null, 'Ad-hoc port-forwards'),
-        h(
-          'thead',
-          null,
-          h(
-            'tr',
-            null,
-            ['Target', 'Namespace', 'Local', 'Pod', 'Status', 'Open / total', 'In / out', 'Action'].map((c) =>
-              h('th', { scope: 'col' }, c),
-            ),
-          ),
-        ),
+      gridTable(
+        'pf-table',
+        'Ad-hoc port-forwards',
+        ['Target', 'Namespace', 'Local', 'Pod', 'Status', 'Open / total', 'In / out', 'Action'],
         body,
       ),
     ),

@@ -7,6 +7,7 @@ import {
   controlButton,
   errorText,
   every,
+  gridTable,
   heading,
   messageLine,
   statusBadge,
@@ -35,38 +36,23 @@ const keyParts = (key: string): { serviceName: string; namespace: string; contex
 };
 
 function forwardsTable(s: Service): HTMLElement {
-  return h(
-    'table',
-    { class: 'grid', id: 'forwards' },
-    h('caption', null, 'Connections per forward'),
-    h(
-      'thead',
-      null,
+  return gridTable(
+    'forwards',
+    'Connections per forward',
+    ['Pod', 'Local', 'Pod port', 'Status', 'Open', 'Total', 'In', 'Out', 'Error'],
+    s.forwards.map((f) =>
       h(
         'tr',
         null,
-        ['Pod', 'Local', 'Pod port', 'Status', 'Open', 'Total', 'In', 'Out', 'Error'].map((c) =>
-          h('th', { scope: 'col' }, c),
-        ),
-      ),
-    ),
-    h(
-      'tbody',
-      null,
-      s.forwards.map((f) =>
-        h(
-          'tr',
-          null,
-          h('td', null, f.podName ?? '—'),
-          h('td', null, `${f.localIP}:${f.localPort}`),
-          h('td', null, String(f.podPort ?? '—')),
-          h('td', null, statusBadge(f.status)),
-          h('td', { class: 'num' }, String(f.connectionsActive)),
-          h('td', { class: 'num' }, String(f.connectionsTotal)),
-          h('td', { class: 'num' }, `${bytes(f.bytesIn)} (${rate(f.rateIn)})`),
-          h('td', { class: 'num' }, `${bytes(f.bytesOut)} (${rate(f.rateOut)})`),
-          h('td', null, f.error ?? ''),
-        ),
+        h('td', null, f.podName ?? '—'),
+        h('td', null, `${f.localIP}:${f.localPort}`),
+        h('td', null, String(f.podPort ?? '—')),
+        h('td', null, statusBadge(f.status)),
+        h('td', { class: 'num' }, String(f.connectionsActive)),
+        h('td', { class: 'num' }, String(f.connectionsTotal)),
+        h('td', { class: 'num' }, `${bytes(f.bytesIn)} (${rate(f.rateIn)})`),
+        h('td', { class: 'num' }, `${bytes(f.bytesOut)} (${rate(f.rateOut)})`),
+        h('td', null, f.error ?? ''),
       ),
     ),
   );
