@@ -2,6 +2,8 @@ import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '../contract/contract.ts';
 import { ApiError } from './api-error.ts';
 import { followEvents, type EventFollower, type FollowOptions } from './events.ts';
+import { followLogs, type FollowLogsOptions } from './logs.ts';
+import type { SseFollower } from './sse.ts';
 
 export interface KubefwdClientOptions {
   /** The daemon's API origin, e.g. `http://kubefwd.internal` or `http://127.2.27.1:80`. */
@@ -31,6 +33,8 @@ export interface KubefwdClient {
   call<T>(request: Promise<FetchResult<T>>): Promise<EnvelopeData<T>>;
   /** Follows `/api/v1/events` (SSE), resuming with Last-Event-ID after a drop. */
   events(options: FollowOptions): EventFollower;
+  /** Follows the daemon's log as it is written (`/api/v1/logs/stream`). */
+  logs(options: FollowLogsOptions): SseFollower;
 }
 
 /** The one typed way to talk to a daemon, used by the CLI faces, the MCP server, the console and the tests. */
@@ -49,6 +53,7 @@ export function createKubefwdClient(options: KubefwdClientOptions): KubefwdClien
     api,
     call: (request) => unwrap(request, baseUrl),
     events: (follow) => followEvents({ baseUrl, fetch: authorized, ...follow }),
+    logs: (follow) => followLogs({ baseUrl, fetch: authorized, ...follow }),
   };
 }
 

@@ -7,4 +7,6 @@ export {
   type EventTypeName,
   type FollowOptions,
 } from './events.ts';
+export { followLogs, type FollowLogsOptions, type LogLevel, type LogRecord } from './logs.ts';
+export type { SseFollower } from './sse.ts';
 export type { OkData, OperationId, Schemas } from '../contract/contract.ts';

@@ -1,7 +1,12 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, createKubefwdClient, type DaemonEventMessage } from '../../src/client/index.ts';
+import {
+  ApiError,
+  createKubefwdClient,
+  type DaemonEventMessage,
+  type LogRecord,
+} from '../../src/client/index.ts';
 import { resolveConnection } from '../../src/client/connection.ts';
 import { runCli, type CliProcess } from '../helpers/cli.ts';
 import { startE2eEnv, type E2eEnv } from '../helpers/e2e-env.ts';
@@ -27,7 +32,10 @@ describe('the typed client against an idle daemon', () => {
     const client = createKubefwdClient({ baseUrl: base, apiKey: KEY });
     const events: DaemonEventMessage[] = [];
     const follower = client.events({ types: ['service.added'], onEvent: (e) => events.push(e) });
+    const logs: LogRecord[] = [];
+    const logFollower = client.logs({ level: 'info', service: 'alpha', onLog: (l) => logs.push(l) });
     await follower.opened;
+    await logFollower.opened;
     try {
       const added = await client.call(
         client.api.POST('/api/v1/namespaces', { body: { namespace: 'alpha', context: 'one' } }),
@@ -47,8 +55,16 @@ describe('the typed client against an idle daemon', () => {
       await waitFor(() => events.length >= 2, { timeoutMs: 10_000 });
       expect(new Set(events.map((e) => e.type))).toEqual(new Set(['service.added']));
       expect(events.map((e) => e.data.service).sort()).toEqual(['multi', 'web']);
+      // The log stream, filtered by the daemon: only records about alpha's services, each with its id.
+      const line = await waitFor(() => logs.find((l) => /^forwarding web\.alpha\.one on /.test(l.message)), {
+        timeoutMs: 10_000,
+      });
+      expect(line).toMatchObject({ level: 'info', service: 'web.alpha.one' });
+      expect(line.id).toBeGreaterThan(0);
+      expect(logs.every((l) => (l.service ?? '').includes('alpha'))).toBe(true);
     } finally {
       follower.close();
+      logFollower.close();
     }
   });
 
@@ -87,6 +103,9 @@ describe('the typed client against an idle daemon', () => {
     const unauthorized = await wrong.call(wrong.api.GET('/api/v1/services')).catch((e: unknown) => e);
     expect((unauthorized as ApiError).code).toBe('UNAUTHORIZED');
     await expect(wrong.events({ onEvent: () => undefined }).opened).rejects.toThrow(/API key required/);
+    await expect(wrong.logs({ onLog: () => undefined }).opened).rejects.toThrow(
+      /cannot follow the log: API key required/,
+    );
 
     const closed = net.createServer().listen(0, '127.0.0.1');
     await once(closed, 'listening');

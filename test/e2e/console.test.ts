@@ -164,6 +164,19 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     const ip = await waitFor(() => ipOf(env.hosts(), 'web.alpha'), { timeoutMs: 10_000 });
     expect((await httpGet(`http://${ip}:8080/console-probe?x=1`)).status).toBe(200);
     await until('#captures-table', /\/console-probe\?x=1/);
+    // The endpoints table shows the pod that served it, with the connection counted.
+    const served = await waitFor(
+      async () =>
+        (
+          await client.call(
+            client.api.GET('/api/v1/services/{key}/endpoints', { params: { path: { key: WEB } } }),
+          )
+        ).endpoints.find((e) => e.connectionsTotal >= 1),
+      { timeoutMs: 10_000 },
+    );
+    const cell = `#endpoints-table tr[data-pod="${served.pod}"] td:nth-child(5)`;
+    await until(cell, /^[1-9]\d*$/, 10_000);
+    expect(await text('#endpoints-policy')).toMatch(/Balancing: (first|round-robin|least-conn)/);
     await waitFor(async () => (await chartCount('traffic')) > 0, {
       timeoutMs: 20_000,
       message: 'the bandwidth chart never showed the request',
@@ -191,7 +204,6 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     const shown = await text('#capture-detail');
     expect(shown).not.toMatch(/top-secret|also-secret/);
     expect(shown).toMatch(/Cookie\[masked\]/);
-    // The pod's own access log shows the request made through the forward.
     await until('#pod-log-list', /"GET \/console-probe\?x=1 HTTP\/1\.1" 200/);
     await noSeriousFindings('service detail');
     await screenshot('console-service.png');
@@ -261,6 +273,70 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     expect(s.key).toBe(DB);
   });
 
+  it('creates an ad-hoc port-forward from its page, reaches the pod through it and stops it', async () => {
+    await go('#/portforwards', /Port-forwards/);
+    await until('#pf-count', /^0 port-forwards/);
+    await page.type('#pf-target', 'svc/web');
+    await page.type('#pf-port', ':8080');
+    await page.type('#pf-namespace', 'alpha');
+    await page.type('#pf-context', 'one');
+    await page.click('#pf-create');
+    await until('main .message', /Forwarding service\/web on 127\.0\.0\.1:\d+/);
+    const local = await until('#pf-table td.local', /^127\.0\.0\.1:\d+$/);
+    expect((await httpGet(`http://${local}/through-adhoc`)).status).toBe(200);
+    await until('#pf-table td:nth-child(6)', /^[01] \/ [1-9]/);
+    await noSeriousFindings('port-forwards');
+    await page.click('#pf-table tbody button.control');
+    await until('#pf-count', /^0 port-forwards/);
+    const left = await client.call(client.api.GET('/api/v1/portforwards'));
+    expect(left.portforwards).toEqual([]);
+    await expect(httpGet(`http://${local}/`)).rejects.toThrow();
+  });
+
+  it('removes the selected services in one action: select-all of the filtered rows, less one', async () => {
+    const one = env.sim.cluster('one');
+    one.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bulk' } });
+    const keys = ['b1', 'b2', 'b3'].map((name) => `${name}.bulk.one`);
+    for (const name of ['b1', 'b2', 'b3']) {
+      one.apply({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, namespace: 'bulk' },
+        spec: { selector: { app: name }, ports: [{ port: 9200 }] },
+      });
+      await client.call(
+        client.api.POST('/api/v1/services', {
+          body: { namespace: 'bulk', service_name: name, context: 'one' },
+        }),
+      );
+    }
+    await go('#/services', /Services/);
+    await page.type('#svc-filter', '.bulk.');
+    await until('#svc-count', /^3 of \d+ services/);
+    await page.click('#svc-select-all');
+    await until('#svc-selected', /^3 selected/);
+    // Rows are drawn again on each refresh: click the box that is there once it holds still.
+    await waitFor(() => page.click('tr[data-key="b3.bulk.one"] input[type=checkbox]').then(() => true), {
+      timeoutMs: 5000,
+    });
+    await until('#svc-selected', /^2 selected/);
+    expect(await page.evaluate(`document.querySelector('#svc-select-all').indeterminate`)).toBe(true);
+    await noSeriousFindings('services with a selection');
+    await page.click('#bulk-remove');
+    await until('main .message', /Removed 2 services/);
+    await until('#svc-count', /^1 of \d+ services/);
+    const left = (
+      await client.call(client.api.GET('/api/v1/services', { params: { query: { limit: 1000 } } }))
+    ).services
+      .map((x) => x.key)
+      .filter((k) => keys.includes(k));
+    expect(left).toEqual(['b3.bulk.one']);
+    await client.call(
+      client.api.DELETE('/api/v1/services/{key}', { params: { path: { key: 'b3.bulk.one' } } }),
+    );
+    await page.$eval('#svc-filter', (el) => ((el as unknown as { value: string }).value = ''));
+  });
+
   it('keeps 1,000 services smooth: only the rows in view are in the page', async () => {
     const N = 1000;
     const one = env.sim.cluster('one');
@@ -320,7 +396,36 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium', () => {
     await noSeriousFindings('diagnostics');
     await go('#/logs', /Daemon log/);
     await until('#log-list', /\w/);
+    await until('#log-stream', /Following/);
     await noSeriousFindings('logs');
+  });
+
+  it('follows the daemon log: a line written after the view opened appears without a reload', async () => {
+    const one = env.sim.cluster('one');
+    one.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tail' } });
+    one.apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'late', namespace: 'tail' },
+      spec: { selector: { app: 'late' }, ports: [{ port: 9100 }] },
+    });
+    await until('#log-stream', /Following/);
+    expect(await text('#log-list')).not.toContain('late.tail.one');
+    const marker = await page.evaluate('window.__logMarker = Math.random()');
+    // Followed, not polled: the page asks for the log list no more while the line comes.
+    const listed: string[] = [];
+    const onRequest = (r: { url(): string }): void => {
+      if (new URL(r.url()).pathname === '/api/v1/logs') listed.push(r.url());
+    };
+    page.on('request', onRequest);
+    await client.call(client.api.POST('/api/v1/namespaces', { body: { namespace: 'tail', context: 'one' } }));
+    await until('#log-list', /forwarding late\.tail\.one on 127\./);
+    page.off('request', onRequest);
+    expect(listed).toEqual([]);
+    expect(await page.evaluate('window.__logMarker')).toBe(marker);
+    await client.call(
+      client.api.DELETE('/api/v1/namespaces/{key}', { params: { path: { key: 'tail.one' } } }),
+    );
   });
 
   it('shows a read key everything with its controls disabled and the reason', async () => {

@@ -8,6 +8,7 @@ import { diagnosticsView } from './views/diagnostics.ts';
 import { eventsView } from './views/events.ts';
 import { logsView } from './views/logs.ts';
 import { overviewView } from './views/overview.ts';
+import { portForwardsView } from './views/portforwards.ts';
 import { serviceDetailView } from './views/service-detail.ts';
 import { servicesView } from './views/services.ts';
 import { signInView } from './views/sign-in.ts';
@@ -15,6 +16,7 @@ import { signInView } from './views/sign-in.ts';
 const NAV: Array<[hash: string, label: string]> = [
   ['#/', 'Overview'],
   ['#/services', 'Services'],
+  ['#/portforwards', 'Port-forwards'],
   ['#/events', 'Events'],
   ['#/diagnostics', 'Diagnostics'],
   ['#/logs', 'Logs'],
@@ -28,6 +30,8 @@ function route(ctx: ViewContext, hash: string): View {
   switch (path) {
     case '/services':
       return servicesView(ctx);
+    case '/portforwards':
+      return portForwardsView(ctx);
     case '/events':
       return eventsView(ctx);
     case '/diagnostics':

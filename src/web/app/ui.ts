@@ -1,5 +1,5 @@
 import type { KubefwdClient } from '../../client/index.ts';
-import { announce, h } from './dom.ts';
+import { announce, h, type Child } from './dom.ts';
 import type { Live } from './live.ts';
 import { control, type Session } from './session.ts';
 
@@ -88,3 +88,26 @@ export function every(ms: number, load: () => Promise<void>): () => void {
 }
 
 export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** A `table.grid` with a caption and one header row of column names. */
+export const gridTable = (
+  id: string,
+  caption: string,
+  columns: readonly string[],
+  body: HTMLTableSectionElement | Child[],
+): HTMLTableElement =>
+  h(
+    'table',
+    { class: 'grid', id },
+    h('caption', null, caption),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        columns.map((c) => h('th', { scope: 'col' }, c)),
+      ),
+    ),
+    body instanceof HTMLElement ? body : h('tbody', null, body),
+  );

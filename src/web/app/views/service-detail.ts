@@ -7,6 +7,7 @@ import {
   controlButton,
   errorText,
   every,
+  gridTable,
   heading,
   messageLine,
   statusBadge,
@@ -14,6 +15,7 @@ import {
   type ViewContext,
 } from '../ui.ts';
 import { capturesPanel } from './captures.ts';
+import { endpointsPanel } from './endpoints.ts';
 import { describe } from './events.ts';
 import { podLogsPanel } from './pod-logs.ts';
 
@@ -34,38 +36,23 @@ const keyParts = (key: string): { serviceName: string; namespace: string; contex
 };
 
 function forwardsTable(s: Service): HTMLElement {
-  return h(
-    'table',
-    { class: 'grid', id: 'forwards' },
-    h('caption', null, 'Connections per forward'),
-    h(
-      'thead',
-      null,
+  return gridTable(
+    'forwards',
+    'Connections per forward',
+    ['Pod', 'Local', 'Pod port', 'Status', 'Open', 'Total', 'In', 'Out', 'Error'],
+    s.forwards.map((f) =>
       h(
         'tr',
         null,
-        ['Pod', 'Local', 'Pod port', 'Status', 'Open', 'Total', 'In', 'Out', 'Error'].map((c) =>
-          h('th', { scope: 'col' }, c),
-        ),
-      ),
-    ),
-    h(
-      'tbody',
-      null,
-      s.forwards.map((f) =>
-        h(
-          'tr',
-          null,
-          h('td', null, f.podName ?? '—'),
-          h('td', null, `${f.localIP}:${f.localPort}`),
-          h('td', null, String(f.podPort ?? '—')),
-          h('td', null, statusBadge(f.status)),
-          h('td', { class: 'num' }, String(f.connectionsActive)),
-          h('td', { class: 'num' }, String(f.connectionsTotal)),
-          h('td', { class: 'num' }, `${bytes(f.bytesIn)} (${rate(f.rateIn)})`),
-          h('td', { class: 'num' }, `${bytes(f.bytesOut)} (${rate(f.rateOut)})`),
-          h('td', null, f.error ?? ''),
-        ),
+        h('td', null, f.podName ?? '—'),
+        h('td', null, `${f.localIP}:${f.localPort}`),
+        h('td', null, String(f.podPort ?? '—')),
+        h('td', null, statusBadge(f.status)),
+        h('td', { class: 'num' }, String(f.connectionsActive)),
+        h('td', { class: 'num' }, String(f.connectionsTotal)),
+        h('td', { class: 'num' }, `${bytes(f.bytesIn)} (${rate(f.rateIn)})`),
+        h('td', { class: 'num' }, `${bytes(f.bytesOut)} (${rate(f.rateOut)})`),
+        h('td', null, f.error ?? ''),
       ),
     ),
   );
@@ -215,9 +202,16 @@ export function serviceDetailView(ctx: ViewContext, key: string): View {
   });
 
   const podLogs = podLogsPanel(ctx);
+  const endpoints = endpointsPanel(ctx, key);
   const off = ctx.live.subscribe(render);
   render();
-  const stops = [every(3000, loadChart), every(5000, loadReconnects), captures.start(), podLogs.start()];
+  const stops = [
+    every(3000, loadChart),
+    every(5000, loadReconnects),
+    captures.start(),
+    podLogs.start(),
+    endpoints.start(),
+  ];
   const element = h(
     'section',
     { class: 'view', 'aria-labelledby': 'view-title' },
@@ -237,6 +231,7 @@ export function serviceDetailView(ctx: ViewContext, key: string): View {
     chart.element,
     h('h2', null, 'Forwards'),
     forwards,
+    endpoints.element,
     h('h2', null, 'Reconnections'),
     reconnects,
     captures.element,

@@ -2,6 +2,7 @@ import { announce, fill, h, sparkline } from '../dom.ts';
 import { rate } from '../format.ts';
 import type { Service } from '../live.ts';
 import { controlButton, heading, messageLine, statusBadge, type View, type ViewContext } from '../ui.ts';
+import { createSelection } from './services-selection.ts';
 
 const ROW_HEIGHT = 36;
 const OVERSCAN = 8;
@@ -64,6 +65,7 @@ export function servicesView(ctx: ViewContext): View {
   const count = h('p', { class: 'count', role: 'status', id: 'svc-count' });
   const msg = messageLine();
   const body = h('tbody');
+  const selection = createSelection(ctx, msg.show, () => paint());
   const headers = COLUMNS.map(([label, key]) => {
     const th = h('th', { scope: 'col' });
     if (!key) th.textContent = label;
@@ -97,6 +99,7 @@ export function servicesView(ctx: ViewContext): View {
         h(
           'tr',
           null,
+          selection.header,
           headers.map((x) => x.th),
         ),
       ),
@@ -106,7 +109,7 @@ export function servicesView(ctx: ViewContext): View {
 
   // Sized through the CSSOM: the page's CSP refuses style attributes.
   const spacer = (height: number): HTMLTableRowElement => {
-    const tr = h('tr', { class: 'spacer', 'aria-hidden': 'true' }, h('td', { colspan: COLUMNS.length }));
+    const tr = h('tr', { class: 'spacer', 'aria-hidden': 'true' }, h('td', { colspan: COLUMNS.length + 1 }));
     tr.style.height = `${height}px`;
     return tr;
   };
@@ -120,6 +123,7 @@ export function servicesView(ctx: ViewContext): View {
     h(
       'tr',
       { 'data-key': s.key },
+      selection.cell(s.key),
       h('td', null, statusBadge(s.status)),
       h('td', null, h('a', { href: `#/services/${encodeURIComponent(s.key)}` }, s.key)),
       h('td', null, s.localIP),
@@ -161,6 +165,7 @@ export function servicesView(ctx: ViewContext): View {
       if (key)
         th.setAttribute('aria-sort', key === sortKey ? (descending ? 'descending' : 'ascending') : 'none');
     count.textContent = `${rows.length} of ${all.length} services`;
+    selection.sync(rows);
     paint();
   }
 
@@ -212,6 +217,7 @@ export function servicesView(ctx: ViewContext): View {
         'Reconnect triggered for the services in error',
       ),
     ),
+    selection.toolbar,
     msg.element,
     count,
     scroller,
