@@ -88,6 +88,7 @@ export function createTuiActions(deps: ActionDeps): TuiActions {
       );
       return [...data.logs].sort((a, b) => b.timestamp.localeCompare(a.timestamp));
     },
+    endpoints: (key) => client.call(client.api.GET('/api/v1/services/{key}/endpoints', svcPath(key))),
     async rates(key) {
       const data = await client.call(
         client.api.GET('/api/v1/metrics/services/{key}/history', {
