@@ -273,6 +273,40 @@ describe('detail view', () => {
     expect(keys[0]).toBe('web.alpha.one');
   });
 
+  it('counts the pods that do not fit the screen in a "more" line', async () => {
+    const pods = Array.from({ length: 30 }, (_, i) => ({
+      pod: `web-pod-${String(i).padStart(2, '0')}`,
+      uid: `u${i}`,
+      state: 'ready' as const,
+      connected: true,
+      connectionsActive: 0,
+      connectionsTotal: i,
+      bytesIn: 0,
+      bytesOut: 0,
+    }));
+    const t = mount(
+      { forwards: [forwardRow('web')] },
+      {
+        actions: {
+          endpoints: (key) =>
+            Promise.resolve({
+              key,
+              balancing: { policy: 'least-conn', override: null, affinitySeconds: null, maxSessions: 0 },
+              endpoints: pods,
+            }),
+        },
+      },
+    );
+    await t.until((f) => f.includes('web'), 'row');
+    t.type('\r');
+    await t.until((f) => /… \d+ more pods/.test(f), 'more line');
+    const shown = t.frame().match(/web-pod-\d\d/g) ?? [];
+    const more = Number(/… (\d+) more pods/.exec(t.frame())?.[1]);
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.length + more).toBe(30);
+    expect(t.frame()).toContain('Connect (1-9 or y copies)');
+  });
+
   it('says when a service has no pod, and shows the error when the endpoints cannot be read', async () => {
     let fail = false;
     const t = mount(
