@@ -2,6 +2,7 @@ import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from '../contract/contract.ts';
 import { ApiError } from './api-error.ts';
 import { followEvents, type EventFollower, type FollowOptions } from './events.ts';
+import { followPodLog, type PodLogFollower, type PodLogFollowOptions } from './pod-logs.ts';
 
 export interface KubefwdClientOptions {
   /** The daemon's API origin, e.g. `http://kubefwd.internal` or `http://127.2.27.1:80`. */
@@ -31,6 +32,8 @@ export interface KubefwdClient {
   call<T>(request: Promise<FetchResult<T>>): Promise<EnvelopeData<T>>;
   /** Follows `/api/v1/events` (SSE), resuming with Last-Event-ID after a drop. */
   events(options: FollowOptions): EventFollower;
+  /** Follows a pod's log (SSE): the last lines, then each new one. */
+  podLog(options: PodLogFollowOptions): PodLogFollower;
 }
 
 /** The one typed way to talk to a daemon, used by the CLI faces, the MCP server, the console and the tests. */
@@ -49,6 +52,7 @@ export function createKubefwdClient(options: KubefwdClientOptions): KubefwdClien
     api,
     call: (request) => unwrap(request, baseUrl),
     events: (follow) => followEvents({ baseUrl, fetch: authorized, ...follow }),
+    podLog: (follow) => followPodLog({ baseUrl, fetch: authorized, ...follow }),
   };
 }
 

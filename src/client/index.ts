@@ -7,4 +7,5 @@ export {
   type EventTypeName,
   type FollowOptions,
 } from './events.ts';
+export { followPodLog, type PodLogFollowOptions, type PodLogFollower } from './pod-logs.ts';
 export type { OkData, OperationId, Schemas } from '../contract/contract.ts';
