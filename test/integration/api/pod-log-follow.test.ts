@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubefwdClient, type KubefwdClient } from '../../../src/client/index.ts';
+import { createTuiActions } from '../../../src/tui/client-actions.ts';
 import { resourceByName } from '../../../src/sim/resources.ts';
 import type { DaemonEnv } from '../../helpers/daemon.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -60,6 +61,32 @@ describe('pod log follow (SSE)', () => {
       timeoutMs: 5000,
       message: () => 'the daemon still follows the pod after its client left',
     });
+  });
+
+  it("feeds the terminal UI's Logs tab: a line written after it opened shows, over the one stream it holds", async () => {
+    const core = env.sim.cluster();
+    const actions = createTuiActions({
+      client,
+      refresh: () => undefined,
+      notify: () => undefined,
+      setTimer: (fn, ms) => setTimeout(fn, ms),
+    });
+    let shown: string[] = [];
+    const stop = actions.followPodLogs({ namespace: 'gamma', name: 'web-0', context: 'one' }, (lines) => {
+      shown = lines;
+    });
+    try {
+      await waitFor(() => core.logs.followers('gamma', 'web-0', 'web') === 1, { timeoutMs: 5000 });
+      await waitFor(() => shown.length > 0, { timeoutMs: 5000, message: () => 'no history shown' });
+      core.logs.write('gamma', 'web-0', 'web', 'a line for the Logs tab');
+      await waitFor(() => shown.at(-1) === 'a line for the Logs tab', {
+        timeoutMs: 5000,
+        message: () => shown.join('\n'),
+      });
+    } finally {
+      stop();
+    }
+    await waitFor(() => core.logs.followers('gamma', 'web-0', 'web') === 0, { timeoutMs: 5000 });
   });
 
   it('answers a missing pod and follow with previous in the envelope, before any stream', async () => {
