@@ -110,22 +110,25 @@ export function kubernetesRouter(views: ApiViews, sse: SseOptions): Router {
     };
     if (strParam(req.query.follow, 'follow', /^(true|false)$/) === 'true') {
       if (query.previous) throw bad('follow and previous cannot be combined');
-      // Lines that come before the stream is open wait for it; a refusal still answers in the envelope.
-      const sink: { early: string[]; stream?: { send(id: undefined, event: string, data: unknown): void } } =
-        {
-          early: [],
-        };
+      // Lines (and the end) that come before the stream is open wait for it; a refusal still answers in the envelope.
+      const sink: { early: string[]; ended: boolean; stream?: ReturnType<typeof openSse> } = {
+        early: [],
+        ended: false,
+      };
       const stop = await k.followPodLog(
         namespace,
         pod,
         ctx(req.query.context),
         query,
         (line) => (sink.stream ? sink.stream.send(undefined, 'log', { line }) : sink.early.push(line)),
-        () => res.end(),
+        () => (sink.stream ? res.end() : (sink.ended = true)),
       );
+      // The client may have left while the follow was being opened.
+      if (res.closed) return void stop();
       const stream = openSse(req, res, sse, stop);
       for (const line of sink.early.splice(0)) stream.send(undefined, 'log', { line });
       sink.stream = stream;
+      if (sink.ended) res.end();
       return undefined;
     }
     const format = strParam(req.query.format, 'format', /^(json|text)$/);
