@@ -32,14 +32,30 @@ export async function followPodLog(
   lines.on('line', (l) => !ended && onLine(l));
   lines.on('close', end);
   // An empty container name is what Kubernetes takes as "the pod's only container".
-  const controller = await new Log(kc).log(target.namespace, target.name, query.container ?? '', out, {
-    follow: true,
-    tailLines: query.tailLines,
-    timestamps: query.timestamps,
-  });
+  const controller = await new Log(kc)
+    .log(target.namespace, target.name, query.container ?? '', out, {
+      follow: true,
+      tailLines: query.tailLines,
+      timestamps: query.timestamps,
+    })
+    .catch((err: unknown) => {
+      throw withStatusText(err, target.name);
+    });
   return () => {
     end();
     controller.abort();
     out.end();
   };
+}
+
+/** client-node's Log drops the server's Status on most refusals, leaving "HTTP-Code: 404": say what it means. */
+function withStatusText(err: unknown, pod: string): unknown {
+  const e = err as { code?: unknown; body?: unknown };
+  if (typeof e.code !== 'number' || e.body !== undefined) return err;
+  const text: Record<number, string> = {
+    400: `the log of pod "${pod}" cannot be followed now (not running, or a container must be named)`,
+    403: `following the log of pod "${pod}" is forbidden`,
+    404: `pod "${pod}" not found`,
+  };
+  return Object.assign(e, { body: { message: text[e.code] ?? `the API server answered ${e.code}` } });
 }

@@ -89,6 +89,43 @@ describe('pod log follow (SSE)', () => {
     await waitFor(() => core.logs.followers('gamma', 'web-0', 'web') === 0, { timeoutMs: 5000 });
   });
 
+  it('tells the Logs tab when the stream ended and follows again, reporting the pod gone', async () => {
+    const core = env.sim.cluster();
+    const actions = createTuiActions({
+      client,
+      refresh: () => undefined,
+      notify: () => undefined,
+      setTimer: (fn, ms) => setTimeout(fn, ms),
+      podLogMs: 50,
+    });
+    const errors: string[] = [];
+    let shown: string[] = [];
+    const stop = actions.followPodLogs(
+      { namespace: 'gamma', name: 'web-0', context: 'one' },
+      (lines, error) => {
+        shown = lines;
+        if (error) errors.push(error);
+      },
+    );
+    try {
+      await waitFor(() => shown.length > 0, { timeoutMs: 5000, message: () => 'no history shown' });
+      const podDef = resourceByName.get('pods');
+      if (!podDef) throw new Error('no pods resource in the simulator');
+      core.remove(podDef, 'gamma', 'web-0', { gracePeriodSeconds: 0 });
+      await waitFor(
+        () => errors.includes('following logs of pod "gamma/web-0" (context "one"): pod "web-0" not found'),
+        {
+          timeoutMs: 5000,
+          message: () => errors.join('\n'),
+        },
+      );
+      expect(errors[0]).toBe('log stream ended; following again');
+      expect(shown.length).toBeGreaterThan(0);
+    } finally {
+      stop();
+    }
+  });
+
   it('answers a missing pod and follow with previous in the envelope, before any stream', async () => {
     const missing = client.podLog({ namespace: 'alpha', pod: 'nobody', onLine: () => undefined });
     await expect(missing.opened).rejects.toMatchObject({ code: 'K8S_NOT_FOUND', status: 404 });
