@@ -18,6 +18,16 @@ afterAll(async () => {
   await env.close();
 });
 
+/** The terminal UI's actions over the typed client, as its store makes them. */
+const tuiActions = (podLogMs?: number) =>
+  createTuiActions({
+    client,
+    refresh: () => undefined,
+    notify: () => undefined,
+    setTimer: (fn, ms) => setTimeout(fn, ms),
+    ...(podLogMs === undefined ? {} : { podLogMs }),
+  });
+
 describe('pod log follow (SSE)', () => {
   it('sends the last lines, then a line the pod writes after the follow started, and ends when the pod goes', async () => {
     const core = env.sim.cluster();
@@ -65,12 +75,7 @@ describe('pod log follow (SSE)', () => {
 
   it("feeds the terminal UI's Logs tab: a line written after it opened shows, over the one stream it holds", async () => {
     const core = env.sim.cluster();
-    const actions = createTuiActions({
-      client,
-      refresh: () => undefined,
-      notify: () => undefined,
-      setTimer: (fn, ms) => setTimeout(fn, ms),
-    });
+    const actions = tuiActions();
     let shown: string[] = [];
     const stop = actions.followPodLogs({ namespace: 'gamma', name: 'web-0', context: 'one' }, (lines) => {
       shown = lines;
@@ -91,13 +96,7 @@ describe('pod log follow (SSE)', () => {
 
   it('tells the Logs tab when the stream ended and follows again, reporting the pod gone', async () => {
     const core = env.sim.cluster();
-    const actions = createTuiActions({
-      client,
-      refresh: () => undefined,
-      notify: () => undefined,
-      setTimer: (fn, ms) => setTimeout(fn, ms),
-      podLogMs: 50,
-    });
+    const actions = tuiActions(50);
     const errors: string[] = [];
     let shown: string[] = [];
     const stop = actions.followPodLogs(
