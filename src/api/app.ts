@@ -123,7 +123,7 @@ export function createApiApp(options: ApiAppOptions): ApiApp {
   app.use(servicesRouter(views));
   app.use(namespacesRouter(views));
   app.use(portforwardsRouter(views));
-  app.use(kubernetesRouter(views));
+  app.use(kubernetesRouter(views, sse));
   app.use(observeRouter(views, sse));
   app.use(auditRouter(audit));
   app.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.path.slice(0, 200)}`));

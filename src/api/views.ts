@@ -83,6 +83,15 @@ export interface ApiViews {
       context: string | undefined,
       query: PodLogQuery,
     ): Promise<Schemas['PodLogs']>;
+    /** Follows the log: each new line to `onLine` until the pod or the server ends it (`onEnd`) or `stop`. */
+    followPodLog(
+      namespace: string,
+      name: string,
+      context: string | undefined,
+      query: PodLogQuery,
+      onLine: (line: string) => void,
+      onEnd: () => void,
+    ): Promise<() => void>;
     /** The same logs as Kubernetes sends them, for a plain-text download. */
     podLogText(
       namespace: string,

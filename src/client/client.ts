@@ -4,6 +4,7 @@ import { ApiError } from './api-error.ts';
 import { followEvents, type EventFollower, type FollowOptions } from './events.ts';
 import { followLogs, type FollowLogsOptions } from './logs.ts';
 import type { SseFollower } from './sse.ts';
+import { followPodLog, type PodLogFollower, type PodLogFollowOptions } from './pod-logs.ts';
 
 export interface KubefwdClientOptions {
   /** The daemon's API origin, e.g. `http://kubefwd.internal` or `http://127.2.27.1:80`. */
@@ -35,6 +36,8 @@ export interface KubefwdClient {
   events(options: FollowOptions): EventFollower;
   /** Follows the daemon's log as it is written (`/api/v1/logs/stream`). */
   logs(options: FollowLogsOptions): SseFollower;
+  /** Follows a pod's log (SSE): the last lines, then each new one. */
+  podLog(options: PodLogFollowOptions): PodLogFollower;
 }
 
 /** The one typed way to talk to a daemon, used by the CLI faces, the MCP server, the console and the tests. */
@@ -54,6 +57,7 @@ export function createKubefwdClient(options: KubefwdClientOptions): KubefwdClien
     call: (request) => unwrap(request, baseUrl),
     events: (follow) => followEvents({ baseUrl, fetch: authorized, ...follow }),
     logs: (follow) => followLogs({ baseUrl, fetch: authorized, ...follow }),
+    podLog: (follow) => followPodLog({ baseUrl, fetch: authorized, ...follow }),
   };
 }
 

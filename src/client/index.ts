@@ -9,4 +9,5 @@ export {
 } from './events.ts';
 export { followLogs, type FollowLogsOptions, type LogLevel, type LogRecord } from './logs.ts';
 export type { SseFollower } from './sse.ts';
+export { followPodLog, type PodLogFollowOptions, type PodLogFollower } from './pod-logs.ts';
 export type { OkData, OperationId, Schemas } from '../contract/contract.ts';

@@ -1,6 +1,7 @@
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import type { ClusterClient } from './cluster-client.ts';
 import { fromKubeError } from './kube-errors.ts';
+import { followPodLog, type FollowLogQuery } from './pod-log-follow.ts';
 import { isPodReady } from './pods.ts';
 
 /** Read-only views of a cluster for the API's discovery routes; every failure is translated to our codes. */
@@ -110,6 +111,16 @@ export function createDiscovery(client: ClusterClient) {
     ) =>
       wrap(`reading logs of pod "${namespace}/${name}"`, () =>
         client.core.readNamespacedPodLog({ namespace, name, ...query }),
+      ),
+    followPodLog: (
+      namespace: string,
+      name: string,
+      query: FollowLogQuery,
+      onLine: (line: string) => void,
+      onEnd: () => void,
+    ) =>
+      wrap(`following logs of pod "${namespace}/${name}"`, () =>
+        followPodLog(client.kc, { namespace, name }, query, onLine, onEnd),
       ),
     events: (namespace: string, query: { fieldSelector?: string; limit?: number } = {}) =>
       wrap(

@@ -451,7 +451,7 @@ export interface paths {
         };
         /**
          * Logs of a pod
-         * @description JSON lines by default; with `Accept: text/plain` or `format=text` the logs as Kubernetes sends them, as a text/plain attachment.
+         * @description JSON lines by default; with `Accept: text/plain` or `format=text` the logs as Kubernetes sends them, as a text/plain attachment; with `follow=true` a text/event-stream of `log` events.
          */
         get: operations["getK8sPodLogs"];
         put?: never;
@@ -2879,6 +2879,8 @@ export interface operations {
                 tail_lines?: number;
                 previous?: boolean;
                 timestamps?: boolean;
+                /** @description true: stream the last tail_lines and every new line as server-sent `log` events (not with previous). */
+                follow?: boolean;
                 /** @description text: a text/plain download (as `Accept: text/plain`); json: the envelope (default). */
                 format?: "json" | "text";
             };
@@ -2911,6 +2913,7 @@ export interface operations {
                         meta: components["schemas"]["Meta"];
                     };
                     "text/plain": string;
+                    "text/event-stream": string;
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -70,6 +70,11 @@ export class PodLogs {
     return () => log.followers.delete(follower);
   }
 
+  /** How many followers a container's log has (open `follow=true` requests). */
+  followers(ns: string, pod: string, container: string): number {
+    return this.#logs.get(`${ns}/${pod}/${container}`)?.followers.size ?? 0;
+  }
+
   /** The pod is gone: its followers end and its lines are dropped. */
   close(ns: string, pod: string): void {
     const prefix = `${ns}/${pod}/`;

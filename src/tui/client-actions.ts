@@ -1,4 +1,5 @@
 import type { KubefwdClient } from '../client/client.ts';
+import { streamPodLogs } from './pod-log-stream.ts';
 import type { BrowseContext, BrowseNamespace, BrowseService, TuiActions } from './model.ts';
 
 export interface ActionDeps {
@@ -7,7 +8,7 @@ export interface ActionDeps {
   refresh: () => void;
   notify: (text: string) => void;
   setTimer: (fn: () => void, ms: number) => NodeJS.Timeout;
-  /** How often a followed pod log is re-read (the API serves a tail, not a stream). */
+  /** Wait before following a pod log again after its stream ended or could not open. */
   podLogMs?: number;
 }
 
@@ -88,6 +89,7 @@ export function createTuiActions(deps: ActionDeps): TuiActions {
       );
       return [...data.logs].sort((a, b) => b.timestamp.localeCompare(a.timestamp));
     },
+    endpoints: (key) => client.call(client.api.GET('/api/v1/services/{key}/endpoints', svcPath(key))),
     async rates(key) {
       const data = await client.call(
         client.api.GET('/api/v1/metrics/services/{key}/history', {
@@ -96,37 +98,6 @@ export function createTuiActions(deps: ActionDeps): TuiActions {
       );
       return data.points.map((p) => ({ rateIn: p.rateIn, rateOut: p.rateOut }));
     },
-    followPodLogs(pod, onLines) {
-      let stopped = false;
-      let timer: NodeJS.Timeout | undefined;
-      let last = '';
-      const poll = async (): Promise<void> => {
-        try {
-          const data = await client.call(
-            client.api.GET('/api/v1/kubernetes/pods/{namespace}/{podName}/logs', {
-              params: {
-                path: { namespace: pod.namespace, podName: pod.name },
-                query: { context: pod.context, tail_lines: 200, format: 'json' },
-              },
-            }),
-          );
-          // The route also answers text/plain (a download); asked for JSON, a string never comes back.
-          const lines = typeof data === 'string' ? data.split('\n').filter((l) => l.length > 0) : data.logs;
-          const text = lines.join('\n');
-          if (!stopped && text !== last) {
-            last = text;
-            onLines(lines);
-          }
-        } catch (err) {
-          if (!stopped) onLines([], describe(err));
-        }
-        if (!stopped) timer = deps.setTimer(() => void poll(), podLogMs);
-      };
-      void poll();
-      return () => {
-        stopped = true;
-        clearTimeout(timer);
-      };
-    },
+    followPodLogs: streamPodLogs({ client, setTimer: deps.setTimer, retryMs: podLogMs }),
   };
 }

@@ -4,6 +4,8 @@ export type ForwardRow = Schemas['Forward'];
 export type Summary = Schemas['Summary'];
 export type HttpExchange = Schemas['HttpExchange'];
 export type LogEntry = Schemas['LogEntry'];
+/** A service's pods with connections and bytes each, and its load-balancing policy. */
+export type ServiceEndpoints = Schemas['ServiceEndpoints'];
 
 export interface BrowseNamespace {
   name: string;
@@ -56,6 +58,8 @@ export interface TuiActions {
   services(namespace: string, context: string): Promise<BrowseService[]>;
   /** HTTP exchanges captured on a service's forwards, newest first. */
   captures(serviceKey: string): Promise<HttpExchange[]>;
+  /** The service's endpoints (one per pod) and balancing policy. */
+  endpoints(serviceKey: string): Promise<ServiceEndpoints>;
   /** Per-second rates of one forward over the last minute, oldest first. */
   rates(forwardKey: string): Promise<RatePoint[]>;
   /** Follows a pod's log; `onLines` gets the latest lines (up to `tail`) each time they change. */

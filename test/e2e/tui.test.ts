@@ -92,8 +92,20 @@ async function filterOpenAndSeeRequest(pane: TmuxPane, hosts: () => string, path
   await pane.until((s) => s.includes('No HTTP requests captured') || /GET\s/.test(s), 'HTTP tab');
   const ip = ipOf(hosts(), 'web.alpha');
   expect(ip).toBeDefined();
-  expect(await curl('web.alpha', 8080, ip as string, path)).toContain('"pod"');
+  const answer = JSON.parse(await curl('web.alpha', 8080, ip as string, path)) as { pod?: unknown };
+  expect(typeof answer.pod).toBe('string');
   await pane.until((s) => new RegExp(`GET\\s+${path}\\s+200`).test(s), 'the request in the HTTP tab');
+  // Back on Info, the pod that answered shows in the Endpoints section with the connection counted.
+  pane.keys('Left');
+  await pane.until(
+    (s) => new RegExp(`^\\s+${String(answer.pod)}\\s+ready\\s+\\d+/[1-9]\\d*\\s`, 'm').test(s),
+    `pod ${String(answer.pod)} with a connection in the Endpoints section`,
+  );
+  // The Logs tab follows the pod's log: a request made after it opened shows as the pod's access log line.
+  pane.keys('Left');
+  await pane.until((s) => s.includes(`pod ${String(answer.pod)} (followed`), 'Logs tab');
+  expect(await curl('web.alpha', 8080, ip as string, `${path}-followed`)).toContain(String(answer.pod));
+  await pane.until((s) => s.includes(`GET ${path}-followed`), 'the new access log line in the Logs tab');
   pane.keys('Escape');
   await pane.until((s) => s.includes('HOSTNAME'), 'back to the table');
 }

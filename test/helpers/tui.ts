@@ -98,6 +98,12 @@ export function createMemoryStore(
       services: () => Promise.resolve([{ name: 'db', forwarded: false }]),
       captures: () => Promise.resolve([]),
       rates: () => Promise.resolve([]),
+      endpoints: (key) =>
+        Promise.resolve({
+          key,
+          balancing: { policy: 'first', override: null, affinitySeconds: null, maxSessions: 0 },
+          endpoints: [],
+        }),
       followPodLogs: () => () => undefined,
       notify: (text) => store.set({ notice: text }),
       ...actions,

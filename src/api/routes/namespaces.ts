@@ -12,6 +12,7 @@ import {
   strParam,
   subdomainParam,
 } from '../envelope.ts';
+import { openSse, type SseOptions } from '../sse.ts';
 import type { ApiViews } from '../views.ts';
 
 export function namespacesRouter(views: ApiViews): Router {
@@ -49,7 +50,7 @@ export function namespacesRouter(views: ApiViews): Router {
   return r;
 }
 
-export function kubernetesRouter(views: ApiViews): Router {
+export function kubernetesRouter(views: ApiViews, sse: SseOptions): Router {
   const r = Router();
   const k = views.kubernetes;
   const ctx = (q: unknown): string | undefined => strParam(q, 'context');
@@ -107,6 +108,29 @@ export function kubernetesRouter(views: ApiViews): Router {
       previous: req.query.previous === 'true',
       timestamps: req.query.timestamps === 'true',
     };
+    if (strParam(req.query.follow, 'follow', /^(true|false)$/) === 'true') {
+      if (query.previous) throw bad('follow and previous cannot be combined');
+      // Lines (and the end) that come before the stream is open wait for it; a refusal still answers in the envelope.
+      const sink: { early: string[]; ended: boolean; stream?: ReturnType<typeof openSse> } = {
+        early: [],
+        ended: false,
+      };
+      const stop = await k.followPodLog(
+        namespace,
+        pod,
+        ctx(req.query.context),
+        query,
+        (line) => (sink.stream ? sink.stream.send(undefined, 'log', { line }) : sink.early.push(line)),
+        () => (sink.stream ? res.end() : (sink.ended = true)),
+      );
+      // The client may have left while the follow was being opened.
+      if (res.closed) return void stop();
+      const stream = openSse(req, res, sse, stop);
+      for (const line of sink.early.splice(0)) stream.send(undefined, 'log', { line });
+      sink.stream = stream;
+      if (sink.ended) res.end();
+      return undefined;
+    }
     const format = strParam(req.query.format, 'format', /^(json|text)$/);
     const text = format
       ? format === 'text'

@@ -93,6 +93,14 @@ export function createKubernetesViews(d: {
       };
     },
     podLogText,
+    followPodLog: (namespace, name, context, q, onLine, onEnd) =>
+      discovery(context).followPodLog(
+        namespace,
+        name,
+        { container: q.container, tailLines: q.tailLines, timestamps: q.timestamps },
+        onLine,
+        onEnd,
+      ),
     podLogs: async (namespace, name, context, q) => {
       const lines = (await podLogText(namespace, name, context, q)).split('\n').filter((l) => l.length > 0);
       return {

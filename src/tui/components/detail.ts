@@ -5,6 +5,8 @@ import type { Copy } from '../clipboard.ts';
 import { fit, formatBytes, formatDuration, formatRate, sparkline } from '../format.ts';
 import type { ForwardRow, HttpExchange, RatePoint, TuiActions } from '../model.ts';
 import { statusColor, type Theme } from '../theme.ts';
+import { EndpointsSection } from './endpoints.ts';
+import { usePolled } from './use-polled.ts';
 
 const h = React.createElement;
 export const DETAIL_TABS = ['Info', 'HTTP', 'Logs'] as const;
@@ -22,34 +24,6 @@ export interface DetailProps {
   pollMs: number;
   initialTab?: DetailTab;
   onClose(): void;
-}
-
-/** Polls `load` every `ms` while mounted; keeps the last answer. */
-function usePolled<T>(
-  load: () => Promise<T>,
-  ms: number,
-  deps: unknown[],
-): [T | undefined, string | undefined] {
-  const [value, setValue] = useState<T>();
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    let live = true;
-    let timer: NodeJS.Timeout | undefined;
-    const tick = (): void => {
-      load()
-        .then((v) => live && (setValue(v), setError(undefined)))
-        .catch((e: unknown) => live && setError((e as Error).message))
-        .finally(() => {
-          if (live) timer = setTimeout(tick, ms);
-        });
-    };
-    tick();
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, deps);
-  return [value, error];
 }
 
 export const connectStrings = (f: ForwardRow): string[] =>
@@ -83,6 +57,13 @@ function InfoTab(p: DetailProps): React.ReactElement {
     ),
     h(Text, { bold: true }, 'Connect (1-9 or y copies):'),
     ...connect.map((c, i) => h(Text, { key: c, wrap: 'truncate' }, `  ${i + 1}. ${c}`)),
+    h(EndpointsSection, {
+      serviceKey: f.serviceKey,
+      actions: p.actions,
+      theme: p.theme,
+      pollMs: p.pollMs,
+      rows: Math.max(1, p.height - 10 - (f.error ? 1 : 0) - connect.length),
+    }),
   );
 }
 

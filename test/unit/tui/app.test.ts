@@ -221,6 +221,117 @@ describe('detail view', () => {
     await t.until((f) => f.includes('HOSTNAME'), 'back to the table');
   });
 
+  it("lists the service's pods in the Info tab with state, connections, bytes and the balancing policy", async () => {
+    const keys: string[] = [];
+    const t = mount(
+      { forwards: [forwardRow('web')] },
+      {
+        actions: {
+          endpoints: (key) => {
+            keys.push(key);
+            return Promise.resolve({
+              key,
+              balancing: {
+                policy: 'round-robin',
+                override: 'round-robin',
+                affinitySeconds: null,
+                maxSessions: 0,
+              },
+              endpoints: [
+                {
+                  pod: 'web-5d8f-a',
+                  uid: 'u1',
+                  state: 'ready',
+                  connected: true,
+                  connectionsActive: 2,
+                  connectionsTotal: 7,
+                  bytesIn: 3072,
+                  bytesOut: 512,
+                },
+                {
+                  pod: 'web-5d8f-b',
+                  uid: 'u2',
+                  state: 'draining',
+                  connected: false,
+                  connectionsActive: 0,
+                  connectionsTotal: 3,
+                  bytesIn: 0,
+                  bytesOut: 90,
+                },
+              ],
+            });
+          },
+        },
+      },
+    );
+    await t.until((f) => f.includes('web'), 'row');
+    t.type('\r');
+    await t.until((f) => f.includes('web-5d8f-b'), 'endpoints section');
+    expect(t.frame()).toContain('Endpoints: balancing round-robin, set through the API');
+    expect(t.frame()).toMatch(/web-5d8f-a\s+ready\s+2\/7\s+3\.0 KB\s+512 B/);
+    expect(t.frame()).toMatch(/web-5d8f-b\s+draining \(no session\)\s+0\/3\s+0 B\s+90 B/);
+    expect(keys[0]).toBe('web.alpha.one');
+  });
+
+  it('counts the pods that do not fit the screen in a "more" line', async () => {
+    const pods = Array.from({ length: 30 }, (_, i) => ({
+      pod: `web-pod-${String(i).padStart(2, '0')}`,
+      uid: `u${i}`,
+      state: 'ready' as const,
+      connected: true,
+      connectionsActive: 0,
+      connectionsTotal: i,
+      bytesIn: 0,
+      bytesOut: 0,
+    }));
+    const t = mount(
+      { forwards: [forwardRow('web')] },
+      {
+        actions: {
+          endpoints: (key) =>
+            Promise.resolve({
+              key,
+              balancing: { policy: 'least-conn', override: null, affinitySeconds: null, maxSessions: 0 },
+              endpoints: pods,
+            }),
+        },
+      },
+    );
+    await t.until((f) => f.includes('web'), 'row');
+    t.type('\r');
+    await t.until((f) => /… \d+ more pods/.test(f), 'more line');
+    const shown = t.frame().match(/web-pod-\d\d/g) ?? [];
+    const more = Number(/… (\d+) more pods/.exec(t.frame())?.[1]);
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.length + more).toBe(30);
+    expect(t.frame()).toContain('Connect (1-9 or y copies)');
+  });
+
+  it('says when a service has no pod, and shows the error when the endpoints cannot be read', async () => {
+    let fail = false;
+    const t = mount(
+      { forwards: [forwardRow('web')] },
+      {
+        actions: {
+          endpoints: (key) =>
+            fail
+              ? Promise.reject(new Error('service web.alpha.one is not forwarded'))
+              : Promise.resolve({
+                  key,
+                  balancing: { policy: 'first', override: null, affinitySeconds: 10800, maxSessions: 0 },
+                  endpoints: [],
+                }),
+        },
+      },
+    );
+    await t.until((f) => f.includes('web'), 'row');
+    t.type('\r');
+    await t.until((f) => f.includes('no pod to forward to'), 'empty endpoints');
+    expect(t.frame()).toContain('balancing first, from --lb, ClientIP affinity 10800s');
+    fail = true;
+    await t.until((f) => f.includes('service web.alpha.one is not forwarded'), 'endpoints error');
+  });
+
   it('says when no clipboard tool exists', async () => {
     const t = mount({ forwards: [forwardRow('web')] });
     await t.until((f) => f.includes('web'), 'row');
