@@ -97,6 +97,29 @@ export function registerServiceTools(server: McpServer, ctx: ToolContext): void 
     server,
     ctx,
     {
+      name: 'get_service_endpoints',
+      title: "A service's endpoints",
+      description:
+        'How a forwarded service spreads connections, as a Service does: its balancing policy (round-robin, least-conn or first; set for the service or from --lb; ClientIP affinity) and, per pod, whether it takes new connections or drains, its session, and its connections and bytes.',
+      input: z.object({ key: serviceKey }),
+      output: z.looseObject({
+        key: z.string(),
+        balancing: z.looseObject({ policy: z.string() }),
+        endpoints: z.array(z.looseObject({ pod: z.string() })),
+      }),
+      annotations: READ_LOCAL,
+      notFound: SERVICE_NOT_FOUND,
+    },
+    async (a) =>
+      (await client.call(
+        client.api.GET('/api/v1/services/{key}/endpoints', { params: { path: { key: a.key } } }),
+      )) as never,
+  );
+
+  addTool(
+    server,
+    ctx,
+    {
       name: 'reconnect_service',
       title: 'Reconnect a service',
       description:

@@ -41,6 +41,8 @@ const TOOLS = [
 ];
 /** Beyond the original: the ad-hoc port-forwards. */
 const PORT_FORWARD_TOOLS = ['list_port_forwards', 'add_port_forward', 'remove_port_forward'];
+/** Beyond the original: how a service spreads connections over its pods. */
+const ENDPOINT_TOOLS = ['get_service_endpoints'];
 const RESOURCES = [
   'services',
   'forwards',
@@ -84,7 +86,9 @@ afterAll(async () => {
 
 async function expectCatalogue(client: Client): Promise<void> {
   const tools = (await client.listTools()).tools;
-  expect(tools.map((t) => t.name).sort()).toEqual([...TOOLS, ...PORT_FORWARD_TOOLS].sort());
+  expect(tools.map((t) => t.name).sort()).toEqual(
+    [...TOOLS, ...PORT_FORWARD_TOOLS, ...ENDPOINT_TOOLS].sort(),
+  );
   const byName = new Map(tools.map((t) => [t.name, t]));
   expect(byName.get('list_services')?.annotations?.readOnlyHint).toBe(true);
   expect(byName.get('remove_namespace')?.annotations).toMatchObject({
@@ -206,6 +210,12 @@ describe('/mcp on the daemon (Streamable HTTP)', () => {
       expect(added.isError).toBeFalsy();
       expect(added.structuredContent).toMatchObject({ key: 'web.alpha.one', ports: [{ localPort: 8080 }] });
       expect((added.structuredContent?.pods as string[]).length).toBeGreaterThan(0);
+      const endpoints = await callTool(client, 'get_service_endpoints', { key: 'web.alpha.one' });
+      expect(endpoints.structuredContent).toMatchObject({
+        key: 'web.alpha.one',
+        balancing: { policy: 'round-robin' },
+      });
+      expect((endpoints.structuredContent?.endpoints as unknown[]).length).toBeGreaterThan(0);
       const info = await callTool(client, 'get_connection_info', { service_name: 'web', namespace: 'alpha' });
       expect(info.structuredContent).toMatchObject({ envVars: { WEB_URL: 'http://web:8080' } });
       const read = await client.readResource({ uri: 'kubefwd://services/web.alpha.one' });
@@ -366,7 +376,9 @@ describe('kubefwd mcp with no daemon running', () => {
       KUBEFWD_API_KEY: KEY,
     });
     try {
-      expect((await client.listTools()).tools).toHaveLength(TOOLS.length + PORT_FORWARD_TOOLS.length);
+      expect((await client.listTools()).tools).toHaveLength(
+        TOOLS.length + PORT_FORWARD_TOOLS.length + ENDPOINT_TOOLS.length,
+      );
       const health = await callTool(client, 'get_health');
       expect(health.isError).toBe(true);
       expect(textOf(health)).toMatch(/^api_unavailable: /);
