@@ -1,5 +1,4 @@
-import { createParser } from 'eventsource-parser';
-import { ApiError } from './api-error.ts';
+import { openSse } from './sse.ts';
 
 export interface PodLogFollowOptions {
   namespace: string;
@@ -30,34 +29,17 @@ export function followPodLog(
   if (options.container) query.set('container', options.container);
   const path = `${encodeURIComponent(options.namespace)}/${encodeURIComponent(options.pod)}`;
   const url = `${options.baseUrl}/api/v1/kubernetes/pods/${path}/logs?${query.toString()}`;
-  const parser = createParser({
-    onEvent(message) {
-      if (message.event !== 'log' || abort.signal.aborted) return;
-      const { line } = JSON.parse(message.data) as { line?: unknown };
-      if (typeof line === 'string') options.onLine(line);
-    },
-  });
-  const connect = async (): Promise<NonNullable<Response['body']>> => {
-    const res = await options.fetch(url, { headers: { Accept: 'text/event-stream' }, signal: abort.signal });
-    if (res.ok && res.body) return res.body;
-    const body = (await res.json().catch(() => undefined)) as
-      { error?: { code?: string; message?: string } } | undefined;
-    throw new ApiError(body?.error?.code ?? 'BAD_RESPONSE', body?.error?.message ?? `HTTP ${res.status}`, {
-      status: res.status,
-    });
-  };
-  const pump = async (body: NonNullable<Response['body']>): Promise<void> => {
-    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      parser.feed(value);
-    }
+  const onMessage = (message: { event?: string | undefined; data: string }): void => {
+    if (message.event !== 'log' || abort.signal.aborted) return;
+    const { line } = JSON.parse(message.data) as { line?: unknown };
+    if (typeof line === 'string') options.onLine(line);
   };
   const ended = (err?: unknown): void => {
     if (!abort.signal.aborted) options.onEnd?.(err === undefined ? undefined : (err as Error));
   };
-  const opened = connect().then((body) => void pump(body).then(() => ended(), ended));
+  const opened = openSse(options.fetch, url, { signal: abort.signal }, onMessage).then(
+    (pump) => void pump().then(() => ended(), ended),
+  );
   opened.catch(ended);
   return { opened, close: () => abort.abort() };
 }

@@ -1,4 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { ApiError } from './api-error.ts';
 
 export interface SseFollower {
   /** Resolves once the first connection is open; rejects if it fails (e.g. a wrong key). */
@@ -21,6 +22,40 @@ export interface SseOptions {
 }
 
 /**
+ * Opens one Server-Sent Events connection over fetch. Resolves, once the daemon answered with the stream, to a pump
+ * that feeds each message to `onMessage` and resolves when the stream ends; rejects with the daemon's error envelope
+ * as an ApiError when it refused.
+ */
+export async function openSse(
+  fetch: typeof globalThis.fetch,
+  url: string,
+  init: { headers?: Record<string, string> | undefined; signal: AbortSignal },
+  onMessage: (message: EventSourceMessage) => void,
+): Promise<() => Promise<void>> {
+  const res = await fetch(url, {
+    headers: { Accept: 'text/event-stream', ...init.headers },
+    signal: init.signal,
+  });
+  if (!res.ok || !res.body) {
+    const body = (await res.json().catch(() => undefined)) as
+      { error?: { code?: string; message?: string } } | undefined;
+    throw new ApiError(body?.error?.code ?? 'BAD_RESPONSE', body?.error?.message ?? `HTTP ${res.status}`, {
+      status: res.status,
+    });
+  }
+  const stream = res.body;
+  return async () => {
+    const parser = createParser({ onEvent: onMessage });
+    const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      parser.feed(value);
+    }
+  };
+}
+
+/**
  * Follows a Server-Sent Events stream over fetch, so the key travels as a header in Node.js and browsers alike;
  * reconnects after a drop, but gives up when the very first connection is refused.
  */
@@ -37,23 +72,17 @@ export function followSse(options: SseOptions): SseFollower {
   opened.catch(() => undefined);
 
   const connectOnce = async (): Promise<void> => {
-    const headers = { Accept: 'text/event-stream', ...options.headers?.() };
-    const res = await options.fetch(options.url, { headers, signal: abort.signal });
-    if (!res.ok || !res.body) {
-      const body = (await res.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
-      throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-    }
+    const pump = await openSse(
+      options.fetch,
+      options.url,
+      { headers: options.headers?.(), signal: abort.signal },
+      (message) => options.onMessage(message),
+    );
     failures = 0;
     everOpened = true;
     resolveOpened();
     options.onState?.('open');
-    const parser = createParser({ onEvent: (message) => options.onMessage(message) });
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      parser.feed(value);
-    }
+    await pump();
   };
 
   const loop = async (): Promise<void> => {
