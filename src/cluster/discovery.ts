@@ -29,7 +29,8 @@ export interface K8sPodInfo {
   terminating: boolean;
 }
 
-const iso = (d: unknown): string | undefined =>
+/** client-node hands timestamps over as Date objects (strings from some servers): the API sends ISO strings. */
+export const iso = (d: unknown): string | undefined =>
   d instanceof Date ? d.toISOString() : typeof d === 'string' ? d : undefined;
 
 export function serviceInfo(svc: V1Service): K8sServiceInfo {

@@ -1,11 +1,7 @@
 import type { ApiViews } from '../../api/views.ts';
-import { podInfo } from '../../cluster/discovery.ts';
+import { iso, podInfo } from '../../cluster/discovery.ts';
 import type { Engine } from '../engine.ts';
 import type { ServiceViews } from './services.ts';
-
-/** client-node hands timestamps over as Date objects (or strings from some servers). */
-const isoOrNull = (d: Date | string | undefined): string | null =>
-  d instanceof Date ? d.toISOString() : (d ?? null);
 
 /** Live reads of a context's cluster (not the watches' cache), marked with what kubefwd forwards. */
 export function createKubernetesViews(d: {
@@ -127,8 +123,8 @@ export function createKubernetesViews(d: {
           reason: e.reason ?? '',
           message: e.message ?? '',
           count: e.count ?? 1,
-          firstTimestamp: isoOrNull(e.firstTimestamp),
-          lastTimestamp: isoOrNull(e.lastTimestamp),
+          firstTimestamp: iso(e.firstTimestamp) ?? null,
+          lastTimestamp: iso(e.lastTimestamp) ?? null,
           source: e.source?.component ?? '',
           objectKind: e.involvedObject.kind ?? null,
           objectName: e.involvedObject.name ?? null,
