@@ -15,7 +15,8 @@ import { createSimulator, type Simulator } from '../src/sim/index.ts';
 import type { KObject } from '../src/sim/store.ts';
 import { ns, pod, svc } from './lib/objects.ts';
 import { concurrent, connectOnce, download, upload } from './lib/load.ts';
-import { BIN, NODE_FLAGS, cpuSeconds, freePort, rssMb, start, type Proc } from './lib/procs.ts';
+import { benchFiles, startBenchDaemon } from './lib/daemon.ts';
+import { cpuSeconds, freePort, rssMb, start, type Proc } from './lib/procs.ts';
 import { rollingRestart, rollingRestartLines } from './lib/rolling-restart.ts';
 import { endpointOf, startSimThread, type SimThread } from './lib/sim-thread.ts';
 import { median, quantile, round, spreadPct } from './lib/stats.ts';
@@ -40,43 +41,11 @@ const noise: Record<string, number> = {};
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
 
 /** Where the daemon of scenario `tag` reads its kubeconfig. */
-const kubeconfigOf = (tag: string): string => join(dir, `${tag}.kubeconfig`);
+const kubeconfigOf = (tag: string): string => benchFiles(dir, tag).kubeconfig;
 
 /** Starts the daemon on the kubeconfig of `tag`, which `sim` writes first when given. */
-async function startDaemon(
-  sim: Simulator | undefined,
-  namespaces: string[],
-  tag: string,
-): Promise<{ proc: Proc; api: string; hostsPath: string }> {
-  const kc = kubeconfigOf(tag);
-  sim?.writeKubeconfig(kc);
-  const hostsPath = join(dir, `${tag}.hosts`);
-  writeFileSync(hostsPath, '127.0.0.1 localhost\n');
-  const proc = start(
-    process.execPath,
-    [
-      ...NODE_FLAGS,
-      BIN,
-      'svc',
-      '-n',
-      namespaces.join(','),
-      '-c',
-      kc,
-      '--hosts-path',
-      hostsPath,
-      '--state-dir',
-      join(dir, `${tag}.state`),
-      '--api',
-      '--api-addr',
-      '127.2.27.1:0',
-      '--log-format',
-      'json',
-    ],
-    { KUBEFWD_API_KEY: API_KEY },
-  );
-  const m = await proc.waitFor(/API: (http:\/\/127\.2\.27\.1:\d+)\//, 120_000);
-  return { proc, api: m[1] as string, hostsPath };
-}
+const startDaemon = (sim: Simulator | undefined, namespaces: string[], tag: string) =>
+  startBenchDaemon({ dir, tag, sim, namespaces, apiKey: API_KEY });
 
 async function medianOf(name: string, fn: () => Promise<number>): Promise<number> {
   const xs: number[] = [];

@@ -3,19 +3,28 @@ import { join } from 'node:path';
 import type { Simulator } from '../../src/sim/index.ts';
 import { BIN, NODE_FLAGS, start, type Proc } from './procs.ts';
 
+/** Where the daemon of scenario `tag` keeps its kubeconfig, hosts file and state in `dir` (no tag: `kc`, …). */
+export const benchFiles = (dir: string, tag?: string) => ({
+  kubeconfig: join(dir, tag ? `${tag}.kubeconfig` : 'kc'),
+  hosts: join(dir, tag ? `${tag}.hosts` : 'hosts'),
+  state: join(dir, tag ? `${tag}.state` : 'state'),
+});
+
 /**
- * The daemon as users run it (the launcher's Node.js flags), forwarding `namespaces` of `sim` with its API on a free
- * port of 127.2.27.1, its kubeconfig, hosts file and state in `dir`; resolves once the API answers.
+ * The daemon as users run it (the launcher's Node.js flags), forwarding `namespaces` with its API on a free port of
+ * 127.2.27.1, its files in `dir` (see benchFiles); `sim` writes the kubeconfig first when given. Resolves once the
+ * API answers.
  */
 export async function startBenchDaemon(options: {
   dir: string;
-  sim: Simulator;
+  tag?: string | undefined;
+  sim?: Simulator | undefined;
   namespaces: string[];
   apiKey: string;
 }): Promise<{ proc: Proc; api: string }> {
-  const { dir } = options;
-  options.sim.writeKubeconfig(join(dir, 'kc'));
-  writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n');
+  const files = benchFiles(options.dir, options.tag);
+  options.sim?.writeKubeconfig(files.kubeconfig);
+  writeFileSync(files.hosts, '127.0.0.1 localhost\n');
   const proc = start(
     process.execPath,
     [
@@ -25,11 +34,11 @@ export async function startBenchDaemon(options: {
       '-n',
       options.namespaces.join(','),
       '-c',
-      join(dir, 'kc'),
+      files.kubeconfig,
       '--hosts-path',
-      join(dir, 'hosts'),
+      files.hosts,
       '--state-dir',
-      join(dir, 'state'),
+      files.state,
       '--api',
       '--api-addr',
       '127.2.27.1:0',
