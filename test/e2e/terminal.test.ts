@@ -28,7 +28,10 @@ const only = (ip: string): string[] => ['-x', 'one', '-l', 'tier=front', '-r', `
 
 describe('kubefwd on a terminal and piped', () => {
   it.skipIf(!script)('draws a progress line while starting, pretty logs, then the summary', async () => {
+    // exec: whatever $SHELL script(1) runs the command with (dash does not exec a lone command by itself), the
+    // CLI must be script's own child, the process a user's Ctrl-C reaches.
     const command = [
+      'exec',
       process.execPath,
       KUBEFWD_BIN,
       '-n',
