@@ -1,10 +1,12 @@
 import type { Readable, Writable } from 'node:stream';
 
 /**
- * Copies `from` into `to` like `pipe()` without ever ending `to`, but writes all that `from` delivers within one tick
- * as one `writev`: one read from the API server's TLS socket yields several 16 KiB records' worth of chunks, which
- * `pipe()` wrote with a system call each. Backpressure as `pipe()`: `from` pauses while `to` wants a drain. Returns a
- * function that stops the copying.
+ * Copies `from` into `to` like `pipe()` without ever ending `to`, but writes all that `from` delivers within one turn
+ * of the event loop as one `writev`. Node.js's TLS hands out each decrypted record (≤ 16 KiB) in a callback of its
+ * own, and runs the nextTick queue after each: batching per tick wrote nearly every record with a system call of its
+ * own, and the local reader woke for each. The flush waits for setImmediate, after every read of this turn: measured
+ * with curl downloading 512 MiB through the daemon, curl's CPU per GB 0.8 → 0.35 s and the daemon's ~2.2 → ~1.5 s.
+ * Backpressure as `pipe()`: `from` pauses while `to` wants a drain. Returns a function that stops the copying.
  */
 export function pipeBatched(from: Readable, to: Writable): () => void {
   let corked = false;
@@ -24,7 +26,7 @@ export function pipeBatched(from: Readable, to: Writable): () => void {
     if (!corked) {
       corked = true;
       to.cork();
-      process.nextTick(flush);
+      setImmediate(flush);
     }
     to.write(chunk);
   };

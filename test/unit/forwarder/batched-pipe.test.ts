@@ -44,6 +44,19 @@ describe('pipeBatched', () => {
     expect(to.w.writableEnded).toBe(false);
   });
 
+  it('writes chunks delivered in separate ticks of one loop turn as one writev, as TLS records arrive', async () => {
+    const from = new PassThrough();
+    const to = sink(1 << 20);
+    pipeBatched(from, to.w);
+    from.write('a');
+    process.nextTick(() => {
+      from.write('b');
+      process.nextTick(() => from.write('c'));
+    });
+    await waitFor(() => to.calls.flat().length === 3, { timeoutMs: 1000 });
+    expect(to.calls.map((c) => Buffer.concat(c).toString())).toEqual(['abc']);
+  });
+
   it('pauses the source while the destination wants a drain and resumes after it; unpipe stops copying', async () => {
     const from = new PassThrough();
     const to = sink(4);
