@@ -29,7 +29,7 @@ export type AdhocNotice =
 export interface AdhocForwardOptions {
   spec: AdhocSpec;
   client: ClusterClient;
-  sessions: Pick<PodSessions, 'get' | 'live' | 'hold' | 'worked' | 'state'>;
+  sessions: Pick<PodSessions, 'get' | 'live' | 'hold' | 'worked' | 'state' | 'bulk'>;
   log: Logger;
   now: () => number;
   /** How long a connection arriving while no pod is ready waits. */

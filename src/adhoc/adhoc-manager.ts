@@ -46,7 +46,7 @@ export interface AdhocManagerOptions {
   client: (context: string) => ClusterClient;
   defaultContext: () => string;
   defaultNamespace: (context: string) => string;
-  sessions: Pick<PodSessions, 'get' | 'live' | 'hold' | 'worked' | 'state'>;
+  sessions: Pick<PodSessions, 'get' | 'live' | 'hold' | 'worked' | 'state' | 'bulk'>;
   log: Logger;
   now?: () => number;
   publish: (type: AdhocEventType, data: Record<string, unknown>) => void;

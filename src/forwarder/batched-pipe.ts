@@ -6,10 +6,15 @@ import type { Readable, Writable } from 'node:stream';
  * own, and runs the nextTick queue after each: batching per tick wrote nearly every record with a system call of its
  * own, and the local reader woke for each. The flush waits for setImmediate, after every read of this turn: measured
  * with curl downloading 512 MiB through the daemon, curl's CPU per GB 0.8 → 0.35 s and the daemon's ~2.2 → ~1.5 s.
- * Backpressure as `pipe()`: `from` pauses while `to` wants a drain. Returns a function that stops the copying.
+ * `volume.reached` is called once, when `volume.bytes` have been copied. Backpressure as `pipe()`: `from` pauses while `to` wants a drain. Returns a function that stops the copying.
  */
-export function pipeBatched(from: Readable, to: Writable): () => void {
+export function pipeBatched(
+  from: Readable,
+  to: Writable,
+  volume?: { bytes: number; reached: () => void },
+): () => void {
   let corked = false;
+  let left = volume ? volume.bytes : Infinity;
   const resume = (): void => {
     from.resume();
   };
@@ -29,6 +34,10 @@ export function pipeBatched(from: Readable, to: Writable): () => void {
       setImmediate(flush);
     }
     to.write(chunk);
+    if ((left -= chunk.length) <= 0 && volume) {
+      left = Infinity;
+      volume.reached();
+    }
   };
   from.on('data', onData);
   return () => {

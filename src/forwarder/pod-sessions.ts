@@ -60,12 +60,20 @@ interface Entry {
   unreachable: boolean;
   /** The current session carried data back from the pod. */
   carried: boolean;
+  /** Sessions set aside for the bulk transfers on them: they take no new connections and close when those end. */
+  bulkSessions: number;
 }
 
 /** Failures that say nothing about the pod itself: the API server or the path to it was away. */
 const UNREACHABLE = new Set(['connection-refused', 'network', 'timeout']);
 /** Pods woken because their API server answered again redial spread over this window. */
 const SERVER_BACK_SPREAD_MS = 250;
+
+/**
+ * At most this many sessions per pod are set aside for bulk transfers at a time; past it, new connections share a
+ * session with a bulk transfer again rather than open ever more connections to the API server.
+ */
+const MAX_BULK_SESSIONS = 4;
 
 /** Pods are told apart by uid: a replacement with the same name (a StatefulSet) is another pod. */
 export const podKey = (p: PodRef): string => `${p.context}/${p.namespace}/${p.uid || p.name}`;
@@ -135,6 +143,7 @@ export function createPodSessions(options: PodSessionsOptions) {
         lastAttemptAt: 0,
         unreachable: false,
         carried: false,
+        bulkSessions: 0,
       };
       entries.set(key, e);
     }
@@ -181,14 +190,14 @@ export function createPodSessions(options: PodSessionsOptions) {
     }
   }
 
-  function adopt(e: Entry, session: PortForwardSession): void {
+  function adopt(e: Entry, session: PortForwardSession, quiet = false): void {
     const recovered = e.unreachable;
     e.session = session;
     e.lastError = undefined;
     e.unreachable = false;
     e.carried = false;
     if (recovered) serverBack(e.pod.context, e);
-    notify(e, { type: 'connected', protocol: session.protocol });
+    if (!quiet) notify(e, { type: 'connected', protocol: session.protocol });
     void session.closed.then(() => {
       if (e.session !== session) return;
       e.session = undefined;
@@ -202,7 +211,7 @@ export function createPodSessions(options: PodSessionsOptions) {
     });
   }
 
-  function dial(e: Entry): Promise<PortForwardSession> {
+  function dial(e: Entry, quiet = false): Promise<PortForwardSession> {
     e.dialing ??= (async () => {
       try {
         const wait = e.backoff.wait();
@@ -224,7 +233,7 @@ export function createPodSessions(options: PodSessionsOptions) {
           session.destroy();
           throw new Error(`pod ${e.pod.namespace}/${e.pod.name} is no longer forwarded`);
         }
-        adopt(e, session);
+        adopt(e, session, quiet);
         return session;
       } catch (err) {
         if (live(e)) {
@@ -286,6 +295,30 @@ export function createPodSessions(options: PodSessionsOptions) {
         // Graceful: connections already on it finish; new ones go to the pod the holder moved to.
         void e.session?.close();
       };
+    },
+
+    /**
+     * A connection on `session` turned out to be a bulk transfer. SPDY has no per-stream flow control and every
+     * stream of a session shares one TCP connection, so the small requests behind it would queue behind its bytes
+     * (head-of-line blocking): a fresh session takes the pod's new connections, and this one keeps the transfers it
+     * carries and closes once they end. The switch waits for the new session to be up, so no connection waits for it.
+     */
+    bulk(pod: PodRef, session: PortForwardSession): void {
+      const e = entries.get(podKey(pod));
+      if (!e || e.session !== session || e.dialing || e.bulkSessions >= MAX_BULK_SESSIONS || !live(e)) return;
+      dial(e, true).then(
+        (fresh) => {
+          if (fresh === session) return;
+          e.bulkSessions++;
+          log.debug(
+            { pod: `${e.pod.namespace}/${e.pod.name}` },
+            'bulk transfer: new connections use a new session',
+          );
+          // After this turn: a connection that was handed the old session just before opens its stream on it first.
+          setImmediate(() => void session.close().finally(() => e.bulkSessions--));
+        },
+        () => undefined,
+      );
     },
 
     /** A connection on this pod's session carried data back: the backoff starts over. */

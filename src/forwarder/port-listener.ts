@@ -20,6 +20,8 @@ export interface ConnectionTarget {
   session: PortForwardSession;
   /** Called once, when the first bytes come back from the pod: the path really works. */
   worked?: () => void;
+  /** Called once, when the connection has carried BULK_BYTES from the pod: a bulk transfer, not a request. */
+  bulk?: () => void;
   /** Counts the connection on its endpoint: called when it is spliced; what it returns is called at its close. */
   track?: ((meter: { readonly bytesRead: number; readonly bytesWritten: number }) => () => void) | undefined;
 }
@@ -73,6 +75,13 @@ const noop = (): void => undefined;
 
 /** The reason a connection's waits are aborted with: one shared Error, not a DOMException with a stack per close. */
 const CLOSED = new Error('connection closed');
+
+/**
+ * A connection that has carried this much from the pod is a bulk transfer (a download, a stream), not a request:
+ * its session then takes no new connections (see PodSessions.bulk). 4 MiB: a few hundred requests' worth, and about
+ * what one loopback TCP connection queues.
+ */
+export const BULK_BYTES = 4 * 1024 * 1024;
 
 /** How long an ended stream's error text may lag behind its end before the client is simply ended. */
 const ERROR_SETTLE_MS = 1000;
@@ -190,7 +199,11 @@ export function createPortListener(options: PortListenerOptions) {
     if (tap) observe(socket, data, tap);
     let failed = false;
     socket.pipe(data);
-    conn.unpipe = pipeBatched(data, socket);
+    conn.unpipe = pipeBatched(
+      data,
+      socket,
+      target.bulk ? { bytes: BULK_BYTES, reached: target.bulk } : undefined,
+    );
     data.once('end', () => {
       const end = (): void => {
         if (!failed && !socket.destroyed) socket.end();

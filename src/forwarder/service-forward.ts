@@ -51,7 +51,7 @@ export interface BalancingView {
 
 export interface ServiceForwardOptions {
   request: ForwardRequest;
-  sessions: Pick<PodSessions, 'get' | 'live' | 'hold' | 'worked' | 'state'>;
+  sessions: Pick<PodSessions, 'get' | 'live' | 'hold' | 'worked' | 'state' | 'bulk'>;
   /** Default balancing policy (`--lb`), default round-robin. */
   lbPolicy?: LbPolicy;
   /** Endpoints of a service that keep a session dialled ahead of need (`--lb-sessions`), default 8. */
@@ -231,6 +231,7 @@ export function createServiceForward(options: ServiceForwardOptions) {
           podPort,
           session,
           worked: () => sessions.worked(r),
+          bulk: () => sessions.bulk(r, session),
           track: (meter) => endpoints.track(chosen, meter),
         };
       },

@@ -210,6 +210,44 @@ describe('service forward', () => {
     expect(ofType('forward.connected').length).toBeGreaterThanOrEqual(3);
   });
 
+  it('moves new connections off a session that carries a bulk transfer, so a stalled download stalls nothing else', async () => {
+    const f = make();
+    await f.start();
+    f.setPods([candidate('web-1')]);
+    expect(await get(ip, port)).toBe('pod=web-1');
+    expect(cluster.upgrades).toEqual(['web-1']);
+    const size = 32 * 1024 * 1024;
+    let got = 0;
+    let stalled = false;
+    let res!: http.IncomingMessage;
+    const finished = new Promise<number>((resolve, reject) => {
+      http
+        .get({ host: ip, port, path: `/?bytes=${size}`, agent: false }, (r) => {
+          res = r;
+          r.on('data', (d: Buffer) => {
+            got += d.length;
+            // A reader that stops once the transfer is bulk: the session underneath has no per-stream flow control.
+            if (got >= 6 * 1024 * 1024 && !stalled) {
+              stalled = true;
+              r.pause();
+            }
+          });
+          r.on('end', () => resolve(got));
+          r.on('error', reject);
+        })
+        .on('error', reject);
+    });
+    await waitFor(() => res?.isPaused() === true);
+    await waitFor(() => cluster.upgrades.length === 2);
+    // The new session takes the next connection at once; on the stalled one it would wait as long as the reader.
+    expect(await get(ip, port)).toBe('pod=web-1');
+    expect(cluster.upgrades).toEqual(['web-1', 'web-1']);
+    res.resume();
+    expect(await finished).toBe(size);
+    expect(ofType('forward.connected')).toHaveLength(1);
+    expect(ofType('forward.disconnected')).toHaveLength(0);
+  });
+
   it('fails only the port whose address is taken', async () => {
     const other = await freePort(ip);
     const squatter = net.createServer();

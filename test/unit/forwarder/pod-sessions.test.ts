@@ -109,6 +109,27 @@ describe('pod sessions', () => {
     expect(h.pool.state(pod)).toMatchObject({ connected: true, protocol: 'spdy', dialing: false });
   });
 
+  it('sets a session with a bulk transfer aside: new connections get a fresh one, quietly, once it is up', async () => {
+    const h = harness();
+    const events: SessionEvent[] = [];
+    h.pool.hold(pod, (ev) => events.push(ev));
+    const a = await h.pool.get(pod);
+    expect(events).toEqual([{ type: 'connected', protocol: 'spdy' }]);
+    h.pool.bulk(pod, a);
+    h.pool.bulk(pod, a);
+    await waitFor(() => h.pool.live(pod) !== a);
+    const b = h.pool.live(pod);
+    expect(h.dials).toHaveLength(2);
+    // The old session closes gracefully after this turn: its transfers end on it.
+    await waitFor(() => a.isClosed);
+    expect(b?.isClosed).toBe(false);
+    // A bulk transfer on a session already set aside changes nothing.
+    h.pool.bulk(pod, a);
+    expect(h.dials).toHaveLength(2);
+    // Holders heard of no loss and no new connection: the pod was reachable throughout.
+    expect(events).toHaveLength(1);
+  });
+
   it('keys pods by uid, so a same-named replacement gets its own session', async () => {
     const h = harness();
     const a = await h.pool.get(pod);
