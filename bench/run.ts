@@ -9,17 +9,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dialPortForward } from '../src/portforward/dial.ts';
-import { startBackend } from '../src/sim/backends.ts';
 import { createSimulator, type Simulator } from '../src/sim/index.ts';
 import type { KObject } from '../src/sim/store.ts';
 import { ns, pod, svc } from './lib/objects.ts';
-import { concurrent, connectOnce, download, upload } from './lib/load.ts';
-import { benchFiles, startBenchDaemon } from './lib/daemon.ts';
-import { cpuSeconds, freePort, rssMb, start, type Proc } from './lib/procs.ts';
+import { dataPlane, type Triple } from './lib/data-plane.ts';
+import { startBenchDaemon } from './lib/daemon.ts';
+import { cpuSeconds, killAll, rssMb } from './lib/procs.ts';
 import { rollingRestart, rollingRestartLines } from './lib/rolling-restart.ts';
-import { endpointOf, startSimThread, type SimThread } from './lib/sim-thread.ts';
-import { median, quantile, round, spreadPct } from './lib/stats.ts';
+import { median, quantile, round } from './lib/stats.ts';
 
 const quick = process.argv.includes('--quick');
 const simThread = process.argv.includes('--sim-thread');
@@ -27,8 +24,6 @@ const RUNS = quick ? 1 : 3;
 const MiB = 1024 * 1024;
 const BIG = quick ? 256 * MiB : 1024 * MiB;
 const CONNECTS = quick ? 300 : 2000;
-const CONC = 200;
-const CONC_BYTES = 1 * MiB;
 const SCALES = quick ? [100, 500] : [100, 500, 1000];
 const IDLE_S = quick ? 10 : 60;
 const IDLE_WINDOW_S = quick ? 10 : 60;
@@ -40,186 +35,9 @@ const dir = mkdtempSync(join(tmpdir(), 'kubefwd-bench-'));
 const noise: Record<string, number> = {};
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
 
-/** Where the daemon of scenario `tag` reads its kubeconfig. */
-const kubeconfigOf = (tag: string): string => benchFiles(dir, tag).kubeconfig;
-
 /** Starts the daemon on the kubeconfig of `tag`, which `sim` writes first when given. */
 const startDaemon = (sim: Simulator | undefined, namespaces: string[], tag: string) =>
   startBenchDaemon({ dir, tag, sim, namespaces, apiKey: API_KEY });
-
-async function medianOf(name: string, fn: () => Promise<number>): Promise<number> {
-  const xs: number[] = [];
-  for (let i = 0; i < RUNS; i++) xs.push(await fn());
-  noise[name] = round(spreadPct(xs), 1) ?? 0;
-  return median(xs);
-}
-
-/** The three paths to the pod's server on `directPort`; kubeconfigOf('paths') is written already. */
-async function paths(directPort: number): Promise<{
-  direct: [string, number];
-  kubefwd: [string, number];
-  kubectl: [string, number] | undefined;
-  stop(): Promise<void>;
-  daemon: Proc;
-}> {
-  const d = await startDaemon(undefined, ['bench'], 'paths');
-  let kubectl: Proc | undefined;
-  let kport = 0;
-  if (hasKubectl) {
-    kport = await freePort();
-    kubectl = start('kubectl', ['port-forward', 'pod/bulk-0', `${kport}:8080`, '-n', 'bench'], {
-      KUBECONFIG: kubeconfigOf('paths'),
-    });
-    await kubectl.waitFor(/Forwarding from 127\.0\.0\.1/, 30_000);
-  }
-  return {
-    direct: ['127.0.0.1', directPort],
-    kubefwd: ['127.1.27.1', 18080],
-    kubectl: kubectl ? ['127.0.0.1', kport] : undefined,
-    daemon: d.proc,
-    async stop() {
-      await kubectl?.stop();
-      await d.proc.stop();
-    },
-  };
-}
-
-type Triple = { direct: number | null; kubefwd: number | null; kubectl: number | null };
-
-/** The data-plane simulator, on this thread or (`--sim-thread`) its own, serving pod bench/bulk-0:8080. */
-async function dataPlaneSim(): Promise<SimThread & { directPort: number }> {
-  const objects = (extra?: Record<string, string>): KObject[] => [
-    ns('bench'),
-    svc('bulk', 'bench', 'bulk', 18080),
-    pod('bulk-0', 'bench', 'bulk', extra),
-  ];
-  if (simThread) {
-    const server = await startBackend('http', {
-      pod: 'bulk-0',
-      namespace: 'bench',
-      container: 'c',
-      port: 8080,
-    });
-    const directPort = server.port as number;
-    const fixture = {
-      clusters: [
-        { name: 'bench', objects: objects({ 'kubefwd.sim/target-8080': `127.0.0.1:${directPort}` }) },
-      ],
-    };
-    const sim = await startSimThread(fixture, kubeconfigOf('paths'));
-    return {
-      ...sim,
-      directPort,
-      async close() {
-        await sim.close();
-        server.close();
-      },
-    };
-  }
-  const sim = createSimulator({
-    control: false,
-    fixture: { clusters: [{ name: 'bench', objects: objects() }] },
-  });
-  await sim.start();
-  sim.writeKubeconfig(kubeconfigOf('paths'));
-  return {
-    ...endpointOf(sim),
-    directPort: sim.cluster().runtime.backendPort('bench', 'bulk-0', 8080) as number,
-    close: () => sim.close(),
-  };
-}
-
-async function dataPlane(): Promise<Record<string, Triple | number | null>> {
-  const sim = await dataPlaneSim();
-  const p = await paths(sim.directPort);
-  // Warm-up, not measured: each path forwards some connections and bytes first, so the figures are of a running
-  // forwarder (JIT-compiled, heap sized), not of its first seconds.
-  const keys = (['direct', 'kubefwd', 'kubectl'] as const).filter((k) => p[k]);
-  for (const k of keys) {
-    const target = p[k] as [string, number];
-    log(`  warm-up via ${k}`);
-    for (let i = 0; i < 300; i++) await connectOnce(target[0], target[1]);
-    await download(target[0], target[1], 64 * MiB);
-    await upload(target[0], target[1], 64 * MiB);
-  }
-  // Runs interleave the paths (direct, kubefwd, kubectl, direct, …) so a slow spell of the machine hits all alike.
-  const each = async (
-    name: string,
-    fn: (h: string, port: number) => Promise<number>,
-    digits = 1,
-  ): Promise<Triple> => {
-    const runs = new Map<string, number[]>(keys.map((k) => [k, []]));
-    for (let i = 0; i < RUNS; i++)
-      for (const k of keys) {
-        const target = p[k] as [string, number];
-        const value = await fn(target[0], target[1]);
-        runs.get(k)?.push(value);
-        log(`  ${name} via ${k} (${i + 1}/${RUNS}): ${value.toFixed(3)}`);
-      }
-    const out: Triple = { direct: null, kubefwd: null, kubectl: null };
-    for (const k of keys) {
-      const xs = runs.get(k) ?? [];
-      noise[`${name}.${k}`] = round(spreadPct(xs), 1) ?? 0;
-      out[k] = round(median(xs), digits);
-    }
-    return out;
-  };
-  const result: Record<string, Triple | number | null> = {};
-  result.throughput_download_mbps = await each('download', (h, port) => download(h, port, BIG));
-  result.throughput_upload_mbps = await each('upload', (h, port) => upload(h, port, BIG));
-  const setups: Record<string, number[]> = {};
-  result.connect_p50_ms = await each(
-    'connect',
-    async (h, port) => {
-      const xs: number[] = [];
-      for (let i = 0; i < CONNECTS; i++) xs.push(await connectOnce(h, port));
-      (setups[`${h}:${port}`] ??= []).push(...xs);
-      return quantile(xs, 0.5);
-    },
-    2,
-  );
-  const p99: Triple = { direct: null, kubefwd: null, kubectl: null };
-  for (const k of keys) {
-    const [h, port] = p[k] as [string, number];
-    p99[k] = round(quantile(setups[`${h}:${port}`] ?? [], 0.99), 2);
-  }
-  result.connect_p99_ms = p99;
-  let errors = 0;
-  result.concurrent_mbps = await each('concurrent', async (h, port) => {
-    const r = await concurrent(h, port, CONC, CONC_BYTES);
-    errors += r.errors;
-    return r.mbps;
-  });
-  result.concurrent_errors = errors;
-  result.kubefwd_rss_after_data_mb = round(rssMb(p.daemon.child.pid as number), 1);
-  // Headroom: our raw SPDY client straight to the simulator, no local listener in between.
-  result.sim_raw_spdy_download_mbps = round(
-    await medianOf('sim_raw', async () => {
-      const s = await dialPortForward({
-        url: new URL(`${sim.url}/api/v1/namespaces/bench/pods/bulk-0/portforward`),
-        protocol: 'spdy',
-        ports: [8080],
-        headers: { Authorization: `Bearer ${sim.token}` },
-        ca: sim.ca,
-        pingIntervalMs: 0,
-      });
-      const c = s.open(8080);
-      const t0 = performance.now();
-      let got = 0;
-      c.data.write(`GET /bytes/${BIG} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-      await new Promise<void>((resolve) => {
-        c.data.on('data', (d: Buffer) => (got += d.length));
-        c.data.on('end', () => resolve());
-      });
-      s.destroy();
-      return got / 1e6 / ((performance.now() - t0) / 1000);
-    }),
-    1,
-  );
-  await p.stop();
-  await sim.close();
-  return result;
-}
 
 async function scale(n: number): Promise<{
   ready_s: number;
@@ -371,7 +189,17 @@ async function main(): Promise<void> {
   log(
     `kubefwd bench (${quick ? 'quick' : 'full'}): ${RUNS} run(s) per figure, kubectl ${hasKubectl ? 'present' : 'absent'}`,
   );
-  const data = await dataPlane();
+  const data = await dataPlane({
+    dir,
+    apiKey: API_KEY,
+    runs: RUNS,
+    bytes: BIG,
+    connects: CONNECTS,
+    simThread,
+    hasKubectl,
+    log,
+    noise,
+  });
   log('failover');
   const failover_p50_ms = await failover();
   log('rolling restart');
@@ -417,7 +245,16 @@ async function main(): Promise<void> {
   const dl = t('throughput_download_mbps');
   const ul = t('throughput_upload_mbps');
   const cp = t('connect_p50_ms');
+  const c99 = t('connect_p99_ms');
   const cc = t('concurrent_mbps');
+  const hol = t('hol_p99_ratio');
+  const cpu = data.cpu_s_per_gb as Record<
+    'download' | 'upload',
+    { kubefwd: number | null; kubectl: number | null }
+  >;
+  const client = data.client_cpu_s_per_gb as Record<'download' | 'upload', Triple>;
+  const rawDl = data.sim_raw_spdy_download_mbps as number | null;
+  const rawUl = data.sim_raw_spdy_upload_mbps as number | null;
   const s1000 = scaleOut[biggest] as {
     ready_s: number;
     hosts_writes: number;
@@ -425,44 +262,75 @@ async function main(): Promise<void> {
     rss_mb: number;
   };
   const met = (ok: boolean | undefined): string => (ok === undefined ? 'n/a' : ok ? 'met' : 'NOT met');
+  const k = (n: number | null): string => String(n ?? 'n/a');
+  const ge = (a: number | null, b: number | null, f: number): boolean | undefined =>
+    a === null || b === null ? undefined : a >= f * b;
+  const le = (a: number | null, b: number | null, f: number): boolean | undefined =>
+    a === null || b === null ? undefined : a <= f * b;
+  const both = (...xs: Array<boolean | undefined>): boolean | undefined =>
+    xs.includes(undefined) ? undefined : xs.every(Boolean);
   const rows: Array<[string, string, string, string, string, string]> = [
     [
-      'download MB/s',
-      String(dl.direct),
-      String(dl.kubefwd),
-      String(dl.kubectl ?? 'n/a'),
-      `${ratio(dl.kubefwd, dl.kubectl)} kubectl, ${ratio(dl.kubefwd, dl.direct)} direct`,
-      met(
-        dl.kubectl
-          ? (dl.kubefwd ?? 0) >= dl.kubectl && (dl.kubefwd ?? 0) >= 0.5 * (dl.direct ?? 0)
-          : undefined,
-      ),
+      'download MB/s (curl)',
+      k(dl.direct),
+      k(dl.kubefwd),
+      k(dl.kubectl),
+      `${ratio(dl.kubefwd, dl.kubectl)} kubectl, ${ratio(dl.kubefwd, rawDl)} raw SPDY (${k(rawDl)})`,
+      `≥ 1.25× kubectl and ≥ 0.9× raw: ${met(both(ge(dl.kubefwd, dl.kubectl, 1.25), ge(dl.kubefwd, rawDl, 0.9)))}`,
     ],
     [
-      'upload MB/s',
-      String(ul.direct),
-      String(ul.kubefwd),
-      String(ul.kubectl ?? 'n/a'),
-      `${ratio(ul.kubefwd, ul.kubectl)} kubectl, ${ratio(ul.kubefwd, ul.direct)} direct`,
-      met(
-        ul.kubectl
-          ? (ul.kubefwd ?? 0) >= ul.kubectl && (ul.kubefwd ?? 0) >= 0.5 * (ul.direct ?? 0)
-          : undefined,
-      ),
+      'upload MB/s (curl)',
+      k(ul.direct),
+      k(ul.kubefwd),
+      k(ul.kubectl),
+      `${ratio(ul.kubefwd, ul.kubectl)} kubectl, ${ratio(ul.kubefwd, rawUl)} raw SPDY (${k(rawUl)})`,
+      `≥ 1.25× kubectl and ≥ 0.9× raw: ${met(both(ge(ul.kubefwd, ul.kubectl, 1.25), ge(ul.kubefwd, rawUl, 0.9)))}`,
+    ],
+    [
+      'CPU s per GB, download',
+      '-',
+      k(cpu.download.kubefwd),
+      k(cpu.download.kubectl),
+      `${ratio(cpu.download.kubefwd, cpu.download.kubectl)} kubectl (curl's own: ${k(client.download.kubefwd)} / ${k(client.download.kubectl)})`,
+      `≤ 0.6×: ${met(le(cpu.download.kubefwd, cpu.download.kubectl, 0.6))}`,
+    ],
+    [
+      'CPU s per GB, upload',
+      '-',
+      k(cpu.upload.kubefwd),
+      k(cpu.upload.kubectl),
+      `${ratio(cpu.upload.kubefwd, cpu.upload.kubectl)} kubectl (curl's own: ${k(client.upload.kubefwd)} / ${k(client.upload.kubectl)})`,
+      `≤ 0.6×: ${met(le(cpu.upload.kubefwd, cpu.upload.kubectl, 0.6))}`,
     ],
     [
       'connect p50 ms',
-      String(cp.direct),
-      String(cp.kubefwd),
-      String(cp.kubectl ?? 'n/a'),
+      k(cp.direct),
+      k(cp.kubefwd),
+      k(cp.kubectl),
       `${ratio(cp.kubefwd, cp.kubectl)} kubectl`,
-      met(cp.kubectl ? (cp.kubefwd ?? 0) <= 0.7 * cp.kubectl : undefined),
+      `≤ 0.5×: ${met(le(cp.kubefwd, cp.kubectl, 0.5))}`,
+    ],
+    [
+      'connect p99 ms',
+      k(c99.direct),
+      k(c99.kubefwd),
+      k(c99.kubectl),
+      `${ratio(c99.kubefwd, c99.kubectl)} kubectl`,
+      `≤ 1.0×: ${met(le(c99.kubefwd, c99.kubectl, 1))}`,
+    ],
+    [
+      'head of line: small p99 during a download / idle p99',
+      k(hol.direct),
+      k(hol.kubefwd),
+      k(hol.kubectl),
+      `details: ${JSON.stringify(data.hol)}; kubefwd with one session per pod (--bulk-sessions 0): ${JSON.stringify(data.hol_kubefwd_single_session)}`,
+      `≤ 3: ${met(hol.kubefwd === null ? undefined : hol.kubefwd <= 3)}`,
     ],
     [
       '200 × 1 MiB MB/s',
-      String(cc.direct),
-      String(cc.kubefwd),
-      String(cc.kubectl ?? 'n/a'),
+      k(cc.direct),
+      k(cc.kubefwd),
+      k(cc.kubectl),
       `${ratio(cc.kubefwd, cc.kubectl)} kubectl; errors ${JSON.stringify(data.concurrent_errors)}`,
       met(cc.kubectl ? (cc.kubefwd ?? 0) >= cc.kubectl && data.concurrent_errors === 0 : undefined),
     ],
@@ -485,12 +353,12 @@ async function main(): Promise<void> {
     `- idle with ${biggest} forwards after ${IDLE_S} s: CPU ${idle?.cpu_pct}% over the next ${IDLE_WINDOW_S} s (≤ 1 %: ${met((idle?.cpu_pct ?? 100) <= 1)}; ${idle?.cpu_pct_first_window}% over the first ${IDLE_S} s), RSS ${idle?.rss_mb} MB (≤ 250: ${met((idle?.rss_mb ?? 1e9) <= 250)})`,
     `- failover p50 ${failover_p50_ms} ms (≤ 1000: ${met(failover_p50_ms <= 1000)})`,
     `- GET /api/v1/services at ${biggest} services: p50 ${apiFig?.p50} ms, p99 ${apiFig?.p99} ms (≤ 50: ${met((apiFig?.p99 ?? 1e9) <= 50)}); 100 SSE clients got an event in ${apiFig?.sse_ms} ms`,
-    `- headroom: raw SPDY client to the simulator ${JSON.stringify(data.sim_raw_spdy_download_mbps)} MB/s (must exceed every path through it)`,
+    `- ceiling: our raw SPDY client straight to the simulator, ${k(rawDl)} MB/s down, ${k(rawUl)} MB/s up; throughput and CPU figures with curl as the client (its own CPU per GB beside each); figures are medians of ${RUNS} run(s)`,
     `- noise (max-min)/median per figure, %: ${JSON.stringify(noise)}`,
     '',
     ...rollingRestartLines(rollout),
     '',
-    `- each path warmed up first (300 connections, 64 MiB each way, not measured); runs interleave the paths`,
+    `- each path warmed up first (300 connections, 64 MiB each way with curl and 16 MiB with Node's client, not measured); runs interleave the paths`,
   ].join('\n');
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   const name = simThread ? 'sim-thread' : 'latest';
@@ -503,5 +371,8 @@ main()
   .catch((err: unknown) => {
     process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exitCode = 1;
+    killAll();
+    // The simulator of the failed scenario may still hold the loop open.
+    setTimeout(() => process.exit(1), 1000).unref();
   })
   .finally(() => rmSync(dir, { recursive: true, force: true }));

@@ -21,6 +21,8 @@ export async function startBenchDaemon(options: {
   sim?: Simulator | undefined;
   namespaces: string[];
   apiKey: string;
+  /** More flags for `svc`. */
+  args?: string[];
 }): Promise<{ proc: Proc; api: string }> {
   const files = benchFiles(options.dir, options.tag);
   options.sim?.writeKubeconfig(files.kubeconfig);
@@ -44,6 +46,7 @@ export async function startBenchDaemon(options: {
       '127.2.27.1:0',
       '--log-format',
       'json',
+      ...(options.args ?? []),
     ],
     { KUBEFWD_API_KEY: options.apiKey },
   );

@@ -5,9 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/kubefwd.js', import.meta.url));
 /** The Node.js flags of the launcher's `#!/usr/bin/env -S node …` line: the daemon is measured as users run it. */
-export const NODE_FLAGS: string[] = (readFileSync(BIN, 'utf8').split('\n')[0] ?? '')
-  .split(/\s+/)
-  .filter((word) => word.startsWith('--'));
+export const NODE_FLAGS: string[] = [
+  ...(readFileSync(BIN, 'utf8').split('\n')[0] ?? '').split(/\s+/).filter((word) => word.startsWith('--')),
+  // For profiling a bench run (`BENCH_NODE_FLAGS='--trace-gc --cpu-prof' npm run bench`): flags NODE_OPTIONS refuses.
+  ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+];
 
 export interface Proc {
   child: ChildProcess;
@@ -16,8 +18,18 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
+/** Every process start() launched that has not exited: a failed bench run kills them rather than leave them behind. */
+const running = new Set<ChildProcess>();
+
+/** Kills what start() launched and is still running (a bench that failed half-way). */
+export function killAll(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -62,4 +74,21 @@ export async function freePort(): Promise<number> {
   const p = (s.address() as net.AddressInfo).port;
   await new Promise((r) => s.close(r));
   return p;
+}
+
+/** CPU seconds (user + system) of `pid` and every process below it, as far as /proc shows them now. */
+export function treeCpuSeconds(pid: number): number {
+  let total = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop() as number;
+    try {
+      total += cpuSeconds(p);
+      const children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(' ').filter(Boolean);
+      for (const c of children) stack.push(Number(c));
+    } catch {
+      // Gone meanwhile: its CPU went with it.
+    }
+  }
+  return total;
 }

@@ -100,6 +100,12 @@ export const SVC_FLAGS: readonly FlagSpec[] = [
     help: 'pods per service kept connected ahead of need (and taking connections)',
     defaultText: '8',
   },
+  {
+    name: 'bulk-sessions',
+    kind: 'int',
+    help: 'per pod, sessions set aside for bulk transfers so other connections do not queue behind them (0: off)',
+    defaultText: '4',
+  },
   { name: 'metrics-per-pod', kind: 'bool', help: 'Prometheus series per pod as well as per service' },
   {
     name: 'allow-forward-address',
@@ -202,6 +208,7 @@ export function configFromFlags(parsed: ParsedFlags, { env, isTty, isRoot }: Con
     portForwardProtocol: protocol as ProtocolPreference,
     lbPolicy: lb,
     lbSessions: num('lb-sessions') ?? 8,
+    bulkSessions: num('bulk-sessions') ?? 4,
     metricsPerPod: bool('metrics-per-pod') ?? false,
     verbose: bool('verbose') ?? false,
     api: bool('api') ?? idle,

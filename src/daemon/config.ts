@@ -44,6 +44,11 @@ export interface DaemonConfig {
   lbPolicy: LbPolicy;
   /** Endpoints per service that keep a session dialled ahead of need, and so take connections. */
   lbSessions: number;
+  /**
+   * Sessions per pod that may be set aside for bulk transfers, so new connections do not queue behind them (0: one
+   * session per pod carries everything).
+   */
+  bulkSessions: number;
   /** Prometheus series per pod (endpoint) as well as per service: off by default (cardinality). */
   metricsPerPod: boolean;
   verbose: boolean;
@@ -129,6 +134,8 @@ export function validateConfig(config: DaemonConfig): DaemonConfig {
   if (config.timeoutMs < 0) throw new KubefwdError('CONFIG_INVALID', '--timeout must not be negative');
   if (!Number.isInteger(config.lbSessions) || config.lbSessions < 1 || config.lbSessions > 100)
     throw new KubefwdError('CONFIG_INVALID', '--lb-sessions must be a whole number from 1 to 100');
+  if (!Number.isInteger(config.bulkSessions) || config.bulkSessions < 0 || config.bulkSessions > 16)
+    throw new KubefwdError('CONFIG_INVALID', '--bulk-sessions must be a whole number from 0 to 16');
   if (config.retryIntervalMs < 100)
     throw new KubefwdError('CONFIG_INVALID', '--retry-interval must be at least 100ms');
   for (const ns of config.namespaces) {

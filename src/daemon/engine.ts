@@ -89,6 +89,7 @@ export function createEngine(options: EngineOptions) {
   const sessions = createPodSessions({
     log,
     now,
+    maxBulkSessions: config.bulkSessions,
     dial: createPodDialer(client, transports),
   });
 

@@ -41,6 +41,12 @@ export interface PodSessionsOptions {
    * long the backoff: someone is asking now, and one dial per this interval per pod is cheap. Default 1 s.
    */
   demandRetryMs?: number;
+  /**
+   * At most this many sessions per pod are set aside for bulk transfers at a time (see `bulk`); past it, new
+   * connections share a session with a bulk transfer again rather than open ever more connections to the API server.
+   * 0 turns it off. Default 4.
+   */
+  maxBulkSessions?: number;
 }
 
 interface Entry {
@@ -68,12 +74,6 @@ interface Entry {
 const UNREACHABLE = new Set(['connection-refused', 'network', 'timeout']);
 /** Pods woken because their API server answered again redial spread over this window. */
 const SERVER_BACK_SPREAD_MS = 250;
-
-/**
- * At most this many sessions per pod are set aside for bulk transfers at a time; past it, new connections share a
- * session with a bulk transfer again rather than open ever more connections to the API server.
- */
-const MAX_BULK_SESSIONS = 4;
 
 /** Pods are told apart by uid: a replacement with the same name (a StatefulSet) is another pod. */
 export const podKey = (p: PodRef): string => `${p.context}/${p.namespace}/${p.uid || p.name}`;
@@ -116,6 +116,7 @@ export function createPodSessions(options: PodSessionsOptions) {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const demandRetryMs = options.demandRetryMs ?? 1000;
+  const maxBulkSessions = options.maxBulkSessions ?? 4;
   const entries = new Map<string, Entry>();
   let closing: Promise<void> | undefined;
 
@@ -305,7 +306,7 @@ export function createPodSessions(options: PodSessionsOptions) {
      */
     bulk(pod: PodRef, session: PortForwardSession): void {
       const e = entries.get(podKey(pod));
-      if (!e || e.session !== session || e.dialing || e.bulkSessions >= MAX_BULK_SESSIONS || !live(e)) return;
+      if (!e || e.session !== session || e.dialing || e.bulkSessions >= maxBulkSessions || !live(e)) return;
       dial(e, true).then(
         (fresh) => {
           if (fresh === session) return;

@@ -55,6 +55,7 @@ export async function startDaemonEnv(
     portForwardProtocol: 'auto',
     lbPolicy: 'round-robin',
     lbSessions: 8,
+    bulkSessions: 4,
     metricsPerPod: false,
     verbose: false,
     api: false,

@@ -78,11 +78,15 @@ describe('configFromFlags', () => {
     expect(config(['-n', 'x'])).toMatchObject({
       lbPolicy: 'round-robin',
       lbSessions: 8,
+      bulkSessions: 4,
       metricsPerPod: false,
     });
-    expect(config(['--lb', 'least-conn', '--lb-sessions', '3', '--metrics-per-pod'])).toMatchObject({
+    expect(
+      config(['--lb', 'least-conn', '--lb-sessions', '3', '--bulk-sessions', '0', '--metrics-per-pod']),
+    ).toMatchObject({
       lbPolicy: 'least-conn',
       lbSessions: 3,
+      bulkSessions: 0,
       metricsPerPod: true,
     });
     expect(() => config(['--lb', 'random'])).toThrow(

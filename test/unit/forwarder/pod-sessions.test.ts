@@ -42,6 +42,7 @@ interface HarnessOptions {
   random?: () => number;
   initialBackoffMs?: number;
   demandRetryMs?: number;
+  maxBulkSessions?: number;
 }
 
 function harness(opts: HarnessOptions = {}) {
@@ -57,6 +58,7 @@ function harness(opts: HarnessOptions = {}) {
     initialBackoffMs: opts.initialBackoffMs,
     maxBackoffMs: opts.initialBackoffMs,
     demandRetryMs: opts.demandRetryMs,
+    maxBulkSessions: opts.maxBulkSessions,
     // Backoff waits pass instantly on the fake clock, or last until something cuts them short.
     sleep: (ms, signal) => {
       sleeps.push(ms);
@@ -128,6 +130,15 @@ describe('pod sessions', () => {
     expect(h.dials).toHaveLength(2);
     // Holders heard of no loss and no new connection: the pod was reachable throughout.
     expect(events).toHaveLength(1);
+  });
+
+  it('keeps one session per pod for everything with maxBulkSessions 0', async () => {
+    const h = harness({ maxBulkSessions: 0 });
+    const a = await h.pool.get(pod);
+    // A rotation would have called dial synchronously.
+    h.pool.bulk(pod, a);
+    expect(h.pool.live(pod)).toBe(a);
+    expect(h.dials).toHaveLength(1);
   });
 
   it('keys pods by uid, so a same-named replacement gets its own session', async () => {

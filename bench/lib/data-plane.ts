@@ -1,0 +1,311 @@
+/**
+ * The data-plane figures: the same simulated pod reached directly, through kubefwd and through kubectl port-forward,
+ * runs interleaved (direct, kubefwd, kubectl, direct, …) so a slow spell of the machine hits all alike. Throughput and
+ * CPU per GB use curl as the client (bench/lib/curl.ts); connection setup and the 200-connection figure use Node's
+ * client (lib/load.ts); head of line in lib/hol.ts.
+ */
+import { startBackend } from '../../src/sim/backends.ts';
+import { createSimulator } from '../../src/sim/index.ts';
+import type { KObject } from '../../src/sim/store.ts';
+import { dialPortForward } from '../../src/portforward/dial.ts';
+import { curlDownload, curlUpload, uploadFile } from './curl.ts';
+import { benchFiles, startBenchDaemon } from './daemon.ts';
+import { headOfLine, type HolRun } from './hol.ts';
+import { concurrent, connectOnce, download, upload } from './load.ts';
+import { ns, pod, svc } from './objects.ts';
+import { freePort, rssMb, start, treeCpuSeconds, type Proc } from './procs.ts';
+import { endpointOf, startSimThread, type SimEndpoint, type SimThread } from './sim-thread.ts';
+import { median, quantile, round, spreadPct } from './stats.ts';
+
+export interface DataPlaneOptions {
+  dir: string;
+  apiKey: string;
+  runs: number;
+  /** Bytes of each throughput run and of the head-of-line download. */
+  bytes: number;
+  connects: number;
+  simThread: boolean;
+  hasKubectl: boolean;
+  log: (msg: string) => void;
+  /** Spread of each figure's runs, %, filled in here. */
+  noise: Record<string, number>;
+}
+
+const MiB = 1024 * 1024;
+const CONC = 200;
+const CONC_BYTES = 1 * MiB;
+const KEYS = ['direct', 'kubefwd', 'kubectl'] as const;
+type PathKey = (typeof KEYS)[number];
+export type Triple = Record<PathKey, number | null>;
+const empty = (): Triple => ({ direct: null, kubefwd: null, kubectl: null });
+
+interface Path {
+  target: [string, number];
+  /** The process whose tree does the forwarding (none for the direct path). */
+  pid: number | undefined;
+}
+
+/** The data-plane simulator, on this thread or (`simThread`) its own, serving pod bench/bulk-0:8080. */
+async function dataPlaneSim(o: DataPlaneOptions): Promise<SimThread & { directPort: number }> {
+  const kubeconfig = benchFiles(o.dir, 'paths').kubeconfig;
+  const objects = (extra?: Record<string, string>): KObject[] => [
+    ns('bench'),
+    svc('bulk', 'bench', 'bulk', 18080),
+    pod('bulk-0', 'bench', 'bulk', extra),
+  ];
+  if (o.simThread) {
+    const server = await startBackend('http', {
+      pod: 'bulk-0',
+      namespace: 'bench',
+      container: 'c',
+      port: 8080,
+    });
+    const directPort = server.port as number;
+    const target = { 'kubefwd.sim/target-8080': `127.0.0.1:${directPort}` };
+    const sim = await startSimThread({ clusters: [{ name: 'bench', objects: objects(target) }] }, kubeconfig);
+    return {
+      ...sim,
+      directPort,
+      async close() {
+        await sim.close();
+        server.close();
+      },
+    };
+  }
+  const sim = createSimulator({
+    control: false,
+    fixture: { clusters: [{ name: 'bench', objects: objects() }] },
+  });
+  await sim.start();
+  sim.writeKubeconfig(kubeconfig);
+  return {
+    ...endpointOf(sim),
+    directPort: sim.cluster().runtime.backendPort('bench', 'bulk-0', 8080) as number,
+    close: () => sim.close(),
+  };
+}
+
+/** The three paths to the pod's server; the kubeconfig of 'paths' is written already. */
+async function startPaths(o: DataPlaneOptions, directPort: number) {
+  const d = await startBenchDaemon({ dir: o.dir, tag: 'paths', namespaces: ['bench'], apiKey: o.apiKey });
+  let kubectl: Proc | undefined;
+  const paths: Partial<Record<PathKey, Path>> = {
+    direct: { target: ['127.0.0.1', directPort], pid: undefined },
+    kubefwd: { target: ['127.1.27.1', 18080], pid: d.proc.child.pid },
+  };
+  if (o.hasKubectl) {
+    const port = await freePort();
+    kubectl = start('kubectl', ['port-forward', 'pod/bulk-0', `${port}:8080`, '-n', 'bench'], {
+      KUBECONFIG: benchFiles(o.dir, 'paths').kubeconfig,
+    });
+    await kubectl.waitFor(/Forwarding from 127\.0\.0\.1/, 30_000);
+    paths.kubectl = { target: ['127.0.0.1', port], pid: kubectl.child.pid };
+  }
+  return {
+    paths,
+    daemon: d.proc,
+    async stop() {
+      await kubectl?.stop();
+      await d.proc.stop();
+    },
+  };
+}
+
+/** Our raw SPDY client straight to the simulator, no local listener in between: the simulator's own ceiling. */
+async function rawSpdy(sim: SimEndpoint, direction: 'download' | 'upload', bytes: number): Promise<number> {
+  const s = await dialPortForward({
+    url: new URL(`${sim.url}/api/v1/namespaces/bench/pods/bulk-0/portforward`),
+    protocol: 'spdy',
+    ports: [8080],
+    headers: { Authorization: `Bearer ${sim.token}` },
+    ca: sim.ca,
+    pingIntervalMs: 0,
+  });
+  const c = s.open(8080);
+  const t0 = performance.now();
+  let got = 0;
+  let body = '';
+  const done = new Promise<void>((resolve) => {
+    c.data.on('data', (d: Buffer) => {
+      got += d.length;
+      if (direction === 'upload') body += d.toString('latin1');
+    });
+    c.data.on('end', () => resolve());
+  });
+  if (direction === 'download') {
+    c.data.write(`GET /bytes/${bytes} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  } else {
+    c.data.write(`POST /upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${bytes}\r\n\r\n`);
+    const chunk = Buffer.alloc(256 * 1024, 0x62);
+    for (let left = bytes; left > 0; left -= chunk.length) {
+      if (!c.data.write(left >= chunk.length ? chunk : chunk.subarray(0, left)))
+        await new Promise((r) => c.data.once('drain', r));
+    }
+  }
+  await done;
+  s.destroy();
+  if (direction === 'download' && got < bytes) throw new Error(`raw SPDY download short: ${got}/${bytes}`);
+  if (direction === 'upload' && !body.includes(`"received":${bytes}`))
+    throw new Error('raw SPDY upload short');
+  return bytes / 1e6 / ((performance.now() - t0) / 1000);
+}
+
+export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unknown>> {
+  const sim = await dataPlaneSim(o);
+  const p = await startPaths(o, sim.directPort);
+  const keys = KEYS.filter((k) => p.paths[k]);
+  const file = uploadFile(o.dir, o.bytes);
+  // Warm-up, not measured: each path forwards some connections and bytes first, so the figures are of a running
+  // forwarder (JIT-compiled, heap sized), not of its first seconds.
+  const warm = uploadFile(o.dir, 64 * MiB);
+  for (const k of keys) {
+    const [h, port] = (p.paths[k] as Path).target;
+    o.log(`  warm-up via ${k}`);
+    for (let i = 0; i < 300; i++) await connectOnce(h, port);
+    await curlDownload(h, port, 64 * MiB);
+    await curlUpload(h, port, warm, 64 * MiB);
+    await download(h, port, 16 * MiB);
+    await upload(h, port, 16 * MiB);
+  }
+  const each = async <T>(
+    name: string,
+    fn: (h: string, port: number, path: Path) => Promise<T>,
+    value: (t: T) => number,
+    digits = 1,
+  ): Promise<{ figure: Triple; runs: Map<PathKey, T[]> }> => {
+    const runs = new Map<PathKey, T[]>(keys.map((k) => [k, []]));
+    for (let i = 0; i < o.runs; i++)
+      for (const k of keys) {
+        const path = p.paths[k] as Path;
+        const r = await fn(path.target[0], path.target[1], path);
+        runs.get(k)?.push(r);
+        o.log(`  ${name} via ${k} (${i + 1}/${o.runs}): ${value(r).toFixed(3)}`);
+      }
+    const figure = empty();
+    for (const k of keys) {
+      const xs = (runs.get(k) ?? []).map(value);
+      o.noise[`${name}.${k}`] = round(spreadPct(xs), 1) ?? 0;
+      figure[k] = round(median(xs), digits);
+    }
+    return { figure, runs };
+  };
+  const gb = o.bytes / 1e9;
+  /** One curl run with the forwarder's CPU seconds per GB and curl's own. */
+  const measured =
+    (run: (h: string, port: number) => Promise<{ mbps: number; clientCpuS: number }>) =>
+    async (h: string, port: number, path: Path) => {
+      const c0 = path.pid ? treeCpuSeconds(path.pid) : 0;
+      const r = await run(h, port);
+      const cpu = path.pid ? treeCpuSeconds(path.pid) - c0 : Number.NaN;
+      return { mbps: r.mbps, cpuPerGb: cpu / gb, clientCpuPerGb: r.clientCpuS / gb };
+    };
+  const result: Record<string, unknown> = {};
+  const cpu: Record<string, Triple> = {};
+  const client: Record<string, Triple> = {};
+  for (const dir of ['download', 'upload'] as const) {
+    const { figure, runs } = await each(
+      dir,
+      measured((h, port) =>
+        dir === 'download' ? curlDownload(h, port, o.bytes) : curlUpload(h, port, file, o.bytes),
+      ),
+      (r) => r.mbps,
+    );
+    result[`throughput_${dir}_mbps`] = figure;
+    cpu[dir] = empty();
+    client[dir] = empty();
+    for (const k of keys) {
+      const xs = runs.get(k) ?? [];
+      if (k !== 'direct') {
+        cpu[dir][k] = round(median(xs.map((r) => r.cpuPerGb)), 2);
+        o.noise[`cpu_${dir}.${k}`] = round(spreadPct(xs.map((r) => r.cpuPerGb)), 1) ?? 0;
+      }
+      client[dir][k] = round(median(xs.map((r) => r.clientCpuPerGb)), 2);
+    }
+  }
+  result.cpu_s_per_gb = {
+    download: { kubefwd: cpu.download?.kubefwd ?? null, kubectl: cpu.download?.kubectl ?? null },
+    upload: { kubefwd: cpu.upload?.kubefwd ?? null, kubectl: cpu.upload?.kubectl ?? null },
+  };
+  result.client_cpu_s_per_gb = client;
+  const setups: Partial<Record<PathKey, number[]>> = {};
+  const connect = await each(
+    'connect',
+    async (h, port) => {
+      const xs: number[] = [];
+      for (let i = 0; i < o.connects; i++) xs.push(await connectOnce(h, port));
+      return xs;
+    },
+    (xs) => quantile(xs, 0.5),
+    2,
+  );
+  result.connect_p50_ms = connect.figure;
+  const p99 = empty();
+  for (const k of keys) {
+    setups[k] = (connect.runs.get(k) ?? []).flat();
+    p99[k] = round(quantile(setups[k], 0.99), 2);
+  }
+  result.connect_p99_ms = p99;
+  let errors = 0;
+  result.concurrent_mbps = (
+    await each(
+      'concurrent',
+      async (h, port) => {
+        const r = await concurrent(h, port, CONC, CONC_BYTES);
+        errors += r.errors;
+        return r;
+      },
+      (r) => r.mbps,
+    )
+  ).figure;
+  result.concurrent_errors = errors;
+  const hol = await each(
+    'hol',
+    (h, port) => headOfLine(h, port, o.bytes),
+    (r) => r.ratio,
+    2,
+  );
+  result.hol_p99_ratio = hol.figure;
+  const holDetail: Record<string, unknown> = {};
+  for (const k of keys) {
+    const xs = hol.runs.get(k) ?? [];
+    holDetail[k] = {
+      idle_p99_ms: round(median(xs.map((r) => r.idleP99)), 2),
+      loaded_p50_ms: round(median(xs.map((r) => r.loadedP50)), 2),
+      loaded_p99_ms: round(median(xs.map((r) => r.loadedP99)), 2),
+      samples: Math.round(median(xs.map((r) => r.samples))),
+    };
+  }
+  result.hol = holDetail;
+  // The same with one session per pod for everything (--bulk-sessions 0), on an address of its own: the effect of
+  // setting sessions with bulk transfers aside.
+  const single = await startBenchDaemon({
+    dir: o.dir,
+    tag: 'paths-single',
+    namespaces: ['bench'],
+    apiKey: o.apiKey,
+    args: ['--bulk-sessions', '0', '-r', 'bulk:127.1.28.1'],
+  });
+  const singleRuns: HolRun[] = [];
+  for (let i = 0; i < o.runs; i++) {
+    const r = await headOfLine('127.1.28.1', 18080, o.bytes);
+    o.log(`  hol via kubefwd --bulk-sessions 0 (${i + 1}/${o.runs}): ${r.ratio.toFixed(3)}`);
+    singleRuns.push(r);
+  }
+  await single.proc.stop();
+  result.hol_kubefwd_single_session = {
+    ratio: round(median(singleRuns.map((r) => r.ratio)), 2),
+    idle_p99_ms: round(median(singleRuns.map((r) => r.idleP99)), 2),
+    loaded_p50_ms: round(median(singleRuns.map((r) => r.loadedP50)), 2),
+    loaded_p99_ms: round(median(singleRuns.map((r) => r.loadedP99)), 2),
+  };
+  result.kubefwd_rss_after_data_mb = round(rssMb(p.daemon.child.pid as number), 1);
+  for (const dir of ['download', 'upload'] as const) {
+    const xs: number[] = [];
+    for (let i = 0; i < o.runs; i++) xs.push(await rawSpdy(sim, dir, o.bytes));
+    o.noise[`sim_raw_${dir}`] = round(spreadPct(xs), 1) ?? 0;
+    result[`sim_raw_spdy_${dir}_mbps`] = round(median(xs), 1);
+  }
+  await p.stop();
+  await sim.close();
+  return result;
+}
