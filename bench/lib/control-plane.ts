@@ -40,7 +40,15 @@ export interface ControlPlaneOptions {
   log?: (msg: string) => void;
 }
 
-const POD = { name: 'pods', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: [], verbs: [] };
+const POD = {
+  name: 'pods',
+  kind: 'Pod',
+  group: '',
+  version: 'v1',
+  namespaced: true,
+  shortNames: [],
+  verbs: [],
+};
 
 /** `namespaces` namespaces of `perNs` services each, every one selecting the namespace's one pod. */
 function fixture(namespaces: number, perNs: number): KObject[] {
@@ -66,7 +74,13 @@ async function latencies(url: () => string, auth: Record<string, string>, n: num
 }
 
 /** 100 clients on the event stream; deletes a pod and times until the last client has its pod.removed. */
-async function fanout(api: string, auth: Record<string, string>, sim: Simulator, nsName: string, name: string) {
+async function fanout(
+  api: string,
+  auth: Record<string, string>,
+  sim: Simulator,
+  nsName: string,
+  name: string,
+) {
   const clients = await Promise.all(
     Array.from({ length: 100 }, async () => {
       const res = await fetch(`${api}/api/v1/events?type=pod.removed`, { headers: auth });
@@ -87,12 +101,20 @@ async function fanout(api: string, auth: Record<string, string>, sim: Simulator,
     }
   });
   sim.cluster().remove(POD, nsName, name, { gracePeriodSeconds: 0 });
-  const ms = Math.max(...(await Promise.all(got)));
+  const each = await Promise.all(got);
+  const ms = Math.max(...each);
+  if (process.env.CP_DEBUG)
+    process.stderr.write(`fan-out first ${round(Math.min(...each), 1)} last ${round(ms, 1)}\n`);
   for (const c of clients) void c.cancel();
   return ms;
 }
 
-async function waitForward(api: string, auth: Record<string, string>, total: number, proc: Proc): Promise<void> {
+async function waitForward(
+  api: string,
+  auth: Record<string, string>,
+  total: number,
+  proc: Proc,
+): Promise<void> {
   const deadline = Date.now() + 600_000;
   for (;;) {
     const r = (await (await fetch(`${api}/api/v1/services?limit=1`, { headers: auth })).json()) as {
@@ -133,7 +155,9 @@ async function oneScale(n: number, o: Required<Omit<ControlPlaneOptions, 'scales
     const sse: number[] = [];
     // Pods replaced by the simulator get new names: delete a different namespace's pod each time.
     for (let i = 0; i < o.sseRepeats; i++) sse.push(await fanout(d.api, auth, sim, `ns${i}`, 'app-0'));
-    o.log(`control plane ${n}: full ${fig(full)}, page ${fig(pageOf)}, sse ${sse.map((x) => round(x, 1)).join(' ')}`);
+    o.log(
+      `control plane ${n}: full ${fig(full)}, page ${fig(pageOf)}, sse ${sse.map((x) => round(x, 1)).join(' ')}`,
+    );
     return { full, page: pageOf, sse };
   } finally {
     await d.proc.stop();
@@ -141,7 +165,8 @@ async function oneScale(n: number, o: Required<Omit<ControlPlaneOptions, 'scales
   }
 }
 
-const fig = (xs: number[]): string => `p50 ${round(quantile(xs, 0.5), 2)} p99 ${round(quantile(xs, 0.99), 2)}`;
+const fig = (xs: number[]): string =>
+  `p50 ${round(quantile(xs, 0.5), 2)} p99 ${round(quantile(xs, 0.99), 2)}`;
 
 /** Runs the scenario at each scale (sequentially: one daemon at a time) and returns the figures. */
 export async function controlPlane(options: ControlPlaneOptions): Promise<ControlPlaneFigures> {

@@ -1,4 +1,4 @@
-import { summarizeServices, type ApiViews, type Json, type ServiceView } from '../api/views.ts';
+import type { ApiViews, Json, ServiceView } from '../api/views.ts';
 import type { LogRing } from '../log/log-ring.ts';
 import type { CaptureStore, CapturedExchange } from '../metrics/capture-store.ts';
 import type { MetricsStore } from '../metrics/metrics-store.ts';
@@ -220,7 +220,12 @@ export function createApiViews(d: ViewDeps): ApiViews {
     cacheStale: () => engine.namespaces.list().some((n) => n.watch.state().stale),
     metrics: {
       summary: () => {
-        const { rateIn: _in, rateOut: _out, ...counts } = summarizeServices(services());
+        const { serviceList } = serviceViews;
+        const {
+          rateIn: _in,
+          rateOut: _out,
+          ...counts
+        } = serviceList.summarize(serviceList.sorted().map(serviceList.tally));
         const total = metrics.total();
         return {
           ...counts,

@@ -6,6 +6,7 @@ import { createEndpointViews } from '../endpoint-views.ts';
 import type { Engine } from '../engine.ts';
 import type { History } from '../history.ts';
 import type { ServiceRecord } from '../service-registry.ts';
+import { createServiceList, serviceStatus } from './service-list.ts';
 
 /** Forwarded services and forwards as the API shows them, and the services area's actions. */
 export function createServiceViews(d: {
@@ -16,6 +17,7 @@ export function createServiceViews(d: {
 }) {
   const { engine, metrics } = d;
   const endpointViews = createEndpointViews(engine.registry);
+  const serviceList = createServiceList({ records: () => engine.registry.list(), rate: metrics.serviceRate });
 
   function forwardViews(r: ServiceRecord): ForwardView[] {
     const parts = [
@@ -24,7 +26,7 @@ export function createServiceViews(d: {
     ];
     return parts.flatMap(({ forward, hostnames }) =>
       forward.snapshot().map((f) => {
-        const rate = metrics.forward(f.forwardKey);
+        const rate = metrics.forwardRate(f.forwardKey);
         return {
           key: f.forwardKey,
           serviceKey: r.key,
@@ -58,21 +60,14 @@ export function createServiceViews(d: {
     const forwards = forwardViews(r);
     const active = forwards.filter((f) => f.status === 'active').length;
     const errors = forwards.filter((f) => f.status === 'error').length;
-    const rate = metrics.service(r.key);
+    const rate = metrics.serviceRate(r.key);
     return {
       key: r.key,
       serviceName: r.name,
       namespace: r.namespace,
       context: r.context,
       headless: r.kind === 'headless',
-      status:
-        active > 0 && errors === 0
-          ? 'active'
-          : errors > 0 && active === 0
-            ? 'error'
-            : active > 0
-              ? 'partial'
-              : 'pending',
+      status: serviceStatus(active, errors),
       localIP: r.ip,
       hostnames: r.hostnames,
       activeCount: active,
@@ -86,11 +81,7 @@ export function createServiceViews(d: {
     };
   }
 
-  const list = (): ServiceView[] =>
-    engine.registry
-      .list()
-      .map(serviceView)
-      .sort((a, b) => a.serviceName.localeCompare(b.serviceName) || a.key.localeCompare(b.key));
+  const list = (): ServiceView[] => serviceList.sorted().map(serviceView);
   const allForwards = (): ForwardView[] => engine.registry.list().flatMap(forwardViews);
 
   /** Watched namespaces Kubernetes refuses to let us read: what a list of services leaves out. */
@@ -109,6 +100,10 @@ export function createServiceViews(d: {
 
   const area: ApiViews['services'] = {
     list,
+    query(q) {
+      const { records, total, summary } = serviceList.query(q);
+      return { services: records.map(serviceView), total, summary };
+    },
     get: (key) => {
       const r = engine.registry.get(key);
       return r ? serviceView(r) : undefined;
@@ -176,11 +171,11 @@ export function createServiceViews(d: {
     setPolicy: (key, policy) => endpointViews.setPolicy(key, policy),
     reconnectAll(force) {
       let n = 0;
-      for (const s of list()) {
-        if (force || s.errorCount > 0) {
-          dropSessions(s.key);
+      for (const r of serviceList.sorted()) {
+        if (force || serviceList.tally(r).errors > 0) {
+          dropSessions(r.key);
           d.history.reconnection(
-            s.key,
+            r.key,
             force ? 'forced through the API' : 'errored, requested through the API',
           );
           n++;
@@ -198,7 +193,7 @@ export function createServiceViews(d: {
     get: (key) => allForwards().find((f) => f.key === key),
   };
 
-  return { area, forwards, serviceView, list, allForwards };
+  return { area, forwards, serviceView, list, allForwards, serviceList };
 }
 
 export type ServiceViews = ReturnType<typeof createServiceViews>;
