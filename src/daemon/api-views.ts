@@ -37,7 +37,14 @@ export function createApiViews(d: ViewDeps): ApiViews {
   const { engine, metrics } = d;
 
   const ctxOf = (context: string | undefined): string => context ?? engine.defaultContext();
-  const serviceViews = createServiceViews({ engine, metrics, history: d.history, ctxOf });
+  const serviceViews = createServiceViews({
+    engine,
+    metrics,
+    history: d.history,
+    ctxOf,
+    version: () => d.bus.lastId,
+    now: d.now,
+  });
   const { serviceView, allForwards } = serviceViews;
   const services = serviceViews.list;
 
@@ -220,12 +227,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
     cacheStale: () => engine.namespaces.list().some((n) => n.watch.state().stale),
     metrics: {
       summary: () => {
-        const { serviceList } = serviceViews;
-        const {
-          rateIn: _in,
-          rateOut: _out,
-          ...counts
-        } = serviceList.summarize(serviceList.sorted().map(serviceList.tally));
+        const { rateIn: _in, rateOut: _out, ...counts } = serviceViews.serviceList.summary();
         const total = metrics.total();
         return {
           ...counts,

@@ -1,16 +1,11 @@
 import type { ServiceQuery, ServiceStatus, ServiceSummary } from '../../api/views.ts';
-import type { ForwardHandle } from '../ports.ts';
+import type { ForwardTally } from '../ports.ts';
 import type { ServiceRecord } from '../service-registry.ts';
+import { createTallyCache, type TallyRow } from './service-tallies.ts';
 
-/** What filtering, ordering and the summary need of a service: no forward views, no time-series queries. */
-export interface ServiceTally {
-  record: ServiceRecord;
+/** What filtering and the summary need of a service: no forward views, no time-series queries. */
+export interface ServiceTally extends ForwardTally {
   status: ServiceStatus;
-  forwards: number;
-  active: number;
-  errors: number;
-  bytesIn: number;
-  bytesOut: number;
   rateIn: number;
   rateOut: number;
 }
@@ -28,13 +23,18 @@ export interface ServiceListDeps {
   records: () => ServiceRecord[];
   /** The service's current rates (the metrics store's last sample), undefined before its first. */
   rate: (serviceKey: string) => { rateIn: number; rateOut: number } | undefined;
+  /** See TallyCacheOptions: the event bus's last id, the clock, how long tallies serve. */
+  version: () => number;
+  now: () => number;
+  maxAgeMs?: number | undefined;
 }
 
 /**
  * The services list over the registry's records: ordered by name then key (the order kept between requests while
  * the set of records is unchanged: a record's name and key never change), filtered and summarised on tallies, so
  * a request builds the full view (forwards, rates, endpoints) of the page it answers only. With 10,000 services,
- * building every view to answer a page of 100 was what a request cost.
+ * building every view to answer a page of 100 was what a request cost. The tallies are kept between requests
+ * (service-tallies.ts).
  */
 export function createServiceList(d: ServiceListDeps) {
   // localeCompare's order (the same collation), without a collator made per comparison.
@@ -54,29 +54,11 @@ export function createServiceList(d: ServiceListDeps) {
     return order;
   }
 
+  /** `r` counted now. */
   function tally(r: ServiceRecord): ServiceTally {
-    const t: ServiceTally = {
-      record: r,
-      status: 'pending',
-      forwards: 0,
-      active: 0,
-      errors: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      rateIn: 0,
-      rateOut: 0,
-    };
-    const count = (forward: ForwardHandle): void => {
-      for (const f of forward.snapshot()) {
-        t.forwards++;
-        if (f.status === 'active') t.active++;
-        else if (f.status === 'error') t.errors++;
-        t.bytesIn += f.bytesIn;
-        t.bytesOut += f.bytesOut;
-      }
-    };
-    count(r.forward);
-    for (const e of r.podForwards.values()) count(e.forward);
+    const t = emptyTally();
+    r.forward.tally(t);
+    if (r.podForwards.size > 0) for (const e of r.podForwards.values()) e.forward.tally(t);
     t.status = serviceStatus(t.active, t.errors);
     const rate = d.rate(r.key);
     t.rateIn = rate?.rateIn ?? 0;
@@ -84,61 +66,79 @@ export function createServiceList(d: ServiceListDeps) {
     return t;
   }
 
-  /** The tallies of the services `q` selects (not searched: the summary covers the filters only), in list order. */
-  function filtered(q: Omit<ServiceQuery, 'search' | 'offset' | 'limit'>): ServiceTally[] {
-    const out: ServiceTally[] = [];
-    for (const r of sorted()) {
-      if ((q.namespace && r.namespace !== q.namespace) || (q.context && r.context !== q.context)) continue;
-      const t = tally(r);
-      if (!q.status || t.status === q.status) out.push(t);
-    }
-    return out;
-  }
+  const cache = createTallyCache({
+    records: sorted,
+    tally,
+    version: d.version,
+    now: d.now,
+    maxAgeMs: d.maxAgeMs,
+  });
+  const tallies = (): Array<TallyRow<ServiceRecord>> => cache.rows();
 
   return {
     sorted,
+    /** `r` counted now (not the kept tallies). */
     tally,
-    /** The records of one page of `q`, the total it matched (searched) and the summary of the filtered ones. */
-    query(q: ServiceQuery): { records: ServiceRecord[]; total: number; summary: ServiceSummary } {
-      const all = filtered(q);
-      const search = q.search?.toLowerCase();
-      const matched = search
-        ? all.filter((t) =>
-            `${t.record.name} ${t.record.namespace} ${t.record.context}`.toLowerCase().includes(search),
-          )
-        : all;
-      return {
-        records: matched.slice(q.offset, q.offset + q.limit).map((t) => t.record),
-        total: matched.length,
-        summary: summarize(all),
-      };
+    /** The summary of every service, as the list's without filters. */
+    summary(): ServiceSummary {
+      const s = emptySummary();
+      for (const t of tallies()) add(s, t);
+      return s;
     },
-    summarize,
+    /**
+     * The records of one page of `q`, how many matched (filters and search) and the summary of the filtered ones
+     * (not searched), in one pass in list order (so the summary's sums are the views' in the same order).
+     */
+    query(q: ServiceQuery): { records: ServiceRecord[]; total: number; summary: ServiceSummary } {
+      const summary = emptySummary();
+      const records: ServiceRecord[] = [];
+      const end = q.offset + q.limit;
+      let total = 0;
+      for (const t of tallies()) {
+        const r = t.record;
+        if ((q.namespace && r.namespace !== q.namespace) || (q.context && r.context !== q.context)) continue;
+        if (q.status && t.status !== q.status) continue;
+        add(summary, t);
+        if (q.search && !`${r.name} ${r.namespace} ${r.context}`.toLowerCase().includes(q.search)) continue;
+        if (total >= q.offset && total < end) records.push(r);
+        total++;
+      }
+      return { records, total, summary };
+    },
   };
 }
 
-/** The list's summary over tallies, in the order (and so with the floating-point sums) of the views' summary. */
-export function summarize(tallies: readonly ServiceTally[]): ServiceSummary {
-  const s: ServiceSummary = {
-    totalServices: tallies.length,
-    activeServices: 0,
-    totalForwards: 0,
-    activeForwards: 0,
-    errorCount: 0,
-    totalBytesIn: 0,
-    totalBytesOut: 0,
-    rateIn: 0,
-    rateOut: 0,
-  };
-  for (const t of tallies) {
-    if (t.status === 'active') s.activeServices++;
-    s.totalForwards += t.forwards;
-    s.activeForwards += t.active;
-    s.errorCount += t.errors;
-    s.totalBytesIn += t.bytesIn;
-    s.totalBytesOut += t.bytesOut;
-    s.rateIn += t.rateIn;
-    s.rateOut += t.rateOut;
-  }
-  return s;
+const emptyTally = (): ServiceTally => ({
+  forwards: 0,
+  active: 0,
+  errors: 0,
+  bytesIn: 0,
+  bytesOut: 0,
+  status: 'pending',
+  rateIn: 0,
+  rateOut: 0,
+});
+
+const emptySummary = (): ServiceSummary => ({
+  totalServices: 0,
+  activeServices: 0,
+  totalForwards: 0,
+  activeForwards: 0,
+  errorCount: 0,
+  totalBytesIn: 0,
+  totalBytesOut: 0,
+  rateIn: 0,
+  rateOut: 0,
+});
+
+function add(s: ServiceSummary, t: ServiceTally): void {
+  s.totalServices++;
+  if (t.status === 'active') s.activeServices++;
+  s.totalForwards += t.forwards;
+  s.activeForwards += t.active;
+  s.errorCount += t.errors;
+  s.totalBytesIn += t.bytesIn;
+  s.totalBytesOut += t.bytesOut;
+  s.rateIn += t.rateIn;
+  s.rateOut += t.rateOut;
 }

@@ -14,10 +14,18 @@ export function createServiceViews(d: {
   metrics: MetricsStore;
   history: History;
   ctxOf: (context: string | undefined) => string;
+  /** The event bus's last id: the services list's tallies are made again once it moves. */
+  version: () => number;
+  now: () => number;
 }) {
   const { engine, metrics } = d;
   const endpointViews = createEndpointViews(engine.registry);
-  const serviceList = createServiceList({ records: () => engine.registry.list(), rate: metrics.serviceRate });
+  const serviceList = createServiceList({
+    records: () => engine.registry.list(),
+    rate: metrics.serviceRate,
+    version: d.version,
+    now: d.now,
+  });
 
   function forwardViews(r: ServiceRecord): ForwardView[] {
     const parts = [
