@@ -22,6 +22,8 @@ export interface ControlPlaneFigures {
   sse_fanout_100_ms: number | null;
   sse_fanout_100_spread_pct: number | null;
   sse_fanout_100_runs_ms: number[];
+  /** Median time until the first client has it: what the event costs before the API fans it out. */
+  sse_first_of_100_ms: number | null;
   sse_fanout_100_10000_ms: number | null;
   sse_fanout_100_10000_spread_pct: number | null;
   sse_fanout_100_10000_runs_ms: number[];
@@ -102,11 +104,8 @@ async function fanout(
   });
   sim.cluster().remove(POD, nsName, name, { gracePeriodSeconds: 0 });
   const each = await Promise.all(got);
-  const ms = Math.max(...each);
-  if (process.env.CP_DEBUG)
-    process.stderr.write(`fan-out first ${round(Math.min(...each), 1)} last ${round(ms, 1)}\n`);
   for (const c of clients) void c.cancel();
-  return ms;
+  return { first: Math.min(...each), last: Math.max(...each) };
 }
 
 async function waitForward(
@@ -153,12 +152,18 @@ async function oneScale(n: number, o: Required<Omit<ControlPlaneOptions, 'scales
       o.requests,
     );
     const sse: number[] = [];
-    // Pods replaced by the simulator get new names: delete a different namespace's pod each time.
-    for (let i = 0; i < o.sseRepeats; i++) sse.push(await fanout(d.api, auth, sim, `ns${i}`, 'app-0'));
+    const first: number[] = [];
+    // The fixture's pods are not replaced: each repeat deletes another namespace's pod.
+    for (let i = 0; i < o.sseRepeats; i++) {
+      const f = await fanout(d.api, auth, sim, `ns${i}`, 'app-0');
+      sse.push(f.last);
+      first.push(f.first);
+    }
     o.log(
-      `control plane ${n}: full ${fig(full)}, page ${fig(pageOf)}, sse ${sse.map((x) => round(x, 1)).join(' ')}`,
+      `control plane ${n}: full ${fig(full)}, page ${fig(pageOf)}, sse last ${sse.map((x) => round(x, 1)).join(' ')}` +
+        ` (first ${first.map((x) => round(x, 1)).join(' ')})`,
     );
-    return { full, page: pageOf, sse };
+    return { full, page: pageOf, sse, first };
   } finally {
     await d.proc.stop();
     await sim.close();
@@ -194,6 +199,7 @@ export async function controlPlane(options: ControlPlaneOptions): Promise<Contro
     sse_fanout_100_ms: s1 ? round(median(s1.sse), 1) : null,
     sse_fanout_100_spread_pct: s1 ? round(spreadPct(s1.sse), 1) : null,
     sse_fanout_100_runs_ms: s1?.sse.map((x) => round(x, 1) ?? 0) ?? [],
+    sse_first_of_100_ms: s1 ? round(median(s1.first), 1) : null,
     sse_fanout_100_10000_ms: s10 ? round(median(s10.sse), 1) : null,
     sse_fanout_100_10000_spread_pct: s10 ? round(spreadPct(s10.sse), 1) : null,
     sse_fanout_100_10000_runs_ms: s10?.sse.map((x) => round(x, 1) ?? 0) ?? [],
