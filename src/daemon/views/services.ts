@@ -6,7 +6,8 @@ import { createEndpointViews } from '../endpoint-views.ts';
 import type { Engine } from '../engine.ts';
 import type { History } from '../history.ts';
 import type { ServiceRecord } from '../service-registry.ts';
-import { createServiceList, serviceStatus } from './service-list.ts';
+import { createServiceList } from './service-list.ts';
+import { createServiceViewBuilder } from './service-view.ts';
 
 /** Forwarded services and forwards as the API shows them, and the services area's actions. */
 export function createServiceViews(d: {
@@ -27,67 +28,7 @@ export function createServiceViews(d: {
     now: d.now,
   });
 
-  function forwardViews(r: ServiceRecord): ForwardView[] {
-    const parts = [
-      { forward: r.forward, hostnames: r.hostnames },
-      ...[...r.podForwards.values()].map((e) => ({ forward: e.forward, hostnames: e.hostnames })),
-    ];
-    return parts.flatMap(({ forward, hostnames }) =>
-      forward.snapshot().map((f) => {
-        const rate = metrics.forwardRate(f.forwardKey);
-        return {
-          key: f.forwardKey,
-          serviceKey: r.key,
-          serviceName: r.name,
-          namespace: r.namespace,
-          context: r.context,
-          headless: r.kind === 'headless',
-          podName: f.podName ?? null,
-          localIP: f.localIp,
-          localPort: f.localPort,
-          podPort: f.podPort ?? null,
-          hostnames,
-          status: f.status,
-          error: f.lastError ?? null,
-          startedAt: f.startedAt ?? null,
-          lastActive: f.lastActive ?? null,
-          bytesIn: f.bytesIn,
-          bytesOut: f.bytesOut,
-          rateIn: rate?.rateIn ?? 0,
-          rateOut: rate?.rateOut ?? 0,
-          connectionsActive: f.connectionsActive,
-          connectionsTotal: f.connectionsTotal,
-          protocol: f.protocol ?? null,
-          reconnect: f.reconnect ?? null,
-        };
-      }),
-    );
-  }
-
-  function serviceView(r: ServiceRecord): ServiceView {
-    const forwards = forwardViews(r);
-    const active = forwards.filter((f) => f.status === 'active').length;
-    const errors = forwards.filter((f) => f.status === 'error').length;
-    const rate = metrics.serviceRate(r.key);
-    return {
-      key: r.key,
-      serviceName: r.name,
-      namespace: r.namespace,
-      context: r.context,
-      headless: r.kind === 'headless',
-      status: serviceStatus(active, errors),
-      localIP: r.ip,
-      hostnames: r.hostnames,
-      activeCount: active,
-      errorCount: errors,
-      totalBytesIn: forwards.reduce((n, f) => n + f.bytesIn, 0),
-      totalBytesOut: forwards.reduce((n, f) => n + f.bytesOut, 0),
-      rateIn: rate?.rateIn ?? 0,
-      rateOut: rate?.rateOut ?? 0,
-      pods: r.pods.map((p) => ({ name: p.name, ready: p.ready, terminating: p.terminating })),
-      forwards,
-    };
-  }
+  const { serviceView, forwardViews } = createServiceViewBuilder(metrics);
 
   const list = (): ServiceView[] => serviceList.sorted().map(serviceView);
   const allForwards = (): ForwardView[] => engine.registry.list().flatMap(forwardViews);
