@@ -13,8 +13,9 @@ export interface TallyCacheOptions<R> {
   now: () => number;
   /**
    * Rows older than this (default 500 ms) are made again in the background while the old ones still answer; rows
-   * twice as old are made again at once. So what changes without an event (bytes, rates, a session that was already
-   * open when a forward chose its pod) shows at most twice this late.
+   * twice as old, with no refresh under way, are made again at once. So what changes without an event (bytes,
+   * rates, a session that was already open when a forward chose its pod) shows about twice this late at most (a
+   * refresh on a busy machine may take longer: it is not started over, which would make every request pay it).
    */
   maxAgeMs?: number | undefined;
   /** Records tallied per turn of the event loop in the background (default 500: a few milliseconds). */
@@ -67,7 +68,7 @@ export function createTallyCache<R>(o: TallyCacheOptions<R>) {
       const v = o.version();
       const at = o.now();
       const age = at - madeAt;
-      if (v !== version || age >= 2 * maxAgeMs || age < 0) {
+      if (v !== version || (age >= 2 * maxAgeMs && !refreshing) || age < 0) {
         rows = o.records().map(row);
         version = v;
         madeAt = at;

@@ -59,8 +59,13 @@ describe('the services list tally cache', () => {
     t.bytes.set('e', 9);
     t.env.now += 600;
     expect(t.seen()).toEqual([0, 0, 0, 0, 0]);
-    // Five records, two a turn: three turns, then the new rows answer.
-    expect(t.runTurns()).toBe(3);
+    t.env.turns.shift()?.();
+    // Past twice the age with the refresh under way: still the old rows, no second refresh, no rows made at once.
+    t.env.now += 600;
+    expect(t.seen()).toEqual([0, 0, 0, 0, 0]);
+    expect(t.env.tallied).toBe(7);
+    // Five records, two a turn: two turns left, then the new rows answer.
+    expect(t.runTurns()).toBe(2);
     expect(t.seen()).toEqual([0, 0, 0, 0, 9]);
   });
 
