@@ -12,13 +12,14 @@ export interface TallyCacheOptions<R> {
   version: () => number;
   now: () => number;
   /**
-   * Rows older than this (default 500 ms) are made again in the background while the old ones still answer; rows
-   * twice as old, with no refresh under way, are made again at once. So what changes without an event (bytes,
-   * rates, a session that was already open when a forward chose its pod) shows about twice this late at most (a
-   * refresh on a busy machine may take longer: it is not started over, which would make every request pay it).
+   * Rows older than this (default 1 s, the metrics' sample interval) are made again in the background while the
+   * old ones still answer; rows twice as old, with no refresh under way, are made again at once. So what changes
+   * without an event (bytes, rates, a session that was already open when a forward chose its pod) shows about twice
+   * this late at most (a refresh on a busy machine may take longer: it is not started over, which would make every
+   * request pay it).
    */
   maxAgeMs?: number | undefined;
-  /** Records tallied per turn of the event loop in the background (default 500: a few milliseconds). */
+  /** Records tallied per turn of the event loop in the background (default 100: about a millisecond). */
   sliceSize?: number | undefined;
   defer?: ((fn: () => void) => void) | undefined;
 }
@@ -29,8 +30,8 @@ export interface TallyCacheOptions<R> {
  * request; an event makes the rows again before the next answer, age makes them again in slices between requests.
  */
 export function createTallyCache<R>(o: TallyCacheOptions<R>) {
-  const maxAgeMs = o.maxAgeMs ?? 500;
-  const sliceSize = o.sliceSize ?? 500;
+  const maxAgeMs = o.maxAgeMs ?? 1000;
+  const sliceSize = o.sliceSize ?? 100;
   const defer = o.defer ?? ((fn: () => void) => void setImmediate(fn));
   const row = (record: R): TallyRow<R> => ({ ...o.tally(record), record });
   let rows: Array<TallyRow<R>> = [];
