@@ -392,7 +392,7 @@ export function createServiceForward(options: ServiceForwardOptions) {
       }
     },
 
-    /** snapshot()'s statuses and bytes, counted: the services list tallies 10,000 services per request. */
+    /** snapshot()'s statuses and bytes, counted without an object per port: the services list counts every service. */
     tally(into: {
       forwards: number;
       active: number;
