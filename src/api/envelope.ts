@@ -124,15 +124,26 @@ export function nameParam(value: unknown, what: string): string {
   return value;
 }
 
-/** Paging as the original: limit (1..1000, default 100), offset, search (case-insensitive substring). */
+/** Paging as the original: limit (1..1000, default 100), offset, search (case-insensitive substring, lowercased). */
+export function pageParams(query: Request['query']): {
+  limit: number;
+  offset: number;
+  search: string | undefined;
+} {
+  return {
+    limit: intParam(query.limit, 'limit', 100, 1, 1000),
+    offset: intParam(query.offset, 'offset', 0, 0, 1_000_000),
+    search: typeof query.search === 'string' ? query.search.toLowerCase().slice(0, 200) : undefined,
+  };
+}
+
+/** One page of `items` (see pageParams); `total` counts the items the search matched. */
 export function page<T>(
   items: T[],
   query: Request['query'],
   text: (item: T) => string,
 ): { items: T[]; total: number } {
-  const limit = intParam(query.limit, 'limit', 100, 1, 1000);
-  const offset = intParam(query.offset, 'offset', 0, 0, 1_000_000);
-  const search = typeof query.search === 'string' ? query.search.toLowerCase().slice(0, 200) : undefined;
+  const { limit, offset, search } = pageParams(query);
   const filtered = search ? items.filter((i) => text(i).toLowerCase().includes(search)) : items;
   return { items: filtered.slice(offset, offset + limit), total: filtered.length };
 }

@@ -16,6 +16,19 @@ export type Json = Record<string, unknown>;
 export type ServiceView = Schemas['Service'];
 export type ForwardView = Schemas['Forward'];
 export type NamespaceView = Schemas['Namespace'];
+export type ServiceStatus = ServiceView['status'];
+export type ServiceSummary = Schemas['Summary'];
+
+/** A services list request: filters, then the search and the page. */
+export interface ServiceQuery {
+  status?: ServiceStatus | undefined;
+  namespace?: string | undefined;
+  context?: string | undefined;
+  /** Case-insensitive substring of `name namespace context`, lowercased already. */
+  search?: string | undefined;
+  offset: number;
+  limit: number;
+}
 
 export interface PodLogQuery {
   container?: string | undefined;
@@ -32,6 +45,11 @@ export interface ApiViews {
   info(): Schemas['Info'];
   services: {
     list(): ServiceView[];
+    /**
+     * One page of the list: the views of the page, how many matched (`total`, searched) and the summary of the
+     * filtered services (not searched), at the cost of the page's views, not of every service's.
+     */
+    query(q: ServiceQuery): { services: ServiceView[]; total: number; summary: ServiceSummary };
     get(key: string): ServiceView | undefined;
     /** Watched namespaces Kubernetes refuses to let us read (what the list leaves out). */
     denied(): Denial[];
@@ -149,16 +167,3 @@ export interface ApiViews {
     observe(method: string, route: string, status: number, seconds: number): void;
   };
 }
-
-/** Counts and byte totals over a list of services (the services list's summary and the metrics summary). */
-export const summarizeServices = (services: ServiceView[]) => ({
-  totalServices: services.length,
-  activeServices: services.filter((s) => s.status === 'active').length,
-  totalForwards: services.reduce((n, s) => n + s.forwards.length, 0),
-  activeForwards: services.reduce((n, s) => n + s.activeCount, 0),
-  errorCount: services.reduce((n, s) => n + s.errorCount, 0),
-  totalBytesIn: services.reduce((n, s) => n + s.totalBytesIn, 0),
-  totalBytesOut: services.reduce((n, s) => n + s.totalBytesOut, 0),
-  rateIn: services.reduce((n, s) => n + s.rateIn, 0),
-  rateOut: services.reduce((n, s) => n + s.rateOut, 0),
-});

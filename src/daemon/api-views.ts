@@ -1,4 +1,4 @@
-import { summarizeServices, type ApiViews, type Json, type ServiceView } from '../api/views.ts';
+import type { ApiViews, Json, ServiceView } from '../api/views.ts';
 import type { LogRing } from '../log/log-ring.ts';
 import type { CaptureStore, CapturedExchange } from '../metrics/capture-store.ts';
 import type { MetricsStore } from '../metrics/metrics-store.ts';
@@ -37,7 +37,14 @@ export function createApiViews(d: ViewDeps): ApiViews {
   const { engine, metrics } = d;
 
   const ctxOf = (context: string | undefined): string => context ?? engine.defaultContext();
-  const serviceViews = createServiceViews({ engine, metrics, history: d.history, ctxOf });
+  const serviceViews = createServiceViews({
+    engine,
+    metrics,
+    history: d.history,
+    ctxOf,
+    version: () => d.bus.lastId,
+    now: d.now,
+  });
   const { serviceView, allForwards } = serviceViews;
   const services = serviceViews.list;
 
@@ -220,7 +227,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
     cacheStale: () => engine.namespaces.list().some((n) => n.watch.state().stale),
     metrics: {
       summary: () => {
-        const { rateIn: _in, rateOut: _out, ...counts } = summarizeServices(services());
+        const { rateIn: _in, rateOut: _out, ...counts } = serviceViews.serviceList.summary();
         const total = metrics.total();
         return {
           ...counts,

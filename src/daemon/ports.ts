@@ -53,12 +53,23 @@ export interface ForwardPortSnapshot {
   protocol?: string | undefined;
 }
 
+/** A forward's ports counted by status, with their bytes: what a list of services needs, without snapshots. */
+export interface ForwardTally {
+  forwards: number;
+  active: number;
+  errors: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
 export interface ForwardHandle {
   start(): Promise<void>;
   setPods(pods: PodCandidate[]): void;
   setPorts(ports: ForwardPortSpec[]): Promise<void> | void;
   close(): Promise<void>;
   snapshot(): ForwardPortSnapshot[];
+  /** Adds the ports to `into` as snapshot() would count them, allocating nothing per port but its counters. */
+  tally(into: ForwardTally): void;
   setPolicy(policy: LbPolicy | undefined): void;
   setAffinity(ms: number | undefined): void;
   balancing(): BalancingView;

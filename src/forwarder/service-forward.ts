@@ -393,6 +393,27 @@ export function createServiceForward(options: ServiceForwardOptions) {
       }
     },
 
+    /** snapshot()'s statuses and bytes, counted without an object per port: the services list counts every service. */
+    tally(into: {
+      forwards: number;
+      active: number;
+      errors: number;
+      bytesIn: number;
+      bytesOut: number;
+    }): void {
+      if (ports.size === 0) return;
+      const session = current ? sessions.state(ref(current)) : undefined;
+      for (const p of ports.values()) {
+        const status = statusOf(p, current ? resolvePodPort(current, p.spec.targetPort) : undefined, session);
+        const c = p.listener.counters();
+        into.forwards++;
+        if (status === 'active') into.active++;
+        else if (status === 'error') into.errors++;
+        into.bytesIn += c.bytesIn;
+        into.bytesOut += c.bytesOut;
+      }
+    },
+
     snapshot(): ForwardPortStatus[] {
       const session = current ? sessions.state(ref(current)) : undefined;
       return [...ports.values()].map((p) => {

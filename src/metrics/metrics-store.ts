@@ -286,6 +286,12 @@ export function createMetricsStore(options: MetricsStoreOptions) {
       const s = services.get(key);
       return s && { key, forwards: s.forwards, ...rates(s) };
     },
+    /**
+     * The last sample's rates of a forward or (`serviceRate`) a service, without the 10-second averages `forward`
+     * and `service` query the series for: what a list of 10,000 services can afford per item.
+     */
+    forwardRate: (key: string): Readonly<Pick<Rates, 'rateIn' | 'rateOut'>> | undefined => forwards.get(key),
+    serviceRate: (key: string): Readonly<Pick<Rates, 'rateIn' | 'rateOut'>> | undefined => services.get(key),
     /** `key` is a service or forward key, undefined for all traffic; NOT_FOUND for a key not (or no longer) known. */
     history,
     get lastSampleAt(): number | undefined {

@@ -121,14 +121,14 @@ export function kubernetesRouter(views: ApiViews, sse: SseOptions): Router {
         ctx(req.query.context),
         query,
         (line) => (sink.stream ? sink.stream.send(undefined, 'log', { line }) : sink.early.push(line)),
-        () => (sink.stream ? res.end() : (sink.ended = true)),
+        () => (sink.stream ? sink.stream.end() : (sink.ended = true)),
       );
       // The client may have left while the follow was being opened.
       if (res.closed) return void stop();
       const stream = openSse(req, res, sse, stop);
       for (const line of sink.early.splice(0)) stream.send(undefined, 'log', { line });
       sink.stream = stream;
-      if (sink.ended) res.end();
+      if (sink.ended) stream.end();
       return undefined;
     }
     const format = strParam(req.query.format, 'format', /^(json|text)$/);

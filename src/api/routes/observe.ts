@@ -2,7 +2,17 @@ import { Router, type Request, type Response } from 'express';
 import { parseSpan } from '../../metrics/metrics-store.ts';
 import { LEVEL_ORDER } from '../../log/log-ring.ts';
 import { bad, fromCache, intParam, listMeta, notFound, send, strParam } from '../envelope.ts';
-import { eventPayload, lastEventId, openSse, parseTypeFilter, type SseOptions } from '../sse.ts';
+import type { DaemonEvent } from '../../daemon/bus.ts';
+import type { LogRecord } from '../../log/log-ring.ts';
+import {
+  eventPayload,
+  frameOnce,
+  lastEventId,
+  openSse,
+  parseTypeFilter,
+  sseFrame,
+  type SseOptions,
+} from '../sse.ts';
 import type { ApiViews } from '../views.ts';
 
 /** Everything a history ring holds (its capacity bounds it). */
@@ -10,6 +20,11 @@ const ALL = Number.MAX_SAFE_INTEGER;
 
 export function observeRouter(views: ApiViews, sse: SseOptions): Router {
   const r = Router();
+  // Built once per event or log record, written to every client that takes it.
+  const eventFrame = frameOnce((e: DaemonEvent) => sseFrame(e.id, e.type, eventPayload(e)));
+  const logFrame = frameOnce((l: LogRecord) =>
+    sseFrame(l.id, 'log', { timestamp: l.timestamp, level: l.level, message: l.message, service: l.service }),
+  );
   // Metrics
   r.get('/api/v1/metrics', (_req, res) => send(res, 'getMetrics', views.metrics.summary()));
   r.get('/api/v1/metrics/services', (_req, res) => {
@@ -129,12 +144,7 @@ export function observeRouter(views: ApiViews, sse: SseOptions): Router {
         (filter.service && !(l.service ?? '').includes(filter.service))
       )
         return;
-      stream.send(l.id, 'log', {
-        timestamp: l.timestamp,
-        level: l.level,
-        message: l.message,
-        service: l.service,
-      });
+      stream.write(logFrame(l));
     });
   });
 
@@ -144,8 +154,8 @@ export function observeRouter(views: ApiViews, sse: SseOptions): Router {
     const since = lastEventId(req);
     let off = (): void => undefined;
     const stream = openSse(req, res, sse, () => off());
-    const deliver = (e: Parameters<Parameters<ApiViews['events']['subscribe']>[0]>[0]): void => {
-      if (!types || types.has(e.type)) stream.send(e.id, e.type, eventPayload(e));
+    const deliver = (e: DaemonEvent): void => {
+      if (!types || types.has(e.type)) stream.write(eventFrame(e));
     };
     if (since !== undefined) for (const e of views.events.since(since)) deliver(e);
     off = views.events.subscribe(deliver);

@@ -8,31 +8,38 @@ import {
   nameParam,
   notFound,
   page,
+  pageParams,
   send,
   strParam,
 } from '../envelope.ts';
-import { summarizeServices, type ApiViews, type ForwardView } from '../views.ts';
+import type { ApiViews, ForwardView, ServiceStatus } from '../views.ts';
 
-const STATUSES = new Set(['active', 'error', 'partial', 'pending']);
+const STATUSES: ReadonlySet<string> = new Set<ServiceStatus>(['active', 'error', 'partial', 'pending']);
+const isStatus = (s: string): s is ServiceStatus => STATUSES.has(s);
+
+function statusParam(value: unknown): ServiceStatus | undefined {
+  const status = strParam(value, 'status');
+  if (status === undefined || isStatus(status)) return status;
+  throw bad('status must be one of active, error, partial, pending');
+}
 
 export function servicesRouter(views: ApiViews): Router {
   const r = Router();
   r.get('/api/v1/services', (req, res) => {
-    const status = strParam(req.query.status, 'status');
-    if (status && !STATUSES.has(status)) throw bad('status must be one of active, error, partial, pending');
-    const ns = strParam(req.query.namespace, 'namespace');
-    const ctx = strParam(req.query.context, 'context');
-    const all = views.services
-      .list()
-      .filter(
-        (s) => (!status || s.status === status) && (!ns || s.namespace === ns) && (!ctx || s.context === ctx),
-      );
-    const { items, total } = page(all, req.query, (s) => `${s.serviceName} ${s.namespace} ${s.context}`);
+    const status = statusParam(req.query.status);
+    const namespace = strParam(req.query.namespace, 'namespace');
+    const context = strParam(req.query.context, 'context');
+    const { services, total, summary } = views.services.query({
+      status,
+      namespace,
+      context,
+      ...pageParams(req.query),
+    });
     send(
       res,
       'listServices',
-      { services: items, summary: summarizeServices(all), denied: views.services.denied() },
-      listMeta(items.length, total, fromCache(views)),
+      { services, summary, denied: views.services.denied() },
+      listMeta(services.length, total, fromCache(views)),
     );
   });
   r.post('/api/v1/services', async (req, res) => {

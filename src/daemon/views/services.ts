@@ -6,6 +6,8 @@ import { createEndpointViews } from '../endpoint-views.ts';
 import type { Engine } from '../engine.ts';
 import type { History } from '../history.ts';
 import type { ServiceRecord } from '../service-registry.ts';
+import { createServiceList } from './service-list.ts';
+import { createServiceViewBuilder } from './service-view.ts';
 
 /** Forwarded services and forwards as the API shows them, and the services area's actions. */
 export function createServiceViews(d: {
@@ -13,84 +15,22 @@ export function createServiceViews(d: {
   metrics: MetricsStore;
   history: History;
   ctxOf: (context: string | undefined) => string;
+  /** The event bus's last id: the services list's tallies are made again once it moves. */
+  version: () => number;
+  now: () => number;
 }) {
   const { engine, metrics } = d;
   const endpointViews = createEndpointViews(engine.registry);
+  const serviceList = createServiceList({
+    records: () => engine.registry.list(),
+    rate: metrics.serviceRate,
+    version: d.version,
+    now: d.now,
+  });
 
-  function forwardViews(r: ServiceRecord): ForwardView[] {
-    const parts = [
-      { forward: r.forward, hostnames: r.hostnames },
-      ...[...r.podForwards.values()].map((e) => ({ forward: e.forward, hostnames: e.hostnames })),
-    ];
-    return parts.flatMap(({ forward, hostnames }) =>
-      forward.snapshot().map((f) => {
-        const rate = metrics.forward(f.forwardKey);
-        return {
-          key: f.forwardKey,
-          serviceKey: r.key,
-          serviceName: r.name,
-          namespace: r.namespace,
-          context: r.context,
-          headless: r.kind === 'headless',
-          podName: f.podName ?? null,
-          localIP: f.localIp,
-          localPort: f.localPort,
-          podPort: f.podPort ?? null,
-          hostnames,
-          status: f.status,
-          error: f.lastError ?? null,
-          startedAt: f.startedAt ?? null,
-          lastActive: f.lastActive ?? null,
-          bytesIn: f.bytesIn,
-          bytesOut: f.bytesOut,
-          rateIn: rate?.rateIn ?? 0,
-          rateOut: rate?.rateOut ?? 0,
-          connectionsActive: f.connectionsActive,
-          connectionsTotal: f.connectionsTotal,
-          protocol: f.protocol ?? null,
-          reconnect: f.reconnect ?? null,
-        };
-      }),
-    );
-  }
+  const { serviceView, forwardViews } = createServiceViewBuilder(metrics);
 
-  function serviceView(r: ServiceRecord): ServiceView {
-    const forwards = forwardViews(r);
-    const active = forwards.filter((f) => f.status === 'active').length;
-    const errors = forwards.filter((f) => f.status === 'error').length;
-    const rate = metrics.service(r.key);
-    return {
-      key: r.key,
-      serviceName: r.name,
-      namespace: r.namespace,
-      context: r.context,
-      headless: r.kind === 'headless',
-      status:
-        active > 0 && errors === 0
-          ? 'active'
-          : errors > 0 && active === 0
-            ? 'error'
-            : active > 0
-              ? 'partial'
-              : 'pending',
-      localIP: r.ip,
-      hostnames: r.hostnames,
-      activeCount: active,
-      errorCount: errors,
-      totalBytesIn: forwards.reduce((n, f) => n + f.bytesIn, 0),
-      totalBytesOut: forwards.reduce((n, f) => n + f.bytesOut, 0),
-      rateIn: rate?.rateIn ?? 0,
-      rateOut: rate?.rateOut ?? 0,
-      pods: r.pods.map((p) => ({ name: p.name, ready: p.ready, terminating: p.terminating })),
-      forwards,
-    };
-  }
-
-  const list = (): ServiceView[] =>
-    engine.registry
-      .list()
-      .map(serviceView)
-      .sort((a, b) => a.serviceName.localeCompare(b.serviceName) || a.key.localeCompare(b.key));
+  const list = (): ServiceView[] => serviceList.sorted().map(serviceView);
   const allForwards = (): ForwardView[] => engine.registry.list().flatMap(forwardViews);
 
   /** Watched namespaces Kubernetes refuses to let us read: what a list of services leaves out. */
@@ -109,6 +49,10 @@ export function createServiceViews(d: {
 
   const area: ApiViews['services'] = {
     list,
+    query(q) {
+      const { records, total, summary } = serviceList.query(q);
+      return { services: records.map(serviceView), total, summary };
+    },
     get: (key) => {
       const r = engine.registry.get(key);
       return r ? serviceView(r) : undefined;
@@ -176,11 +120,11 @@ export function createServiceViews(d: {
     setPolicy: (key, policy) => endpointViews.setPolicy(key, policy),
     reconnectAll(force) {
       let n = 0;
-      for (const s of list()) {
-        if (force || s.errorCount > 0) {
-          dropSessions(s.key);
+      for (const r of serviceList.sorted()) {
+        if (force || serviceList.tally(r).errors > 0) {
+          dropSessions(r.key);
           d.history.reconnection(
-            s.key,
+            r.key,
             force ? 'forced through the API' : 'errored, requested through the API',
           );
           n++;
@@ -198,7 +142,7 @@ export function createServiceViews(d: {
     get: (key) => allForwards().find((f) => f.key === key),
   };
 
-  return { area, forwards, serviceView, list, allForwards };
+  return { area, forwards, serviceView, list, allForwards, serviceList };
 }
 
 export type ServiceViews = ReturnType<typeof createServiceViews>;
