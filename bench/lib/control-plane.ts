@@ -13,11 +13,17 @@ import { median, quantile, round, spreadPct } from './stats.ts';
 export interface ControlPlaneFigures {
   api_services_p50_ms: number | null;
   api_services_p99_ms: number | null;
+  api_services_p99_spread_pct: number | null;
   api_services_page100_p99_ms: number | null;
   api_services_10000_full_p50_ms: number | null;
   api_services_10000_full_p99_ms: number | null;
   api_services_10000_page100_p50_ms: number | null;
   api_services_10000_page100_p99_ms: number | null;
+  api_services_10000_page100_p99_spread_pct: number | null;
+  api_services_10000_full_p99_spread_pct: number | null;
+  /** All 10 pages of 1,000 (the contract's largest page), one after another: the whole list as a client gets it. */
+  api_services_10000_all_pages_median_ms: number | null;
+  api_services_10000_all_pages_max_ms: number | null;
   /** Median over the repeats of the time until the last of 100 clients has the event. */
   sse_fanout_100_ms: number | null;
   sse_fanout_100_spread_pct: number | null;
@@ -145,12 +151,30 @@ async function oneScale(n: number, o: Required<Omit<ControlPlaneOptions, 'scales
     await d.proc.waitFor(/Forwarding \d+ service/, 600_000);
     await waitForward(d.api, auth, n, d.proc);
     o.log(`control plane: ${n} services ready in ${round((performance.now() - t0) / 1000, 1)} s`);
-    const full = await latencies(() => `${d.api}/api/v1/services?limit=1000`, auth, o.requests);
-    const pageOf = await latencies(
-      () => `${d.api}/api/v1/services?limit=100&offset=${Math.floor(Math.random() * (n - 100))}`,
-      auth,
-      o.requests,
-    );
+    // Each latency figure in RUNS rounds: the bench reports the median of the rounds' quantiles and their spread.
+    const full: number[][] = [];
+    const pageOf: number[][] = [];
+    const walk: number[] = [];
+    for (let round = 0; round < RUNS; round++) {
+      full.push(await latencies(() => `${d.api}/api/v1/services?limit=1000`, auth, o.requests));
+      pageOf.push(
+        await latencies(
+          () => `${d.api}/api/v1/services?limit=100&offset=${Math.floor(Math.random() * (n - 100))}`,
+          auth,
+          o.requests,
+        ),
+      );
+    }
+    // The whole list as a client gets it: every page of the largest size the contract allows, one after another.
+    if (n > 1000)
+      for (let i = 0; i < WALKS; i++) {
+        const t = performance.now();
+        for (let offset = 0; offset < n; offset += 1000)
+          await (
+            await fetch(`${d.api}/api/v1/services?limit=1000&offset=${offset}`, { headers: auth })
+          ).arrayBuffer();
+        walk.push(performance.now() - t);
+      }
     const sse: number[] = [];
     const first: number[] = [];
     // The fixture's pods are not replaced: each repeat deletes another namespace's pod.
@@ -160,15 +184,20 @@ async function oneScale(n: number, o: Required<Omit<ControlPlaneOptions, 'scales
       first.push(f.first);
     }
     o.log(
-      `control plane ${n}: full ${fig(full)}, page ${fig(pageOf)}, sse last ${sse.map((x) => round(x, 1)).join(' ')}` +
+      `control plane ${n}: full ${fig(full.flat())}, page ${fig(pageOf.flat())}, walk ${fig(walk)}, sse last ${sse.map((x) => round(x, 1)).join(' ')}` +
         ` (first ${first.map((x) => round(x, 1)).join(' ')})`,
     );
-    return { full, page: pageOf, sse, first };
+    return { full, page: pageOf, walk, sse, first };
   } finally {
     await d.proc.stop();
     await sim.close();
   }
 }
+
+/** Rounds of each latency figure. */
+const RUNS = 3;
+/** Walks through every page of the 10,000-service list. */
+const WALKS = 20;
 
 const fig = (xs: number[]): string =>
   `p50 ${round(quantile(xs, 0.5), 2)} p99 ${round(quantile(xs, 0.99), 2)}`;
@@ -185,17 +214,26 @@ export async function controlPlane(options: ControlPlaneOptions): Promise<Contro
   const scales = options.scales ?? [1000, 10_000];
   const at: Record<number, Awaited<ReturnType<typeof oneScale>>> = {};
   for (const n of scales) at[n] = await oneScale(n, o);
-  const p = (xs: number[] | undefined, q: number): number | null => (xs ? round(quantile(xs, q), 2) : null);
+  /** Median over the rounds of each round's quantile `q`. */
+  const p = (xs: number[][] | undefined, q: number): number | null =>
+    xs ? round(median(xs.map((r) => quantile(r, q))), 2) : null;
+  const spread = (xs: number[][] | undefined, q: number): number | null =>
+    xs ? round(spreadPct(xs.map((r) => quantile(r, q))), 1) : null;
   const s1 = at[1000];
   const s10 = at[10_000];
   return {
     api_services_p50_ms: p(s1?.full, 0.5),
     api_services_p99_ms: p(s1?.full, 0.99),
+    api_services_p99_spread_pct: spread(s1?.full, 0.99),
     api_services_page100_p99_ms: p(s1?.page, 0.99),
     api_services_10000_full_p50_ms: p(s10?.full, 0.5),
     api_services_10000_full_p99_ms: p(s10?.full, 0.99),
     api_services_10000_page100_p50_ms: p(s10?.page, 0.5),
     api_services_10000_page100_p99_ms: p(s10?.page, 0.99),
+    api_services_10000_page100_p99_spread_pct: spread(s10?.page, 0.99),
+    api_services_10000_full_p99_spread_pct: spread(s10?.full, 0.99),
+    api_services_10000_all_pages_median_ms: s10 ? round(median(s10.walk), 1) : null,
+    api_services_10000_all_pages_max_ms: s10 ? round(Math.max(...s10.walk), 1) : null,
     sse_fanout_100_ms: s1 ? round(median(s1.sse), 1) : null,
     sse_fanout_100_spread_pct: s1 ? round(spreadPct(s1.sse), 1) : null,
     sse_fanout_100_runs_ms: s1?.sse.map((x) => round(x, 1) ?? 0) ?? [],
