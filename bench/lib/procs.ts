@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../bin/kubefwd.js', import.meta.url));
+/** The daemon's launcher; BENCH_KUBEFWD_BIN runs another checkout's against the same scenarios (before/after). */
+export const BIN =
+  process.env.BENCH_KUBEFWD_BIN ?? fileURLToPath(new URL('../../bin/kubefwd.js', import.meta.url));
 /** The Node.js flags of the launcher's `#!/usr/bin/env -S node …` line: the daemon is measured as users run it. */
 export const NODE_FLAGS: string[] = [
   ...(readFileSync(BIN, 'utf8').split('\n')[0] ?? '').split(/\s+/).filter((word) => word.startsWith('--')),
