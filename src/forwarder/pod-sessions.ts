@@ -67,7 +67,7 @@ interface Entry {
   /** The current session carried data back from the pod. */
   carried: boolean;
   /** Sessions set aside for the bulk transfers on them: they take no new connections and close when those end. */
-  bulkSessions: number;
+  bulkSessions: Set<PortForwardSession>;
 }
 
 /** Failures that say nothing about the pod itself: the API server or the path to it was away. */
@@ -144,7 +144,7 @@ export function createPodSessions(options: PodSessionsOptions) {
         lastAttemptAt: 0,
         unreachable: false,
         carried: false,
-        bulkSessions: 0,
+        bulkSessions: new Set(),
       };
       entries.set(key, e);
     }
@@ -255,6 +255,12 @@ export function createPodSessions(options: PodSessionsOptions) {
     return e.dialing;
   }
 
+  /** Destroys the pod's session and those set aside for bulk transfers. */
+  function destroyAll(e: Entry): void {
+    e.session?.destroy();
+    for (const s of e.bulkSessions) s.destroy();
+  }
+
   function forget(e: Entry): void {
     if (entries.get(podKey(e.pod)) === e) entries.delete(podKey(e.pod));
     // Ends any backoff wait too; the dial's `finally` then drops its wake timer.
@@ -306,17 +312,17 @@ export function createPodSessions(options: PodSessionsOptions) {
      */
     bulk(pod: PodRef, session: PortForwardSession): void {
       const e = entries.get(podKey(pod));
-      if (!e || e.session !== session || e.dialing || e.bulkSessions >= maxBulkSessions || !live(e)) return;
+      if (!e || e.session !== session || e.dialing || e.bulkSessions.size >= maxBulkSessions || !live(e)) return;
       dial(e, true).then(
         (fresh) => {
           if (fresh === session) return;
-          e.bulkSessions++;
+          e.bulkSessions.add(session);
           log.debug(
             { pod: `${e.pod.namespace}/${e.pod.name}` },
             'bulk transfer: new connections use a new session',
           );
           // After this turn: a connection that was handed the old session just before opens its stream on it first.
-          setImmediate(() => void session.close().finally(() => e.bulkSessions--));
+          setImmediate(() => void session.close().finally(() => e.bulkSessions.delete(session)));
         },
         () => undefined,
       );
@@ -348,7 +354,7 @@ export function createPodSessions(options: PodSessionsOptions) {
       for (const [key, e] of entries) {
         if (keep.has(key)) continue;
         forget(e);
-        e.session?.destroy();
+        destroyAll(e);
       }
     },
 
@@ -357,7 +363,7 @@ export function createPodSessions(options: PodSessionsOptions) {
       const e = entries.get(podKey(pod));
       if (!e) return;
       forget(e);
-      e.session?.destroy();
+      destroyAll(e);
       if (e.holders.size === 0) return;
       // Holders keep their interest: a fresh entry (fresh backoff) takes them over.
       const fresh = entryFor(pod);
@@ -380,11 +386,12 @@ export function createPodSessions(options: PodSessionsOptions) {
         entries.clear();
         for (const e of all) {
           e.abort.abort(new Error('port-forward sessions are closing'));
-          e.session?.destroy();
+          destroyAll(e);
         }
         const pending: Promise<unknown>[] = [];
         for (const e of all) {
           if (e.session) pending.push(e.session.closed);
+          for (const s of e.bulkSessions) pending.push(s.closed);
           if (e.dialing) pending.push(e.dialing.catch(() => undefined));
         }
         await Promise.all(pending);
