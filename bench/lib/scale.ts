@@ -39,6 +39,8 @@ export interface ScaleResult {
   apiserver_requests: number;
   apiserver_requests_per_namespace: number;
   rss_mb: number;
+  /** CPU seconds (user + system) the daemon used until ready: steadier than ready_s on a shared machine. */
+  cpu_s_at_ready: number;
   /** The highest loopback IP allocated, its first hostname, and the pod that answered a GET through it. */
   highest_ip: { ip: string; hostname: string; answered_by: string | null } | null;
   /** Did the daemon warn that the open-file limit leaves too little room for its forwards? */
@@ -112,6 +114,7 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
       const ready = (performance.now() - t0) / 1000;
       const pid = d.proc.child.pid as number;
       const rss = rssMb(pid);
+      const cpu = cpuSeconds(pid);
       const requests = sim.clusters().reduce((n, cl) => n + cl.totalRequests(), 0);
       const auth = { Authorization: `Bearer ${options.apiKey}` };
       const network = (await (
@@ -144,6 +147,7 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
         apiserver_requests: requests,
         apiserver_requests_per_namespace: round(requests / namespaces, 2) ?? 0,
         rss_mb: round(rss, 1) ?? 0,
+        cpu_s_at_ready: round(cpu, 2) ?? 0,
         highest_ip: highest,
         fd_limit_warning: /open-file limit/.test(d.proc.output()),
       };
