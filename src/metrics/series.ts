@@ -29,10 +29,13 @@ const FIELDS = 5;
 /** Bytes one stored point costs (five float64s). */
 export const BYTES_PER_POINT = FIELDS * 8;
 
+/** Shared by every buffer that has stored nothing yet: most keys of a large daemon never store a point. */
+const NO_POINTS = new Float64Array(0);
+
 /** A ring of points in one Float64Array, grown by doubling up to its capacity: no object per point. */
 class PointBuffer {
   readonly capacity: number;
-  #data = new Float64Array(0);
+  #data = NO_POINTS;
   #start = 0;
   #size = 0;
 
