@@ -36,6 +36,7 @@ export interface ScaleResult {
   hosts_writes: number;
   /** Names (lines) of our block in the hosts file at ready, one line per forwarded IP. */
   hosts_lines: number;
+  /** API server requests of all clusters from the start until ready and settled (watches open, one GET made). */
   apiserver_requests: number;
   apiserver_requests_per_namespace: number;
   rss_mb: number;
@@ -78,6 +79,18 @@ function clusterObjects(nsCount: number, perNs: number): KObject[] {
   return objects;
 }
 
+async function settledCount(read: () => number): Promise<number> {
+  const deadline = performance.now() + 15_000;
+  let last = read();
+  let since = performance.now();
+  while (performance.now() < deadline && performance.now() - since < 1000) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = read();
+    if (now !== last) [last, since] = [now, performance.now()];
+  }
+  return last;
+}
+
 async function cpuRate(pid: number, seconds: number): Promise<number> {
   const c0 = cpuSeconds(pid);
   const w0 = performance.now();
@@ -115,7 +128,6 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
       const pid = d.proc.child.pid as number;
       const rss = rssMb(pid);
       const cpu = cpuSeconds(pid);
-      const requests = sim.clusters().reduce((n, cl) => n + cl.totalRequests(), 0);
       const auth = { Authorization: `Bearer ${options.apiKey}` };
       const network = (await (
         await fetch(`${d.api}/api/v1/diagnostics/network`, { headers: auth })
@@ -137,6 +149,9 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
         }
         highest = { ip: top, hostname, answered_by: answeredBy };
       }
+      // Watches are counted as they come in, after the lists that made the daemon ready: the count is read once it
+      // has held still for a second (the GET above has opened the pod session of its namespace).
+      const requests = await settledCount(() => sim.clusters().reduce((n, cl) => n + cl.totalRequests(), 0));
       const out: ScaleResult = {
         contexts,
         namespaces,
@@ -152,6 +167,9 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
         fd_limit_warning: /open-file limit/.test(d.proc.output()),
       };
       options.log?.(`  ${JSON.stringify(out)}`);
+      options.log?.(
+        `  API server requests by kind: ${JSON.stringify(sim.clusters().map((cl) => cl.requestCounts()))}`,
+      );
       await options.afterReady?.({ api: d.api, cluster: sim.cluster() });
       if (options.idle) {
         // The first seconds after the load include one-off work (the heap trim, V8's follow-up collections): the
