@@ -3,7 +3,7 @@
  * `limit=1000`), a page of 100 at random offsets, and the SSE fan-out of one event to 100 clients, at 1,000 and at
  * 10,000 services (100 namespaces × 100 services, one context).
  */
-import { createSimulator, type Simulator } from '../../src/sim/index.ts';
+import { createSimulator, type SimCluster } from '../../src/sim/index.ts';
 import type { KObject } from '../../src/sim/store.ts';
 import { startBenchDaemon } from './daemon.ts';
 import { ns, pod, svc } from './objects.ts';
@@ -85,7 +85,7 @@ async function latencies(url: () => string, auth: Record<string, string>, n: num
 async function fanout(
   api: string,
   auth: Record<string, string>,
-  sim: Simulator,
+  cluster: SimCluster,
   nsName: string,
   name: string,
 ) {
@@ -108,7 +108,7 @@ async function fanout(
       if (text.includes('event: pod.removed')) return performance.now() - t;
     }
   });
-  sim.cluster().remove(POD, nsName, name, { gracePeriodSeconds: 0 });
+  cluster.remove(POD, nsName, name, { gracePeriodSeconds: 0 });
   const each = await Promise.all(got);
   for (const c of clients) void c.cancel();
   return { first: Math.min(...each), last: Math.max(...each) };
@@ -131,7 +131,68 @@ async function waitForward(
   }
 }
 
-async function oneScale(n: number, o: Required<Omit<ControlPlaneOptions, 'scales'>>) {
+/** A daemon forwarding `services` services, ready, and the cluster whose pods the SSE repeats delete. */
+export interface ControlPlaneTarget {
+  api: string;
+  services: number;
+  cluster: SimCluster;
+  /** The namespace and name of the i-th pod to delete (one per SSE repeat; the fixture does not replace them). */
+  pod: (i: number) => [namespace: string, name: string];
+}
+
+export type ControlPlaneSamples = Awaited<ReturnType<typeof measureControlPlane>>;
+
+/** The figures of one daemon: list and page latencies in RUNS rounds, the whole list's pages, SSE fan-out. */
+export async function measureControlPlane(
+  t: ControlPlaneTarget,
+  o: { apiKey: string; requests?: number; sseRepeats?: number; log?: (msg: string) => void },
+) {
+  const n = t.services;
+  const requests = o.requests ?? 200;
+  const auth = { Authorization: `Bearer ${o.apiKey}` };
+  // Each latency figure in RUNS rounds: the bench reports the median of the rounds' quantiles and their spread.
+  const full: number[][] = [];
+  const pageOf: number[][] = [];
+  const walk: number[] = [];
+  for (let round = 0; round < RUNS; round++) {
+    full.push(await latencies(() => `${t.api}/api/v1/services?limit=1000`, auth, requests));
+    pageOf.push(
+      await latencies(
+        () => `${t.api}/api/v1/services?limit=100&offset=${Math.floor(Math.random() * (n - 100))}`,
+        auth,
+        requests,
+      ),
+    );
+  }
+  // The whole list as a client gets it: every page of the largest size the contract allows, one after another.
+  if (n > 1000)
+    for (let i = 0; i < WALKS; i++) {
+      const start = performance.now();
+      for (let offset = 0; offset < n; offset += 1000)
+        await (
+          await fetch(`${t.api}/api/v1/services?limit=1000&offset=${offset}`, { headers: auth })
+        ).arrayBuffer();
+      walk.push(performance.now() - start);
+    }
+  const sse: number[] = [];
+  const first: number[] = [];
+  for (let i = 0; i < Math.max(3, o.sseRepeats ?? 5); i++) {
+    const [nsName, name] = t.pod(i);
+    const f = await fanout(t.api, auth, t.cluster, nsName, name);
+    sse.push(f.last);
+    first.push(f.first);
+  }
+  o.log?.(
+    `control plane ${n}: full ${fig(full.flat())}, page ${fig(pageOf.flat())}, walk ${fig(walk)}, sse last ${sse.map((x) => round(x, 1)).join(' ')}` +
+      ` (first ${first.map((x) => round(x, 1)).join(' ')})`,
+  );
+  return { full, page: pageOf, walk, sse, first };
+}
+
+async function oneScale(
+  n: number,
+  o: Required<Omit<ControlPlaneOptions, 'scales'>>,
+): Promise<ControlPlaneSamples> {
   const namespaces = n >= 10_000 ? 100 : 10;
   const sim = createSimulator({
     control: false,
@@ -151,43 +212,10 @@ async function oneScale(n: number, o: Required<Omit<ControlPlaneOptions, 'scales
     await d.proc.waitFor(/Forwarding \d+ service/, 600_000);
     await waitForward(d.api, auth, n, d.proc);
     o.log(`control plane: ${n} services ready in ${round((performance.now() - t0) / 1000, 1)} s`);
-    // Each latency figure in RUNS rounds: the bench reports the median of the rounds' quantiles and their spread.
-    const full: number[][] = [];
-    const pageOf: number[][] = [];
-    const walk: number[] = [];
-    for (let round = 0; round < RUNS; round++) {
-      full.push(await latencies(() => `${d.api}/api/v1/services?limit=1000`, auth, o.requests));
-      pageOf.push(
-        await latencies(
-          () => `${d.api}/api/v1/services?limit=100&offset=${Math.floor(Math.random() * (n - 100))}`,
-          auth,
-          o.requests,
-        ),
-      );
-    }
-    // The whole list as a client gets it: every page of the largest size the contract allows, one after another.
-    if (n > 1000)
-      for (let i = 0; i < WALKS; i++) {
-        const t = performance.now();
-        for (let offset = 0; offset < n; offset += 1000)
-          await (
-            await fetch(`${d.api}/api/v1/services?limit=1000&offset=${offset}`, { headers: auth })
-          ).arrayBuffer();
-        walk.push(performance.now() - t);
-      }
-    const sse: number[] = [];
-    const first: number[] = [];
-    // The fixture's pods are not replaced: each repeat deletes another namespace's pod.
-    for (let i = 0; i < o.sseRepeats; i++) {
-      const f = await fanout(d.api, auth, sim, `ns${i}`, 'app-0');
-      sse.push(f.last);
-      first.push(f.first);
-    }
-    o.log(
-      `control plane ${n}: full ${fig(full.flat())}, page ${fig(pageOf.flat())}, walk ${fig(walk)}, sse last ${sse.map((x) => round(x, 1)).join(' ')}` +
-        ` (first ${first.map((x) => round(x, 1)).join(' ')})`,
+    return await measureControlPlane(
+      { api: d.api, services: n, cluster: sim.cluster(), pod: (i) => [`ns${i}`, 'app-0'] },
+      o,
     );
-    return { full, page: pageOf, walk, sse, first };
   } finally {
     await d.proc.stop();
     await sim.close();
@@ -212,15 +240,21 @@ export async function controlPlane(options: ControlPlaneOptions): Promise<Contro
     log: options.log ?? (() => undefined),
   };
   const scales = options.scales ?? [1000, 10_000];
-  const at: Record<number, Awaited<ReturnType<typeof oneScale>>> = {};
+  const at: Record<number, ControlPlaneSamples> = {};
   for (const n of scales) at[n] = await oneScale(n, o);
+  return controlPlaneFigures(at[1000], at[10_000]);
+}
+
+/** The JSON figures from the samples at 1,000 and at 10,000 services (either may be missing). */
+export function controlPlaneFigures(
+  s1: ControlPlaneSamples | undefined,
+  s10: ControlPlaneSamples | undefined,
+): ControlPlaneFigures {
   /** Median over the rounds of each round's quantile `q`. */
   const p = (xs: number[][] | undefined, q: number): number | null =>
     xs ? round(median(xs.map((r) => quantile(r, q))), 2) : null;
   const spread = (xs: number[][] | undefined, q: number): number | null =>
     xs ? round(spreadPct(xs.map((r) => quantile(r, q))), 1) : null;
-  const s1 = at[1000];
-  const s10 = at[10_000];
   return {
     api_services_p50_ms: p(s1?.full, 0.5),
     api_services_p99_ms: p(s1?.full, 0.99),

@@ -20,6 +20,8 @@ export async function startBenchDaemon(options: {
   tag?: string | undefined;
   sim?: Simulator | undefined;
   namespaces: string[];
+  /** Contexts of the kubeconfig to forward from (`--context`); the current one when absent. */
+  contexts?: string[] | undefined;
   apiKey: string;
   /** More flags for `svc`. */
   args?: string[];
@@ -35,6 +37,7 @@ export async function startBenchDaemon(options: {
       'svc',
       '-n',
       options.namespaces.join(','),
+      ...(options.contexts?.length ? ['--context', options.contexts.join(',')] : []),
       '-c',
       files.kubeconfig,
       '--hosts-path',

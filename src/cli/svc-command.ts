@@ -39,8 +39,8 @@ export function preflight(config: DaemonConfig, io: Pick<CommandIo, 'isRoot'>): 
 }
 
 function printSummary(io: CommandIo, summary: StartSummary): void {
-  for (const line of summary.forwards) io.stdout.write(`${line}\n`);
-  io.stdout.write(`${summary.text}\n`);
+  // One write: 10,000 forwards were 10,000 writes to the terminal or pipe.
+  io.stdout.write(`${[...summary.forwards, summary.text].join('\n')}\n`);
 }
 
 export async function runSvcCommand(

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubefwdError, describeError } from '../errors.ts';
+import { SharedTlsKubeConfig } from './shared-tls-kubeconfig.ts';
 
 /** Loads the kubeconfig as kubectl would: --kubeconfig, else $KUBECONFIG, else ~/.kube/config. Fails clearly. */
 export function loadKubeConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig {
@@ -45,7 +46,7 @@ export function kubeConfigFor(base: KubeConfig, context: string): KubeConfig {
       `context "${context}" not found in kubeconfig (known: ${known.join(', ')})`,
     );
   }
-  const kc = new KubeConfig();
+  const kc = new SharedTlsKubeConfig();
   kc.loadFromOptions({
     clusters: base.getClusters(),
     users: base.getUsers(),

@@ -28,6 +28,8 @@ export interface ReflectorOptions<T extends ObjectWithMeta> {
   delay?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Server-side watch timeout; the watch is re-opened from the last resourceVersion afterwards. */
   watchTimeoutSeconds?: number;
+  /** A watch that receives nothing for this long is taken as dead and re-opened (default WATCH_IDLE_TIMEOUT_MS). */
+  watchIdleTimeoutMs?: number;
   random?: () => number;
 }
 
@@ -45,6 +47,14 @@ export interface Reflector<T> {
   /** Not yet listed, or the last list or watch failed and no later one has worked: the cache may lag. */
   readonly stale: boolean;
 }
+
+/**
+ * kube-apiserver sends a bookmark on a quiet watch about once a minute (its watch cache's bookmark frequency); two
+ * missed ones mean the connection is gone. client-node's Watch gives up after 30 s without a byte, so every watch of
+ * a quiet namespace failed and was re-opened each 30 s: 300 watches for 100 namespaces, 10 new TLS requests a second,
+ * the failures counted as errors with backoff (~6 % of a core with 10,000 idle forwards, `node bench/scale.ts`).
+ */
+export const WATCH_IDLE_TIMEOUT_MS = 150_000;
 
 const defaultDelay = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -113,6 +123,8 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
       let expired = false;
       let ended = false;
       const watch = new Watch(kc);
+      // Its inactivity timeout is a private field with no option; it is read at each request.
+      Object.assign(watch, { requestTimeoutMs: options.watchIdleTimeoutMs ?? WATCH_IDLE_TIMEOUT_MS });
       const query: Record<string, string | number | boolean | undefined> = {
         resourceVersion,
         allowWatchBookmarks: true,

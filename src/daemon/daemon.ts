@@ -11,6 +11,7 @@ import { createEventBus, type EventBus } from './bus.ts';
 import type { DaemonConfig } from './config.ts';
 import type { NamespaceManager } from './namespace-manager.ts';
 import type { ServiceRegistry } from './service-registry.ts';
+import type { ForwardHandle } from './ports.ts';
 import { createEngine, type Engine } from './engine.ts';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -139,7 +140,10 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       });
       audit = trail;
       const captures = createCaptureStore({ now });
+      // Forwards that were made or had a connection since the sampler last found them idle (see createMetricsStore).
+      const active = new Set<ForwardHandle>();
       engine = createEngine({
+        onForwardActivity: (forward) => active.add(forward),
         config,
         log,
         bus,
@@ -160,10 +164,13 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       metrics = createMetricsStore({
         now,
         visit(visitor) {
-          for (const r of e.registry.list()) {
+          for (const r of e.registry.values()) {
             r.forward.visitReadings(visitor);
             for (const p of r.podForwards.values()) p.forward.visitReadings(visitor);
           }
+        },
+        visitActive(visitor) {
+          for (const forward of active) if (!forward.visitReadings(visitor)) active.delete(forward);
         },
       });
       await metrics.start();
@@ -268,7 +275,9 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       }
       ready = true;
       const summary = e.summary();
-      checkFdCapacity(summary.forwards.length, (deps.fdLimits ?? readFdLimits)(), log);
+      // Besides the listeners: a session per pod in use, and the list/watch connections of each namespace (3).
+      const held = e.sessions.size + 3 * e.namespaces.list().length;
+      checkFdCapacity(summary.forwards.length, (deps.fdLimits ?? readFdLimits)(), log, held);
       return { forwards: summary.forwards, text: apiLine ? `${summary.text}\n${apiLine}` : summary.text };
     },
     close() {

@@ -17,6 +17,7 @@ import type { Logger } from '../log/logger.ts';
 import type { EventBus } from './bus.ts';
 import { API_HOSTNAME, type DaemonConfig } from './config.ts';
 import { createNamespaceManager } from './namespace-manager.ts';
+import type { ForwardHandle } from './ports.ts';
 import { createServiceRegistry, type ServiceRegistry } from './service-registry.ts';
 
 export interface EngineOptions {
@@ -29,6 +30,11 @@ export interface EngineOptions {
   statePath: string;
   /** Records every ad-hoc forward created, deleted or expired (the audit trail, where there is one). */
   audit?: AdhocAudit | undefined;
+  /**
+   * Told of every forward when it is made and whenever a connection arrives at it: the metrics sampler reads those
+   * each second and the others only now and then.
+   */
+  onForwardActivity?: ((forward: ForwardHandle) => void) | undefined;
   /** Optional HTTP tap factory (the metrics room's sniffer). */
   tap?: Parameters<typeof createServiceForward>[0]['tap'];
 }
@@ -106,8 +112,8 @@ export function createEngine(options: EngineOptions) {
         log.debug({ service: input.service, rejected: result.rejected }, 'hostnames refused as invalid');
       return result.hostnames;
     },
-    createForward: (request) =>
-      createServiceForward({
+    createForward: (request) => {
+      const forward: ForwardHandle = createServiceForward({
         request,
         sessions,
         log,
@@ -121,7 +127,11 @@ export function createEngine(options: EngineOptions) {
           if (ev.type === 'pod.selected') return;
           bus.publish(ev.type, ev.data);
         },
-      }),
+        onActivity: () => options.onForwardActivity?.(forward),
+      });
+      options.onForwardActivity?.(forward);
+      return forward;
+    },
   });
 
   const namespaces = createNamespaceManager({

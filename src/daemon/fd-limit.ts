@@ -33,23 +33,32 @@ export function readFdLimits(
 }
 
 /**
- * How many forwarded ports fit under a soft limit, keeping room for connections: each port needs its listener and
- * three quarters of the limit stay for client sockets, pod sessions, the API and files.
+ * Descriptors kept free for client connections, the API and files: a tenth of the limit, at least 256. Connections
+ * through a forward share its pod's session, so each costs one descriptor (its socket), not two.
  */
-export const forwardCapacity = (soft: number): number =>
-  soft === Infinity ? Infinity : Math.max(0, Math.floor(soft / 4) - 16);
+export const connectionHeadroom = (soft: number): number => Math.max(256, Math.floor(soft / 10));
 
-/** A warning when the forwarded ports outgrow what the limit leaves room for. */
+/**
+ * How many forwarded ports fit under a soft limit: each port holds its listener; `held` more are held besides
+ * (pod sessions, watch connections) and the headroom stays free. With the limit of 20,000 of a common systemd or
+ * container setup, 10,000 listeners and their sessions fit with 2,000 left for connections (the earlier rule, a
+ * quarter of the limit for listeners, warned at 4,984).
+ */
+export const forwardCapacity = (soft: number, held = 0): number =>
+  soft === Infinity ? Infinity : Math.max(0, soft - connectionHeadroom(soft) - held);
+
+/** A warning when the forwarded ports (with `held` other descriptors: sessions, watches) outgrow the limit. */
 export function checkFdCapacity(
   ports: number,
   limits: FdLimits | undefined,
   log: { warn(o: object, m: string): void },
+  held = 0,
 ): boolean {
   if (!limits) return true;
-  const capacity = forwardCapacity(limits.soft);
+  const capacity = forwardCapacity(limits.soft, held);
   if (ports <= capacity) return true;
   log.warn(
-    { ports, softLimit: limits.soft, hardLimit: limits.hard, capacity },
+    { ports, held, softLimit: limits.soft, hardLimit: limits.hard, capacity },
     `${ports} forwarded ports with an open-file limit of ${limits.soft}: new connections may fail (EMFILE); ` +
       `room for about ${capacity}. Raise the limit (ulimit -n, or LimitNOFILE= in a systemd unit) and restart`,
   );

@@ -74,10 +74,13 @@ export interface ForwardHandle {
   setAffinity(ms: number | undefined): void;
   balancing(): BalancingView;
   endpoints(): EndpointView[];
-  /** Byte counters per port only, handed to `emit`, for the once-a-second metrics sampler. */
+  /**
+   * Byte counters per port only, handed to `emit`, for the once-a-second metrics sampler; false when the forward was
+   * idle since the last visit (the same readings again).
+   */
   visitReadings(
     emit: (forwardKey: string, serviceKey: string, bytesIn: number, bytesOut: number) => void,
-  ): void;
+  ): boolean;
 }
 
 export interface ForwardRequest {

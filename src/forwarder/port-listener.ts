@@ -56,6 +56,8 @@ export interface PortListenerOptions {
   tap?: ((forwardKey: string, pod: string) => ConnectionTap | undefined) | undefined;
   onFailure?: (failure: ConnectionFailure) => void;
   onConnection?: (ev: { type: 'opened' | 'closed'; active: number; total: number }) => void;
+  /** Called at each accepted connection, before anything else (the metrics sampler's cue to look at this one). */
+  onAccept?: (() => void) | undefined;
   /** How long close() lets connections finish after ending them, before destroying them. */
   closeGraceMs?: number;
   now?: () => number;
@@ -127,6 +129,7 @@ export function createPortListener(options: PortListenerOptions) {
   let closedOut = 0;
   let lastActive: number | undefined;
   let lastSeen = 0;
+  let closes = 0;
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   let drained: (() => void) | undefined;
@@ -138,6 +141,7 @@ export function createPortListener(options: PortListenerOptions) {
       socket.destroy();
       return;
     }
+    options.onAccept?.();
     const conn: Conn = { socket, data: undefined, abort: new AbortController() };
     live.add(conn);
     total++;
@@ -145,6 +149,7 @@ export function createPortListener(options: PortListenerOptions) {
     socket.on('error', noop);
     socket.once('close', () => {
       live.delete(conn);
+      closes++;
       closedIn += socket.bytesWritten;
       closedOut += socket.bytesRead;
       lastActive = now();
@@ -260,6 +265,15 @@ export function createPortListener(options: PortListenerOptions) {
     get boundPort(): number | undefined {
       const a = server.address();
       return a && typeof a === 'object' ? a.port : undefined;
+    },
+
+    /**
+     * While no connection is open: how many connections opened and closed so far (undefined while one is open). As
+     * long as it stays the same, `counters()` returns the same bytes: the once-a-second sampler skips reading the
+     * idle ones of 10,000 listeners.
+     */
+    get idleEpoch(): number | undefined {
+      return live.size === 0 ? total + closes : undefined;
     },
 
     counters(): PortCounters {

@@ -59,6 +59,8 @@ export interface ServiceForwardOptions {
   log: Logger;
   onEvent: (event: ForwardEvent) => void;
   onConnection?: ((event: ConnectionEvent) => void) | undefined;
+  /** Called when a connection arrives: the sampler then reads this forward's counters until it is idle again. */
+  onActivity?: (() => void) | undefined;
   /** How long a connection arriving while no pod is ready (or its session is still dialling) waits, then closes. */
   waitForPodMs?: number;
   tap?: ((forwardKey: string, serviceKey: string, pod: string) => ConnectionTap | undefined) | undefined;
@@ -79,6 +81,10 @@ interface PortState {
   /** The forward key for `keyPod`, kept so that sampling does not build a string per port each second. */
   key?: string | undefined;
   keyPod?: string | undefined;
+  /** The byte counters sampling read last and the listener's idleEpoch then: reused while that stays the same. */
+  readIn?: number | undefined;
+  readOut?: number | undefined;
+  readEpoch?: number | undefined;
 }
 
 /**
@@ -178,6 +184,8 @@ export function createServiceForward(options: ServiceForwardOptions) {
     }
     const prev = current;
     current = next;
+    // The forward keys (they name the pod) change: the sampler reads them at its next sample.
+    options.onActivity?.();
     release?.();
     release = undefined;
     if (prev)
@@ -236,6 +244,7 @@ export function createServiceForward(options: ServiceForwardOptions) {
         };
       },
       tap: options.tap ? (fk, pod) => options.tap?.(fk, request.serviceKey, pod) : undefined,
+      onAccept: options.onActivity,
       onFailure: (f) => {
         state.error = f.message;
         log.warn(
@@ -377,20 +386,36 @@ export function createServiceForward(options: ServiceForwardOptions) {
 
     /**
      * Just the byte counters of each port, handed to `emit`: what the once-a-second metrics sampler needs, without
-     * building snapshots (1,000 forwards sampled through objects made megabytes of garbage a second).
+     * building snapshots (1,000 forwards sampled through objects made megabytes of garbage a second). True when any
+     * counter was read afresh (a connection is open or one opened or closed since the last visit): false means the
+     * forward is idle and its readings are the same as last time.
      */
     visitReadings(
       emit: (forwardKey: string, serviceKey: string, bytesIn: number, bytesOut: number) => void,
-    ): void {
+    ): boolean {
+      let fresh = false;
       for (const p of ports.values()) {
         const pod = current?.name;
         if (p.keyPod !== pod || p.key === undefined) {
           p.keyPod = pod;
           p.key = keyFor(pod, p.spec.port);
         }
-        const c = p.listener.counters();
-        emit(p.key, request.serviceKey, c.bytesIn, c.bytesOut);
+        const epoch = p.listener.idleEpoch;
+        if (
+          p.readIn === undefined ||
+          p.readOut === undefined ||
+          epoch === undefined ||
+          epoch !== p.readEpoch
+        ) {
+          const c = p.listener.counters();
+          p.readIn = c.bytesIn;
+          p.readOut = c.bytesOut;
+          p.readEpoch = epoch;
+          fresh = true;
+        }
+        emit(p.key, request.serviceKey, p.readIn, p.readOut);
       }
+      return fresh;
     },
 
     /** snapshot()'s statuses and bytes, counted without an object per port: the services list counts every service. */

@@ -96,7 +96,14 @@ export function createIpAllocator(options: IpAllocatorOptions) {
   const homeThirds = new Set<number>();
   /** Live allocations per `second.third` block. */
   const perBlock = new Map<string, number>();
+  /**
+   * Per `second.third` block, the lowest 4th octet that may be free: every one below it is taken. Candidates start
+   * there, so the 100th service of a namespace does not test the 99 addresses before it (10,000 services spent
+   * ~0.7 s of their start in those tests).
+   */
+  const lowestFree = new Map<string, number>();
   const blockOf = (ip: string): string => ip.split('.').slice(1, 3).join('.');
+  const fourthOf = (ip: string): number => Number(ip.slice(ip.lastIndexOf('.') + 1));
   let persistTimer: NodeJS.Timeout | undefined;
   let started = false;
 
@@ -135,7 +142,7 @@ export function createIpAllocator(options: IpAllocatorOptions) {
 
   /** May `key` (allowed the reservation names `names`) take `ip`? `strict` also keeps others' remembered IPs. */
   function usable(ip: string, key: string, names: readonly string[], strict: boolean): boolean {
-    const last = Number(ip.slice(ip.lastIndexOf('.') + 1));
+    const last = fourthOf(ip);
     if (last === 0 || last === 255 || blocked.has(ip)) return false;
     const r = byReservedIp.get(ip);
     if (r && !names.includes(r.name)) return false;
@@ -154,8 +161,10 @@ export function createIpAllocator(options: IpAllocatorOptions) {
     const block = function* (third: number, from: number): Generator<string> {
       // A full block is skipped without looking at its 254 addresses: keeps thousands of allocations linear.
       if ((perBlock.get(`${second}.${third}`) ?? 0) >= 254) return;
-      for (let fourth = from; fourth <= 254; fourth++) yield `${base[0]}.${second}.${third}.${fourth}`;
-      for (let fourth = 1; fourth < from; fourth++) yield `${base[0]}.${second}.${third}.${fourth}`;
+      const low = lowestFree.get(`${second}.${third}`) ?? 1;
+      for (let fourth = Math.max(from, low); fourth <= 254; fourth++)
+        yield `${base[0]}.${second}.${third}.${fourth}`;
+      for (let fourth = low; fourth < from; fourth++) yield `${base[0]}.${second}.${third}.${fourth}`;
     };
     if (home <= 255) yield* block(home, Math.max(base[3], 1));
     for (let third = 255; third >= base[2]; third--) {
@@ -172,6 +181,12 @@ export function createIpAllocator(options: IpAllocatorOptions) {
     byIp.set(ip, k);
     const b = blockOf(ip);
     perBlock.set(b, (perBlock.get(b) ?? 0) + 1);
+    let low = lowestFree.get(b) ?? 1;
+    if (fourthOf(ip) === low) {
+      const prefix = ip.slice(0, ip.lastIndexOf('.') + 1);
+      while (low <= 254 && byIp.has(`${prefix}${low}`)) low++;
+      lowestFree.set(b, low);
+    }
     if (reservation) reservationOf.set(k, reservation);
     remember(k, ip);
     persist();
@@ -251,6 +266,7 @@ export function createIpAllocator(options: IpAllocatorOptions) {
       byIp.delete(ip);
       const b = blockOf(ip);
       perBlock.set(b, (perBlock.get(b) ?? 1) - 1);
+      lowestFree.set(b, Math.min(lowestFree.get(b) ?? 1, fourthOf(ip)));
       reservationOf.delete(k);
       persist();
     },

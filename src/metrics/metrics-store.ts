@@ -58,6 +58,15 @@ export interface MetricsStoreOptions {
   read?: () => Iterable<CounterReading | LegacyCounterReading>;
   /** The same handed to a visitor, which allocates nothing per forward: what a daemon with 1,000 forwards uses. */
   visit?: (visitor: ReadingVisitor) => void;
+  /**
+   * Visits only the forwards that may have changed since the last sample (a connection arrived, is open or closed).
+   * With it, `visit` runs every `fullEvery` samples only: the others read the active forwards, and keys whose
+   * history still moves, so 10,000 idle forwards cost nothing between full passes. Forwards not visited are taken
+   * as unchanged, not gone.
+   */
+  visitActive?: (visitor: ReadingVisitor) => void;
+  /** With `visitActive`: every how many samples all forwards are visited (default 30). */
+  fullEvery?: number;
   now?: () => number;
   sampleIntervalMs?: number;
   /** How long a key that stopped appearing keeps its history (a forward redialled meanwhile continues it). */
@@ -110,6 +119,8 @@ interface Tracked {
   addIn: number;
   addOut: number;
   addConnections: number;
+  /** Seen by the last full pass or a visit since: counters continue from `raw*` (forwards). */
+  present: boolean;
 }
 
 /**
@@ -138,8 +149,12 @@ export function createMetricsStore(options: MetricsStoreOptions) {
     addIn: 0,
     addOut: 0,
     addConnections: 0,
+    present: false,
   });
   const total = track();
+  const fullEvery = options.fullEvery ?? 30;
+  /** Keys whose series still moves (recent traffic, or new): updated every sample, visited or not. */
+  const unsettled = new Set<Tracked>();
   let epoch = 0;
   let lastSampleAt: number | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -154,37 +169,49 @@ export function createMetricsStore(options: MetricsStoreOptions) {
     e.series.record(t, e.bytesIn, e.bytesOut, e.rateIn, e.rateOut);
   }
 
+  /** Updates `e` and notes whether its series still moves (then later samples update it even when not visited). */
+  function step(e: Tracked, dIn: number, dOut: number, connections: number, t: number, dt: number): void {
+    update(e, dIn, dOut, connections, t, dt);
+    if (connections === 0 && e.series.settled(e.bytesIn, e.bytesOut)) unsettled.delete(e);
+    else unsettled.add(e);
+  }
+
   /** Takes one sample now (the timer calls this; tests drive it with their own clock). */
   function sample(): void {
     const t = now();
     const dt = lastSampleAt === undefined ? 0 : Math.max(0, t - lastSampleAt) / 1000;
     lastSampleAt = t;
     epoch++;
+    const full = !options.visitActive || epoch % fullEvery === 1 || fullEvery <= 1;
     let seen = 0;
     const all = { bytesIn: 0, bytesOut: 0, connections: 0 };
+    const touched: Tracked[] = [];
     // Per forward: a delta from its last raw counters (all of them when it is new or was missing last time; all of
     // the new value when they went down, a rebuilt forward), added to its service's and the global total.
     const visitor: ReadingVisitor = (key, service, rawIn, rawOut, connections = 0) => {
       let f = forwards.get(key);
       if (!f) forwards.set(key, (f = track(service)));
       if (f.epoch === epoch) return;
-      const continued = f.epoch === epoch - 1;
+      const continued = f.present;
       const dIn = continued ? counterDelta(rawIn, f.rawIn) : rawIn;
       const dOut = continued ? counterDelta(rawOut, f.rawOut) : rawOut;
       f.epoch = epoch;
+      f.present = true;
       f.rawIn = rawIn;
       f.rawOut = rawOut;
       f.service = service;
       f.lastSeen = t;
       seen++;
-      update(f, dIn, dOut, connections, t, dt);
+      step(f, dIn, dOut, connections, t, dt);
       let s = services.get(service);
       if (!s) services.set(service, (s = track()));
       if (s.epoch !== epoch) {
         s.epoch = epoch;
-        s.forwards = s.addIn = s.addOut = s.addConnections = 0;
+        if (full) s.forwards = 0;
+        s.addIn = s.addOut = s.addConnections = 0;
+        touched.push(s);
       }
-      s.forwards++;
+      if (full) s.forwards++;
       s.addIn += dIn;
       s.addOut += dOut;
       s.addConnections += connections;
@@ -192,28 +219,39 @@ export function createMetricsStore(options: MetricsStoreOptions) {
       all.bytesOut += dOut;
       all.connections += connections;
     };
-    if (options.visit) options.visit(visitor);
+    if (options.visit && full) options.visit(visitor);
+    else if (options.visitActive) options.visitActive(visitor);
     else
       for (const r of options.read?.() ?? [])
         visitor(r.key, serviceOf(r), r.bytesIn, r.bytesOut, r.connections ?? 0);
-    // Keys that went away keep a flat line until they are forgotten, so a short outage shows as zero, not a gap.
-    // forEach rather than for-of: no [key, value] array per entry.
-    forwards.forEach((f, key) => {
-      if (f.epoch === epoch) return;
-      if (t - f.lastSeen > forgetAfter) forwards.delete(key);
-      else update(f, 0, 0, 0, t, dt);
-    });
-    services.forEach((s, key) => {
-      if (s.epoch === epoch) {
-        s.lastSeen = t;
-        update(s, s.addIn, s.addOut, s.addConnections, t, dt);
-        return;
-      }
-      s.forwards = 0;
-      if (t - s.lastSeen > forgetAfter) services.delete(key);
-      else update(s, 0, 0, 0, t, dt);
-    });
-    total.forwards = seen;
+    for (const s of touched) {
+      s.lastSeen = t;
+      step(s, s.addIn, s.addOut, s.addConnections, t, dt);
+    }
+    if (full) {
+      // Keys that went away keep a flat line until they are forgotten, so a short outage shows as zero, not a gap.
+      // forEach rather than for-of: no [key, value] array per entry.
+      forwards.forEach((f, key) => {
+        if (f.epoch === epoch) return;
+        f.present = false;
+        if (t - f.lastSeen > forgetAfter) {
+          forwards.delete(key);
+          unsettled.delete(f);
+        } else step(f, 0, 0, 0, t, dt);
+      });
+      services.forEach((s, key) => {
+        if (s.epoch === epoch) return;
+        s.forwards = 0;
+        if (t - s.lastSeen > forgetAfter) {
+          services.delete(key);
+          unsettled.delete(s);
+        } else step(s, 0, 0, 0, t, dt);
+      });
+      total.forwards = seen;
+    } else {
+      // Between full passes only the keys whose history still moves are written: the others are settled.
+      for (const e of [...unsettled]) if (e.epoch !== epoch) step(e, 0, 0, 0, t, dt);
+    }
     update(total, all.bytesIn, all.bytesOut, all.connections, t, dt);
   }
 

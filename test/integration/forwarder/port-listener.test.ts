@@ -122,6 +122,26 @@ describe.each(['spdy', 'websocket-tunnel'] as const)('port listener over %s', (p
     expect(c.lastActive).toBeTypeOf('number');
   });
 
+  it('tells the sampler when its counters may have changed: an accept, an open connection, a close', async () => {
+    let accepts = 0;
+    const l = await start(HTTP_PORT, { onAccept: () => accepts++ });
+    const idle = l.idleEpoch;
+    expect(idle).toBe(0);
+    const s = await connect(ip, port);
+    await waitFor(() => accepts === 1);
+    expect(l.idleEpoch).toBeUndefined();
+    const done = drain(s);
+    s.end('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await done;
+    await waitFor(() => l.idleEpoch !== undefined);
+    expect(l.idleEpoch).not.toBe(idle);
+    // Idle again: the epoch holds still, and so do the counters it stands for.
+    const epoch = l.idleEpoch;
+    const bytes = l.counters().bytesIn;
+    expect(bytes).toBeGreaterThan(0);
+    expect(l.idleEpoch).toBe(epoch);
+  });
+
   it('serves 100 concurrent connections over one session', async () => {
     await start(ECHO_PORT);
     const results = await Promise.all(

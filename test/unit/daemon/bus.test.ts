@@ -17,6 +17,18 @@ describe('event bus', () => {
     expect(bus.subscriberCount).toBe(0);
   });
 
+  it('keeps exactly the newest `retain` events however many go through', () => {
+    const bus = createEventBus({ now: () => 0, retain: 4 });
+    for (let i = 0; i < 1001; i++) bus.publish('service.added', { i });
+    expect(bus.since(0).map((e) => e.id)).toEqual([998, 999, 1000, 1001]);
+    expect(bus.since(999).map((e) => e.id)).toEqual([1000, 1001]);
+    expect(bus.since(1001)).toEqual([]);
+    expect(bus.since(-5)).toHaveLength(4);
+    expect(bus.recent(2).map((e) => e.id)).toEqual([1000, 1001]);
+    expect(bus.recent(10).map((e) => e.id)).toEqual([998, 999, 1000, 1001]);
+    expect(bus.lastId).toBe(1001);
+  });
+
   it('isolates a throwing listener', () => {
     const errors: unknown[] = [];
     const bus = createEventBus({ onListenerError: (e) => errors.push(e) });

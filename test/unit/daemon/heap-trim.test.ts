@@ -45,6 +45,24 @@ describe('heap trim', () => {
     trim.stop();
   });
 
+  it('does not collect again for unused heap the last collection left (a large heap keeps more)', () => {
+    vi.useFakeTimers();
+    let stats = { total: 420e6, used: 300e6 };
+    // What 10,000 forwards showed: the collection leaves 88 MB committed but unused.
+    const collect = vi.fn(() => (stats = { total: 341e6, used: 253e6 }));
+    const trim = startHeapTrim({ intervalMs: 1000, busy: () => false, stats: () => stats, collect });
+    vi.advanceTimersByTime(1000);
+    expect(collect).toHaveBeenCalledTimes(1);
+    stats = { total: 341e6, used: 255e6 };
+    vi.advanceTimersByTime(10_000);
+    expect(collect).toHaveBeenCalledTimes(1);
+    // A real burst later: 60 MB more unused than the collection left.
+    stats = { total: 345e6, used: 197e6 };
+    vi.advanceTimersByTime(1000);
+    expect(collect).toHaveBeenCalledTimes(2);
+    trim.stop();
+  });
+
   it("runs V8's own full collection in this Node.js", async () => {
     const trim = startHeapTrim({ intervalMs: 10, busy: () => false, stats: () => ({ total: 1e9, used: 0 }) });
     await waitFor(() => trim.trims > 0, { timeoutMs: 5000 });

@@ -111,6 +111,30 @@ describe('IP allocator: more than 254 services', () => {
     expect(blocks).toEqual({ '127.1.28': 254, '127.1.255': 254, '127.1.254': 92 });
   });
 
+  it('gives 10,000 services over 100 namespaces in 2 contexts each its own address, in its namespace block', () => {
+    const a = createIpAllocator({});
+    const ips = new Set<string>();
+    for (let c = 0; c < 2; c++)
+      for (let n = 0; n < 50; n++)
+        for (let i = 0; i < 100; i++) {
+          // Namespace indexes are global across contexts, as the original's.
+          const ip = a.allocate(key(`s${i}`, `ns${n}`, `c${c}`), slot(c, c * 50 + n));
+          expect(ip).toBe(`127.${1 + c}.${27 + c * 50 + n}.${i + 1}`);
+          ips.add(ip);
+        }
+    expect(ips.size).toBe(10_000);
+  });
+
+  it('starts at the lowest free address of a block, and still keeps a released one for its service', () => {
+    const a = createIpAllocator({});
+    for (let i = 0; i < 5; i++) a.allocate(key(`s${i}`), slot(0, 0));
+    a.release(key('s1'));
+    // .2 is remembered for s1: a newcomer takes the next free one, s1 gets its own back.
+    expect(a.allocate(key('new'), slot(0, 0))).toBe('127.1.27.6');
+    expect(a.allocate(key('s1'), slot(0, 0))).toBe('127.1.27.2');
+    expect(a.allocate(key('next'), slot(0, 0))).toBe('127.1.27.7');
+  });
+
   it('says IP_EXHAUSTED when truly nothing is left, and for a context past the 2nd octet', () => {
     const a = createIpAllocator({ base: '127.1.254.1' });
     for (let i = 0; i < 508; i++) a.allocate(key(`s${i}`), slot(0, 0));

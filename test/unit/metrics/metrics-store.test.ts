@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KubefwdError } from '../../../src/errors.ts';
-import { createMetricsStore, parseSpan, type CounterReading } from '../../../src/metrics/metrics-store.ts';
+import {
+  createMetricsStore,
+  parseSpan,
+  type CounterReading,
+  type ReadingVisitor,
+} from '../../../src/metrics/metrics-store.ts';
 
 function harness(forgetAfterMs = 60_000) {
   let t = 1_700_000_000_000;
@@ -67,6 +72,50 @@ describe('metrics store', () => {
     });
     expect(h.store.total().rateIn).toBe(1750);
     expect(h.store.forward('nope')).toBeUndefined();
+  });
+
+  it('between full passes reads only the active forwards, and keeps the idle ones known, at rate 0', () => {
+    let t = 1_700_000_000_000;
+    const readings = new Map<string, [string, number]>([
+      ['busy.ns.ctx.p.80', ['busy.ns.ctx', 0]],
+      ['idle.ns.ctx.p.80', ['idle.ns.ctx', 0]],
+    ]);
+    const active = new Set(['busy.ns.ctx.p.80']);
+    let full = 0;
+    let partial = 0;
+    const emit = (visitor: ReadingVisitor, key: string): void => {
+      const [service, bytes] = readings.get(key) ?? ['', 0];
+      visitor(key, service, bytes, 0, 0);
+    };
+    const store = createMetricsStore({
+      now: () => t,
+      fullEvery: 5,
+      visit: (v) => {
+        full++;
+        for (const key of readings.keys()) emit(v, key);
+      },
+      visitActive: (v) => {
+        partial++;
+        for (const key of active) emit(v, key);
+      },
+    });
+    for (let i = 1; i <= 10; i++) {
+      readings.set('busy.ns.ctx.p.80', ['busy.ns.ctx', i * 1000]);
+      t += 1000;
+      store.sample();
+    }
+    expect([full, partial]).toEqual([2, 8]);
+    expect(store.forward('busy.ns.ctx.p.80')).toMatchObject({ bytesIn: 10_000, rateIn: 1000 });
+    expect(store.service('busy.ns.ctx')).toMatchObject({ bytesIn: 10_000, rateIn: 1000, forwards: 1 });
+    expect(store.forward('idle.ns.ctx.p.80')).toMatchObject({ bytesIn: 0, rateIn: 0 });
+    expect(store.summary()).toMatchObject({ forwards: 2, services: 2, rateIn: 1000 });
+    // The busy one stops: its rate falls to 0 at once, though it is no longer visited.
+    active.clear();
+    t += 1000;
+    store.sample();
+    expect(store.forward('busy.ns.ctx.p.80')).toMatchObject({ bytesIn: 10_000, rateIn: 0 });
+    expect(store.history('busy.ns.ctx.p.80', 20_000).at(-1)).toMatchObject({ rateIn: 0, bytesIn: 10_000 });
+    expect(store.history('idle.ns.ctx.p.80', 20_000).every((p) => p.rateIn === 0)).toBe(true);
   });
 
   it('keeps totals monotonic when a forward restarts its counters, and averages over 10 s', () => {

@@ -58,6 +58,26 @@ describe('tiered series', () => {
     expect(day.slice(0, -1).every((p) => p.rateIn === 0 && p.bytesIn === 1000)).toBe(true);
   });
 
+  it('skips idle samples without changing an answer: coarse buckets keep their exact mean, idle ones run to now', () => {
+    // 100 B/s for 5 s, then idle for 3 min: from then on the samples are skipped (nothing moves).
+    const { series, start, end } = simulate(5 * S + 3 * MIN, (t) => (t < 5 * S ? 100 : 0));
+    expect(series.settled(500, 0)).toBe(true);
+    expect(series.settled(501, 0)).toBe(false);
+    const tens = series.query(5 * MIN, 10 * S);
+    expect(tens[0]?.timestamp).toBeLessThanOrEqual(start);
+    const first = tens.find((p) => p.timestamp === start);
+    // Ten samples in the first 10 s bucket: five of 100, five of 0.
+    expect(first).toMatchObject({ rateIn: 50, bytesIn: 500 });
+    expect(tens.filter((p) => p.timestamp > start).every((p) => p.rateIn === 0 && p.bytesIn === 500)).toBe(
+      true,
+    );
+    expect(tens.at(-1)?.timestamp).toBe(end - (end % (10 * S)));
+    const minutes = series.query(HOUR, MIN);
+    // Sixty samples in the first minute: five of 100.
+    expect(minutes.find((p) => p.timestamp === start)?.rateIn).toBeCloseTo(500 / 60, 9);
+    expect(minutes.at(-1)?.timestamp).toBe(end - (end % MIN));
+  });
+
   it('answers each duration from the tier that covers it, at its step', () => {
     const { series, end } = simulate(DAY + HOUR, () => 1000);
     const fiveMin = series.query(5 * MIN, S);

@@ -1,0 +1,220 @@
+/**
+ * The scale scenario: `services` Services spread evenly over `namespaces` namespaces in `contexts` simulated clusters
+ * (one kubeconfig context each, `namespaces / contexts` namespaces in each), one pod per namespace that every Service of
+ * it selects. Measures the time until the daemon says it is forwarding (every listener bound and every name written),
+ * the hosts-file writes, the API server requests of all clusters, the RSS, the highest loopback IP handed out and one
+ * request through that forward; optionally the idle CPU and RSS after the daemon has been left alone.
+ */
+import { readFileSync } from 'node:fs';
+import { createSimulator, type SimCluster } from '../../src/sim/index.ts';
+import type { KObject } from '../../src/sim/store.ts';
+import { benchFiles, startBenchDaemon } from './daemon.ts';
+import { ns, pod, svc } from './objects.ts';
+import { cpuSeconds, rssMb } from './procs.ts';
+import { round } from './stats.ts';
+
+export interface ScaleOptions {
+  /** Where the daemon keeps its files (see benchFiles). */
+  dir: string;
+  apiKey: string;
+  services: number;
+  namespaces: number;
+  contexts: number;
+  /** Measure idle: first `seconds` alone, then the CPU rate over `windowSeconds`. */
+  idle?: { seconds: number; windowSeconds: number } | undefined;
+  /** Runs once the daemon is ready and measured, before idle (the control-plane timings of the caller). */
+  afterReady?: ((daemon: { api: string; cluster: SimCluster }) => Promise<void>) | undefined;
+  log?: (msg: string) => void;
+}
+
+export interface ScaleResult {
+  contexts: number;
+  namespaces: number;
+  /** Services the daemon said it forwards. */
+  forwarded: number;
+  ready_s: number;
+  hosts_writes: number;
+  /** Names (lines) of our block in the hosts file at ready, one line per forwarded IP. */
+  hosts_lines: number;
+  /** API server requests of all clusters from the start until ready and settled (watches open, one GET made). */
+  apiserver_requests: number;
+  apiserver_requests_per_namespace: number;
+  rss_mb: number;
+  /** CPU seconds (user + system) the daemon used until ready: steadier than ready_s on a shared machine. */
+  cpu_s_at_ready: number;
+  /** The highest loopback IP allocated, its first hostname, and the pod that answered a GET through it. */
+  highest_ip: { ip: string; hostname: string; answered_by: string | null } | null;
+  /** Did the daemon warn that the open-file limit leaves too little room for its forwards? */
+  fd_limit_warning: boolean;
+  /** With `idle`: the CPU rate over the window after the first seconds alone, that of those first seconds, RSS. */
+  idle_cpu_pct?: number;
+  idle_cpu_pct_first_window?: number;
+  rss_idle_mb?: number;
+}
+
+/** Our lines of the hosts file: IP → names. */
+export function managedLines(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let inside = false;
+  for (const line of text.split(/\r?\n/)) {
+    if (line.startsWith('# kubefwd managed block begin')) inside = true;
+    else if (line.startsWith('# kubefwd managed block end')) inside = false;
+    else if (inside && !line.startsWith('#')) {
+      const [ip, ...names] = line.trim().split(/\s+/);
+      if (ip) out.set(ip, [...(out.get(ip) ?? []), ...names]);
+    }
+  }
+  return out;
+}
+
+const ipNumber = (ip: string): number => ip.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+
+/** The simulator's objects for one cluster: `nsCount` namespaces, `perNs` Services each. */
+function clusterObjects(nsCount: number, perNs: number): KObject[] {
+  const objects: KObject[] = [];
+  for (let i = 0; i < nsCount; i++) {
+    objects.push(ns(`ns${i}`), pod(`app-${i}`, `ns${i}`, 'app'));
+    for (let j = 0; j < perNs; j++) objects.push(svc(`s${j}`, `ns${i}`, 'app', 8000 + j));
+  }
+  return objects;
+}
+
+async function settledCount(read: () => number): Promise<number> {
+  const deadline = performance.now() + 15_000;
+  let last = read();
+  let since = performance.now();
+  while (performance.now() < deadline && performance.now() - since < 1000) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = read();
+    if (now !== last) [last, since] = [now, performance.now()];
+  }
+  return last;
+}
+
+async function cpuRate(pid: number, seconds: number): Promise<number> {
+  const c0 = cpuSeconds(pid);
+  const w0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  return round(((cpuSeconds(pid) - c0) / ((performance.now() - w0) / 1000)) * 100, 2) ?? 0;
+}
+
+export async function scale(options: ScaleOptions): Promise<ScaleResult> {
+  const { services, namespaces, contexts } = options;
+  const nsPerContext = Math.ceil(namespaces / contexts);
+  const perNs = Math.ceil(services / namespaces);
+  const tag = `scale${services}`;
+  // Every cluster has the same namespace names (ns0…ns49 in each of 2): `-n` applies to every context, and the
+  // daemon watches contexts × names namespaces.
+  const clusters = Array.from({ length: contexts }, (_, c) => ({
+    name: `scale-${String.fromCharCode(97 + c)}`,
+    objects: clusterObjects(nsPerContext, perNs),
+  }));
+  // Watch bookmarks once a minute, as kube-apiserver's watch cache sends them (its bookmarkFrequency); the
+  // simulator's default of 5 s, meant for quick tests, is 60 bookmarks a second over 300 watches.
+  const sim = createSimulator({ control: false, bookmarkIntervalMs: 60_000, fixture: { clusters } });
+  await sim.start();
+  try {
+    for (const cl of sim.clusters()) cl.resetRequestCounts();
+    const t0 = performance.now();
+    const d = await startBenchDaemon({
+      dir: options.dir,
+      tag,
+      sim,
+      namespaces: Array.from({ length: nsPerContext }, (_, i) => `ns${i}`),
+      contexts: clusters.map((c) => c.name),
+      apiKey: options.apiKey,
+    });
+    try {
+      const m = await d.proc.waitFor(/Forwarding (\d+) service/, 600_000);
+      const ready = (performance.now() - t0) / 1000;
+      const pid = d.proc.child.pid as number;
+      const rss = rssMb(pid);
+      const cpu = cpuSeconds(pid);
+      const auth = { Authorization: `Bearer ${options.apiKey}` };
+      const network = (await (
+        await fetch(`${d.api}/api/v1/diagnostics/network`, { headers: auth })
+      ).json()) as { data: { hostsFile: { writes: number } } };
+      const lines = managedLines(readFileSync(benchFiles(options.dir, tag).hosts, 'utf8'));
+      const ips = [...lines.keys()].filter((ip) => ip.startsWith('127.') && !ip.startsWith('127.2.27.'));
+      const top = ips.sort((a, b) => ipNumber(b) - ipNumber(a))[0];
+      let highest: ScaleResult['highest_ip'] = null;
+      if (top) {
+        const hostname = lines.get(top)?.[0] ?? '';
+        // The Services of a namespace listen on 8000 + their index: the hostname's first label says which.
+        const port = 8000 + Number(/^s(\d+)/.exec(hostname)?.[1] ?? 0);
+        let answeredBy: string | null = null;
+        try {
+          const r = await fetch(`http://${top}:${port}/`, { signal: AbortSignal.timeout(10_000) });
+          answeredBy = ((await r.json()) as { pod?: string }).pod ?? null;
+        } catch (err) {
+          options.log?.(`  GET http://${top}:${port}/ failed: ${String(err)}`);
+        }
+        highest = { ip: top, hostname, answered_by: answeredBy };
+      }
+      // Watches are counted as they come in, after the lists that made the daemon ready: the count is read once it
+      // has held still for a second (the GET above has opened the pod session of its namespace).
+      const requests = await settledCount(() => sim.clusters().reduce((n, cl) => n + cl.totalRequests(), 0));
+      const out: ScaleResult = {
+        contexts,
+        namespaces,
+        forwarded: Number(m[1]),
+        ready_s: round(ready, 2) ?? 0,
+        hosts_writes: network.data.hostsFile.writes,
+        hosts_lines: ips.length,
+        apiserver_requests: requests,
+        apiserver_requests_per_namespace: round(requests / namespaces, 2) ?? 0,
+        rss_mb: round(rss, 1) ?? 0,
+        cpu_s_at_ready: round(cpu, 2) ?? 0,
+        highest_ip: highest,
+        fd_limit_warning: /open-file limit/.test(d.proc.output()),
+      };
+      options.log?.(`  ${JSON.stringify(out)}`);
+      options.log?.(
+        `  API server requests by kind: ${JSON.stringify(sim.clusters().map((cl) => cl.requestCounts()))}`,
+      );
+      await options.afterReady?.({ api: d.api, cluster: sim.cluster() });
+      if (options.idle) {
+        // The first seconds after the load include one-off work (the heap trim, V8's follow-up collections): the
+        // figure is the window after them; the first one is kept for comparison.
+        const first = await cpuRate(pid, options.idle.seconds);
+        const steady = await cpuRate(pid, options.idle.windowSeconds);
+        out.idle_cpu_pct = steady;
+        out.idle_cpu_pct_first_window = first;
+        out.rss_idle_mb = round(rssMb(pid), 1) ?? 0;
+      }
+      return out;
+    } finally {
+      await d.proc.stop();
+    }
+  } finally {
+    await sim.close();
+  }
+}
+
+const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+
+/** The markdown of the scale scenarios: a table, then the targets of the largest one. */
+export function scaleLines(
+  results: Record<string, ScaleResult>,
+  idle: { seconds: number; windowSeconds: number },
+): string[] {
+  const entries = Object.entries(results);
+  const [, small] = entries[0] ?? [];
+  const [n, big] = entries.at(-1) ?? [];
+  if (!small || !big) return [];
+  const perNsBound = small.apiserver_requests_per_namespace * 1.25 + 1;
+  const top = big.highest_ip;
+  return [
+    '| scale | contexts | namespaces | ready s | hosts writes | API server requests (per namespace) | RSS MB | highest IP |',
+    '|---|---|---|---|---|---|---|---|',
+    ...entries.map(
+      ([k, s]) =>
+        `| ${k} services | ${s.contexts} | ${s.namespaces} | ${s.ready_s} | ${s.hosts_writes} | ${s.apiserver_requests} (${s.apiserver_requests_per_namespace}) | ${s.rss_mb} | ${s.highest_ip?.ip ?? 'n/a'} |`,
+    ),
+    '',
+    `- ${n} services over ${big.namespaces} namespaces in ${big.contexts} context(s), ${big.forwarded} forwarded, ${big.hosts_lines} hosts lines: ready in ${big.ready_s} s (≤ 5: ${met(big.ready_s <= 5 && big.forwarded === Number(n))}), ${big.hosts_writes} hosts writes (≤ 10: ${met(big.hosts_writes <= 10)})`,
+    `- API server requests at ${n}: ${big.apiserver_requests}, ${big.apiserver_requests_per_namespace} per namespace (${small.apiserver_requests_per_namespace} at ${entries[0]?.[0]}; O(namespaces), ≤ ${round(perNsBound, 2)}: ${met(big.apiserver_requests_per_namespace <= perNsBound)})`,
+    `- RSS at ${n}: ${big.rss_mb} MB at ready, ${big.rss_idle_mb ?? 'n/a'} MB idle (≤ 400: ${met(big.rss_mb <= 400 && (big.rss_idle_mb ?? 1e9) <= 400)}); idle CPU ${big.idle_cpu_pct ?? 'n/a'}% over ${idle.windowSeconds} s after ${idle.seconds} s alone (≤ 1 %: ${met((big.idle_cpu_pct ?? 100) <= 1)}; ${big.idle_cpu_pct_first_window ?? 'n/a'}% over the first ${idle.seconds} s)`,
+    `- beyond 254 services per context: highest IP ${top?.ip ?? 'n/a'} (${top?.hostname ?? 'n/a'} in the hosts file) answered a GET from pod ${top?.answered_by ?? 'none'} (${met(top?.answered_by !== null && top !== null)}); open-file limit warning: ${big.fd_limit_warning ? 'yes' : 'no'}`,
+  ];
+}
