@@ -4,6 +4,7 @@
  * CPU per GB use curl as the client (bench/lib/curl.ts); connection setup and the 200-connection figure use Node's
  * client (lib/load.ts); head of line in lib/hol.ts.
  */
+import { copyFileSync } from 'node:fs';
 import { startBackend } from '../../src/sim/backends.ts';
 import { createSimulator } from '../../src/sim/index.ts';
 import type { KObject } from '../../src/sim/store.ts';
@@ -279,6 +280,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   // The same with one session per pod for everything (--bulk-sessions 0), on an address of its own: the effect of
   // setting sessions with bulk transfers aside.
   // (A daemon without the flag, BENCH_KUBEFWD_BIN of an older checkout, has no such figure.)
+  copyFileSync(benchFiles(o.dir, 'paths').kubeconfig, benchFiles(o.dir, 'paths-single').kubeconfig);
   const single = await startBenchDaemon({
     dir: o.dir,
     tag: 'paths-single',
