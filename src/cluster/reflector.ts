@@ -56,6 +56,16 @@ export interface Reflector<T> {
  */
 export const WATCH_IDLE_TIMEOUT_MS = 150_000;
 
+/**
+ * What the cache keeps of an object: all but metadata.managedFields, the API server's field-ownership records
+ * (typically 1-3 KB per object on a real cluster, and often more than the rest of a Service), which nothing here
+ * reads, as client-go's informers are commonly told to drop them too.
+ */
+function slim(obj: ObjectWithMeta): void {
+  const meta = obj.metadata as { managedFields?: unknown } | undefined;
+  if (meta?.managedFields !== undefined) delete meta.managedFields;
+}
+
 const defaultDelay = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -96,6 +106,7 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
     const result = await options.list();
     const seen = new Set<string>();
     for (const obj of result.items) {
+      slim(obj);
       const key = keyOf(obj);
       seen.add(key);
       const prev = cache.get(key);
@@ -147,6 +158,7 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
         if (phase === 'DELETED') {
           if (cache.delete(key)) onEvent('delete', obj);
         } else if (phase === 'ADDED' || phase === 'MODIFIED') {
+          slim(obj);
           const had = cache.has(key);
           cache.set(key, obj);
           onEvent(had ? 'update' : 'add', obj);

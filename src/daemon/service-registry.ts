@@ -1,6 +1,7 @@
 import type { V1EndpointSlice, V1Pod, V1Service } from '@kubernetes/client-node';
 import { podsForService, serviceKind, type PodCandidate, type ServiceKind } from '../cluster/pods.ts';
 import { KubefwdError, describeError } from '../errors.ts';
+import { burstLog } from '../log/burst-log.ts';
 import type { Logger } from '../log/logger.ts';
 import type { PortMapping } from './config.ts';
 import type { EventBus } from './bus.ts';
@@ -54,6 +55,14 @@ export interface ServiceRegistryOptions {
 export const serviceKey = (name: string, namespace: string, context: string): string =>
   `${name}.${namespace}.${context}`;
 
+/**
+ * A burst of new forwards (a namespace of 10,000 services at start) logs its first ANNOUNCE_BURST at info and the rest
+ * at debug: a line each was ~7 % of the daemon's CPU until ready at 10,000 services, for a log nobody reads line by
+ * line (the start summary and GET /api/v1/services list them all). A quiet spell starts a new burst.
+ */
+const ANNOUNCE_BURST = 100;
+const ANNOUNCE_QUIET_MS = 5_000;
+
 function portsOf(service: V1Service, mappings: PortMapping[], log: Logger, key: string): ForwardPortSpec[] {
   const out: ForwardPortSpec[] = [];
   for (const p of service.spec?.ports ?? []) {
@@ -92,6 +101,7 @@ const samePorts = (a: ForwardPortSpec[], b: ForwardPortSpec[]): boolean =>
  */
 export function createServiceRegistry(options: ServiceRegistryOptions) {
   const { allocator, hosts, bus, log } = options;
+  const announce = burstLog(log, ANNOUNCE_BURST, ANNOUNCE_QUIET_MS);
   const now = options.now ?? Date.now;
   const records = new Map<string, ServiceRecord>();
   const skipped = new Map<string, SkippedService>();
@@ -281,7 +291,7 @@ export function createServiceRegistry(options: ServiceRegistryOptions) {
         };
         records.set(key, record);
         record.forward.setAffinity(affinityMsOf(service));
-        log.info(
+        announce(
           { service: key, ip: record.ip, ports: ports.map((p) => p.port) },
           `forwarding ${key} on ${record.ip}`,
         );

@@ -62,3 +62,57 @@ describe('reflector on a quiet namespace', () => {
     expect(lasting.stale).toBe(false);
   });
 });
+
+describe('reflector cache', () => {
+  it('keeps objects without their managedFields, from the list and from the watch', async () => {
+    const managedFields = [
+      { manager: 'kubectl', operation: 'Apply', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } },
+    ];
+    const service = (name: string): V1Service => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: 'm', labels: { app: name }, managedFields },
+      spec: { selector: { app: name }, ports: [{ port: 80 }] },
+    });
+    sim = createSimulator({
+      control: false,
+      fixture: {
+        clusters: [
+          {
+            name: 'm',
+            objects: [
+              { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'm' } },
+              service('listed') as never,
+            ],
+          },
+        ],
+      },
+    });
+    await sim.start();
+    const kc = new KubeConfig();
+    kc.loadFromString(sim.kubeconfigYaml());
+    const core = kc.makeApiClient(CoreV1Api);
+    const seen: V1Service[] = [];
+    const r = createReflector<V1Service>({
+      kc,
+      path: '/api/v1/namespaces/m/services',
+      list: () => core.listNamespacedService({ namespace: 'm' }),
+      onEvent: (_type, obj) => seen.push(obj),
+      log: silentLogger(),
+    });
+    reflectors.push(r);
+    r.start();
+    await r.synced;
+    // The server keeps them: the reflector is what drops them.
+    expect(
+      (await core.readNamespacedService({ namespace: 'm', name: 'listed' })).metadata?.managedFields,
+    ).toBeDefined();
+    await core.createNamespacedService({ namespace: 'm', body: service('watched') });
+    await waitFor(() => r.get('watched'));
+    for (const name of ['listed', 'watched']) {
+      expect(r.get(name)?.metadata?.labels).toEqual({ app: name });
+      expect(r.get(name)?.metadata?.managedFields).toBeUndefined();
+    }
+    expect(seen.every((s) => s.metadata?.managedFields === undefined)).toBe(true);
+  });
+});
