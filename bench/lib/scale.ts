@@ -22,7 +22,7 @@ export interface ScaleOptions {
   contexts: number;
   /** Measure idle: first `seconds` alone, then the CPU rate over `windowSeconds`. */
   idle?: { seconds: number; windowSeconds: number } | undefined;
-  /** Runs once the daemon is ready and measured, before idle (the control-plane timings of the caller). */
+  /** Runs once the daemon is ready and measured, after the idle figures (the control-plane timings of the caller). */
   afterReady?: ((daemon: { api: string; cluster: SimCluster }) => Promise<void>) | undefined;
   log?: (msg: string) => void;
 }
@@ -172,7 +172,6 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
       options.log?.(
         `  API server requests by kind: ${JSON.stringify(sim.clusters().map((cl) => cl.requestCounts()))}`,
       );
-      await options.afterReady?.({ api: d.api, cluster: sim.cluster() });
       if (options.idle) {
         // The first seconds after the load include one-off work (the heap trim, V8's follow-up collections): the
         // figure is the window after them; the first one is kept for comparison.
@@ -182,6 +181,8 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
         out.idle_cpu_pct_first_window = first;
         out.rss_idle_mb = round(rssMb(pid), 1) ?? 0;
       }
+      // After the idle figures: the burst of API requests it may make would show in them (RSS, collections).
+      await options.afterReady?.({ api: d.api, cluster: sim.cluster() });
       return out;
     } finally {
       await d.proc.stop();
