@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Schemas } from '../../../src/contract/contract.ts';
 import type { KObject } from '../../../src/sim/store.ts';
 import type { SimFixture } from '../../../src/sim/fixture.ts';
 import { startDaemonEnv, type DaemonEnv } from '../../helpers/daemon.ts';
@@ -45,21 +46,8 @@ const fixture: SimFixture = {
   ],
 };
 
-interface Service {
-  key: string;
-  serviceName: string;
-  namespace: string;
-  context: string;
-  status: string;
-  localIP: string;
-  activeCount: number;
-  errorCount: number;
-  totalBytesIn: number;
-  totalBytesOut: number;
-  rateIn: number;
-  rateOut: number;
-  forwards: unknown[];
-}
+/** A service as the contract describes it. */
+type Service = Schemas['Service'];
 
 /** The summary of a list as the views in it add up. */
 const summaryOf = (xs: Service[]) => ({
