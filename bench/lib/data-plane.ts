@@ -8,14 +8,14 @@ import { copyFileSync } from 'node:fs';
 import { startBackend } from '../../src/sim/backends.ts';
 import { createSimulator } from '../../src/sim/index.ts';
 import type { KObject } from '../../src/sim/store.ts';
-import { dialPortForward } from '../../src/portforward/dial.ts';
 import { curlDownload, curlUpload, uploadFile } from './curl.ts';
 import { benchFiles, startBenchDaemon } from './daemon.ts';
 import { headOfLine, type HolRun } from './hol.ts';
+import { rawSpdy } from './raw-spdy.ts';
 import { concurrent, connectOnce, download, upload } from './load.ts';
 import { ns, pod, svc } from './objects.ts';
 import { freePort, rssMb, start, treeCpuSeconds, type Proc } from './procs.ts';
-import { endpointOf, startSimThread, type SimEndpoint, type SimThread } from './sim-thread.ts';
+import { endpointOf, startSimThread, type SimThread } from './sim-thread.ts';
 import { median, quantile, round, spreadPct } from './stats.ts';
 
 export interface DataPlaneOptions {
@@ -110,45 +110,6 @@ async function startPaths(o: DataPlaneOptions, directPort: number) {
       await d.proc.stop();
     },
   };
-}
-
-/** Our raw SPDY client straight to the simulator, no local listener in between: the simulator's own ceiling. */
-async function rawSpdy(sim: SimEndpoint, direction: 'download' | 'upload', bytes: number): Promise<number> {
-  const s = await dialPortForward({
-    url: new URL(`${sim.url}/api/v1/namespaces/bench/pods/bulk-0/portforward`),
-    protocol: 'spdy',
-    ports: [8080],
-    headers: { Authorization: `Bearer ${sim.token}` },
-    ca: sim.ca,
-    pingIntervalMs: 0,
-  });
-  const c = s.open(8080);
-  const t0 = performance.now();
-  let got = 0;
-  let body = '';
-  const done = new Promise<void>((resolve) => {
-    c.data.on('data', (d: Buffer) => {
-      got += d.length;
-      if (direction === 'upload') body += d.toString('latin1');
-    });
-    c.data.on('end', () => resolve());
-  });
-  if (direction === 'download') {
-    c.data.write(`GET /bytes/${bytes} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-  } else {
-    c.data.write(`POST /upload HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${bytes}\r\n\r\n`);
-    const chunk = Buffer.alloc(256 * 1024, 0x62);
-    for (let left = bytes; left > 0; left -= chunk.length) {
-      if (!c.data.write(left >= chunk.length ? chunk : chunk.subarray(0, left)))
-        await new Promise((r) => c.data.once('drain', r));
-    }
-  }
-  await done;
-  s.destroy();
-  if (direction === 'download' && got < bytes) throw new Error(`raw SPDY download short: ${got}/${bytes}`);
-  if (direction === 'upload' && !body.includes(`"received":${bytes}`))
-    throw new Error('raw SPDY upload short');
-  return bytes / 1e6 / ((performance.now() - t0) / 1000);
 }
 
 export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unknown>> {
