@@ -191,14 +191,16 @@ export function createPodSessions(options: PodSessionsOptions) {
     }
   }
 
+  /** `quiet`: a session that replaces a live one (bulk transfers) is no news to holders, unless that one died. */
   function adopt(e: Entry, session: PortForwardSession, quiet = false): void {
     const recovered = e.unreachable;
+    const replacing = e.session !== undefined && !e.session.isClosed;
     e.session = session;
     e.lastError = undefined;
     e.unreachable = false;
     e.carried = false;
     if (recovered) serverBack(e.pod.context, e);
-    if (!quiet) notify(e, { type: 'connected', protocol: session.protocol });
+    if (!(quiet && replacing)) notify(e, { type: 'connected', protocol: session.protocol });
     void session.closed.then(() => {
       if (e.session !== session) return;
       e.session = undefined;
@@ -312,7 +314,8 @@ export function createPodSessions(options: PodSessionsOptions) {
      */
     bulk(pod: PodRef, session: PortForwardSession): void {
       const e = entries.get(podKey(pod));
-      if (!e || e.session !== session || e.dialing || e.bulkSessions.size >= maxBulkSessions || !live(e)) return;
+      if (!e || e.session !== session || e.dialing || e.bulkSessions.size >= maxBulkSessions || !live(e))
+        return;
       dial(e, true).then(
         (fresh) => {
           if (fresh === session) return;

@@ -132,6 +132,21 @@ describe('pod sessions', () => {
     expect(events).toHaveLength(1);
   });
 
+  it('tells holders of the new session when the one set aside died before it was up', async () => {
+    const h = harness();
+    const events: SessionEvent[] = [];
+    h.pool.hold(pod, (ev) => events.push(ev));
+    const a = await h.pool.get(pod);
+    let open!: () => void;
+    h.hold(new Promise((r) => (open = r)));
+    h.pool.bulk(pod, a);
+    h.sessions[0]?.die();
+    await waitFor(() => events.length === 2);
+    open();
+    await waitFor(() => h.pool.live(pod) !== undefined);
+    expect(events.map((e) => e.type)).toEqual(['connected', 'lost', 'connected']);
+  });
+
   it('keeps one session per pod for everything with maxBulkSessions 0', async () => {
     const h = harness({ maxBulkSessions: 0 });
     const a = await h.pool.get(pod);
