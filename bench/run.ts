@@ -143,6 +143,8 @@ async function main(): Promise<void> {
       apiKey: API_KEY,
       ...sc,
       idle: sc === SCALES.at(-1) ? { seconds: IDLE_S, windowSeconds: IDLE_WINDOW_S } : undefined,
+      // Ready, CPU and RSS at ready as medians of 3 starts (the quick run: one).
+      extraStarts: RUNS - 1,
       afterReady: async ({ api, cluster }) => {
         cpSamples[sc.services] = await measureControlPlane(
           { api, services: sc.services, cluster, pod: (i) => [`ns${i}`, `app-${i}`] },

@@ -1,5 +1,6 @@
 /**
- * The scale scenario alone (`node bench/scale.ts --services 10000 --contexts 2 --namespaces 100 [--idle 60]`): what
+ * The scale scenario alone (`node bench/scale.ts --services 10000 --contexts 2 --namespaces 100 [--idle 60]
+ * [--starts 3]`): what
  * `npm run bench` measures at scale, printed as JSON without touching bench/results.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     contexts: { type: 'string', default: '2' },
     namespaces: { type: 'string', default: '100' },
     idle: { type: 'string' },
+    starts: { type: 'string', default: '1' },
   },
 });
 const dir = mkdtempSync(join(tmpdir(), 'kubefwd-scale-'));
@@ -26,6 +28,7 @@ try {
     contexts: Number(values.contexts),
     namespaces: Number(values.namespaces),
     idle: idle ? { seconds: idle, windowSeconds: idle } : undefined,
+    extraStarts: Number(values.starts) - 1,
     log: (msg) => void process.stderr.write(`${msg}\n`),
   });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
