@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { curlDownload } from './curl.ts';
 import { quantile } from './stats.ts';
 
 /**
@@ -39,18 +40,6 @@ function smallRequests(
   return { stop: () => child.stdin.end(), times };
 }
 
-async function bulkDownload([host, port]: [string, number], bytes: number): Promise<void> {
-  const bulk = spawn(
-    'curl',
-    ['-sS', '--fail', '--noproxy', '*', '-o', '/dev/null', `http://${host}:${port}/bytes/${bytes}`],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  bulk.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((resolve) => bulk.on('exit', resolve));
-  if (code !== 0) throw new Error(`bulk download failed (${code}): ${err}`);
-}
-
 export async function headOfLine(
   host: string,
   port: number,
@@ -61,7 +50,7 @@ export async function headOfLine(
   const loaded = smallRequests(host, port, 0);
   // The download again until the small requests have had MIN_LOADED_S: a slow path must not end with a handful.
   const t0 = performance.now();
-  do await bulkDownload(bulkVia, bytes);
+  do await curlDownload(bulkVia[0], bulkVia[1], bytes);
   while (performance.now() - t0 < MIN_LOADED_S * 1000);
   loaded.stop();
   const times = await loaded.times;
