@@ -4,9 +4,8 @@
  * 10,000 services (100 namespaces × 100 services, one context).
  */
 import { createSimulator, type SimCluster } from '../../src/sim/index.ts';
-import type { KObject } from '../../src/sim/store.ts';
 import { startBenchDaemon } from './daemon.ts';
-import { ns, pod, svc } from './objects.ts';
+import { clusterObjects } from './scale.ts';
 import type { Proc } from './procs.ts';
 import { median, quantile, round, spreadPct } from './stats.ts';
 
@@ -57,16 +56,6 @@ const POD = {
   shortNames: [],
   verbs: [],
 };
-
-/** `namespaces` namespaces of `perNs` services each, every one selecting the namespace's one pod. */
-function fixture(namespaces: number, perNs: number): KObject[] {
-  const objects: KObject[] = [];
-  for (let i = 0; i < namespaces; i++) {
-    objects.push(ns(`ns${i}`), pod(`app-0`, `ns${i}`, 'app'));
-    for (let j = 0; j < perNs; j++) objects.push(svc(`s${j}`, `ns${i}`, 'app', 8000 + j));
-  }
-  return objects;
-}
 
 async function latencies(url: () => string, auth: Record<string, string>, n: number): Promise<number[]> {
   for (let i = 0; i < 10; i++) await (await fetch(url(), { headers: auth })).arrayBuffer();
@@ -196,7 +185,7 @@ async function oneScale(
   const namespaces = n >= 10_000 ? 100 : 10;
   const sim = createSimulator({
     control: false,
-    fixture: { clusters: [{ name: 'cp', objects: fixture(namespaces, n / namespaces) }] },
+    fixture: { clusters: [{ name: 'cp', objects: clusterObjects(namespaces, n / namespaces) }] },
   });
   await sim.start();
   const t0 = performance.now();
@@ -213,7 +202,7 @@ async function oneScale(
     await waitForward(d.api, auth, n, d.proc);
     o.log(`control plane: ${n} services ready in ${round((performance.now() - t0) / 1000, 1)} s`);
     return await measureControlPlane(
-      { api: d.api, services: n, cluster: sim.cluster(), pod: (i) => [`ns${i}`, 'app-0'] },
+      { api: d.api, services: n, cluster: sim.cluster(), pod: (i) => [`ns${i}`, `app-${i}`] },
       o,
     );
   } finally {

@@ -77,8 +77,8 @@ export function managedLines(text: string): Map<string, string[]> {
 
 const ipNumber = (ip: string): number => ip.split('.').reduce((x, o) => x * 256 + Number(o), 0);
 
-/** The simulator's objects for one cluster: `nsCount` namespaces, `perNs` Services each. */
-function clusterObjects(nsCount: number, perNs: number): KObject[] {
+/** The simulator's objects for one cluster: `nsCount` namespaces, `perNs` Services each, selecting pod app-<i>. */
+export function clusterObjects(nsCount: number, perNs: number): KObject[] {
   const objects: KObject[] = [];
   for (let i = 0; i < nsCount; i++) {
     objects.push(ns(`ns${i}`), pod(`app-${i}`, `ns${i}`, 'app'));
