@@ -193,6 +193,10 @@ async function main(): Promise<void> {
     'download' | 'upload',
     { kubefwd: number | null; kubectl: number | null }
   >;
+  const cpuConn = (data.cpu_us_per_connection ?? { kubefwd: null, kubectl: null }) as {
+    kubefwd: number | null;
+    kubectl: number | null;
+  };
   const client = data.client_cpu_s_per_gb as Record<'download' | 'upload', Triple>;
   const rawDl = data.sim_raw_spdy_download_mbps as number | null;
   const rawUl = data.sim_raw_spdy_upload_mbps as number | null;
@@ -244,6 +248,14 @@ async function main(): Promise<void> {
       k(cp.kubectl),
       `${ratio(cp.kubefwd, cp.kubectl)} kubectl`,
       `≤ 0.5×: ${met(le(cp.kubefwd, cp.kubectl, 0.5))}`,
+    ],
+    [
+      'CPU µs per connection',
+      '-',
+      k(cpuConn.kubefwd),
+      k(cpuConn.kubectl),
+      `${ratio(cpuConn.kubefwd, cpuConn.kubectl)} kubectl`,
+      "no target (the daemon's own cost of a connection: set up, one request, closed)",
     ],
     [
       'connect p99 ms',

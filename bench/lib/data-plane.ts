@@ -192,21 +192,31 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   const setups: Partial<Record<PathKey, number[]>> = {};
   const connect = await each(
     'connect',
-    async (h, port) => {
+    async (h, port, path) => {
       const xs: number[] = [];
+      const c0 = path.pid ? treeCpuSeconds(path.pid) : 0;
       for (let i = 0; i < o.connects; i++) xs.push(await connectOnce(h, port));
-      return xs;
+      const cpuUs = path.pid ? ((treeCpuSeconds(path.pid) - c0) / o.connects) * 1e6 : Number.NaN;
+      return { xs, cpuUs };
     },
-    (xs) => quantile(xs, 0.5),
+    (r) => quantile(r.xs, 0.5),
     2,
   );
   result.connect_p50_ms = connect.figure;
   const p99 = empty();
+  // The forwarder's own CPU (user + system, its process tree) per connection set up, sent a request and closed.
+  const cpuPerConnection = { kubefwd: null as number | null, kubectl: null as number | null };
   for (const k of keys) {
-    setups[k] = (connect.runs.get(k) ?? []).flat();
+    const runs = connect.runs.get(k) ?? [];
+    setups[k] = runs.flatMap((r) => r.xs);
     p99[k] = round(quantile(setups[k], 0.99), 2);
+    if (k !== 'direct' && runs.length > 0) {
+      cpuPerConnection[k] = round(median(runs.map((r) => r.cpuUs)), 0);
+      o.noise[`cpu_connect.${k}`] = round(spreadPct(runs.map((r) => r.cpuUs)), 1) ?? 0;
+    }
   }
   result.connect_p99_ms = p99;
+  result.cpu_us_per_connection = cpuPerConnection;
   let errors = 0;
   result.concurrent_mbps = (
     await each(
