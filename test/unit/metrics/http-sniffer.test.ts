@@ -67,8 +67,8 @@ function run(
 ): { got: HttpExchange[]; sniffer: ReturnType<typeof createHttpSniffer> } {
   const got: HttpExchange[] = [];
   const sniffer = createHttpSniffer({ now: () => 0, onExchange: (e) => got.push(e) });
-  feed(REQ, reqCuts, sniffer.client);
-  feed(RES, resCuts, sniffer.server);
+  feed(REQ, reqCuts, (b) => sniffer.client(b));
+  feed(RES, resCuts, (b) => sniffer.server(b));
   return { got, sniffer };
 }
 
