@@ -16,7 +16,12 @@ import {
 } from './pod-choice.ts';
 import type { PodRef, PodSessions, SessionEvent } from './pod-sessions.ts';
 import { createPodWaiter } from './pod-waiter.ts';
-import { createPortListener, type ConnectionTap, type PortListener } from './port-listener.ts';
+import {
+  createPortListener,
+  type ConnectionTap,
+  type ConnectionTarget,
+  type PortListener,
+} from './port-listener.ts';
 
 export interface ForwardEvent {
   type: 'forward.connected' | 'forward.disconnected' | 'forward.error' | 'pod.selected' | EndpointEventType;
@@ -210,6 +215,7 @@ export function createServiceForward(options: ServiceForwardOptions) {
       error: undefined,
       startedAt: undefined,
     };
+    const targets = new WeakMap<PortForwardSession, ConnectionTarget>();
     state.listener = createPortListener({
       ip: request.ip,
       port: spec.port,
@@ -232,16 +238,23 @@ export function createServiceForward(options: ServiceForwardOptions) {
         const podPort = resolvePodPort(pod, state.spec.targetPort);
         if (podPort === undefined)
           throw new Error(`pod ${pod.name} has no port named "${String(state.spec.targetPort)}"`);
+        // One target per session (a session is one pod's), not one per connection: what it holds does not change
+        // between connections, and each connection's copy was garbage the young generation had to copy.
+        const known = targets.get(session);
+        if (known && known.pod === pod.name && known.podPort === podPort) return known;
         const r = ref(pod);
-        return {
+        const s = session;
+        const made: ConnectionTarget = {
           forwardKey: keyFor(pod.name, spec.port),
           pod: pod.name,
           podPort,
           session,
           worked: () => sessions.worked(r),
-          bulk: () => sessions.bulk(r, session),
+          bulk: () => sessions.bulk(r, s),
           track: (meter) => endpoints.track(chosen, meter),
         };
+        targets.set(session, made);
+        return made;
       },
       tap: options.tap ? (fk, pod) => options.tap?.(fk, request.serviceKey, pod) : undefined,
       onAccept: options.onActivity,
