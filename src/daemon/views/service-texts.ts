@@ -61,7 +61,7 @@ export function createServiceTexts(d: ServiceTextsDeps) {
 
 /**
  * `text` in a buffer of its own: Buffer.from puts short strings in shared 8 KiB slabs, and one kept text would hold a
- * whole slab alive (10,000 texts of ~1.5 KiB kept over time could hold 80 MiB).
+ * whole slab alive (10,000 texts of ~1.2 KiB kept over time could hold up to 80 MiB).
  */
 function utf8(text: string): Buffer {
   const b = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
