@@ -38,6 +38,25 @@ export function send<Op extends OperationId>(
   });
 }
 
+/**
+ * send() for an answer whose data is UTF-8 JSON already, in parts (lists written from kept item texts): the same
+ * envelope, byte for byte, as send() would write for the parsed data.
+ */
+export function sendJson(res: Response, data: Buffer[], options: SendOptions = {}): void {
+  const { status, ...meta } = options;
+  const metaJson = JSON.stringify({
+    ...meta,
+    timestamp: new Date().toISOString(),
+    requestId: requestId(res),
+  });
+  res
+    .status(status ?? 200)
+    .set('Content-Type', 'application/json; charset=utf-8')
+    .send(Buffer.concat([ENVELOPE_HEAD, ...data, Buffer.from(`,"meta":${metaJson}}`)]));
+}
+
+const ENVELOPE_HEAD = Buffer.from('{"success":true,"data":');
+
 export function sendError(res: Response, code: ErrorCode, message: string): void {
   // For the audit trail, which records the code of a refused state change.
   res.locals.errorCode = code;

@@ -46,10 +46,11 @@ export interface ApiViews {
   services: {
     list(): ServiceView[];
     /**
-     * One page of the list: the views of the page, how many matched (`total`, searched) and the summary of the
+     * One page of the list: the views of the page as JSON (each JSON.stringify of a ServiceView in UTF-8, so the
+     * answer is written without stringifying them again), how many matched (`total`, searched) and the summary of the
      * filtered services (not searched), at the cost of the page's views, not of every service's.
      */
-    query(q: ServiceQuery): { services: ServiceView[]; total: number; summary: ServiceSummary };
+    query(q: ServiceQuery): { services: Buffer[]; total: number; summary: ServiceSummary };
     get(key: string): ServiceView | undefined;
     /** Watched namespaces Kubernetes refuses to let us read (what the list leaves out). */
     denied(): Denial[];

@@ -81,6 +81,22 @@ export interface ForwardHandle {
   visitReadings(
     emit: (forwardKey: string, serviceKey: string, bytesIn: number, bytesOut: number) => void,
   ): boolean;
+  /**
+   * Puts into `into` every value snapshot() reads (the forward rates of its keys through `rate`), so that two stamps
+   * equal value for value mean equal snapshots; false (not to be compared) while a port has a connection open, whose
+   * counters move. Optional: a forward without it is never taken as unchanged.
+   */
+  stamp?(into: StampSink, rate: (forwardKey: string) => ForwardRates | undefined): boolean;
+}
+
+/** Takes the values of a stamp one by one (see ForwardHandle.stamp). */
+export interface StampSink {
+  put(value: unknown): void;
+}
+
+export interface ForwardRates {
+  readonly rateIn: number;
+  readonly rateOut: number;
 }
 
 export interface ForwardRequest {

@@ -118,6 +118,13 @@ export function createPodSessions(options: PodSessionsOptions) {
   const demandRetryMs = options.demandRetryMs ?? 1000;
   const maxBulkSessions = options.maxBulkSessions ?? 4;
   const entries = new Map<string, Entry>();
+  /** state()'s keys by ref: callers that keep their ref (a forward's current pod) do not build the string again. */
+  const keys = new WeakMap<PodRef, string>();
+  const keyOf = (p: PodRef): string => {
+    let key = keys.get(p);
+    if (key === undefined) keys.set(p, (key = podKey(p)));
+    return key;
+  };
   let closing: Promise<void> | undefined;
 
   function entryFor(pod: PodRef): Entry {
@@ -340,7 +347,7 @@ export function createPodSessions(options: PodSessionsOptions) {
     },
 
     state(pod: PodRef): PodSessionState | undefined {
-      const e = entries.get(podKey(pod));
+      const e = entries.get(keyOf(pod));
       if (!e) return undefined;
       return {
         connected: !!e.session && !e.session.isClosed,

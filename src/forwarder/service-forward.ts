@@ -134,6 +134,12 @@ export function createServiceForward(options: ServiceForwardOptions) {
     name: p.name,
     uid: p.uid,
   });
+  /** The current pod's ref, made once per pod: its session state is read for every service of every list. */
+  let currentRef: { pod: ForwardPod; ref: PodRef } | undefined;
+  const refOfCurrent = (p: ForwardPod): PodRef => {
+    if (currentRef?.pod !== p) currentRef = { pod: p, ref: ref(p) };
+    return currentRef.ref;
+  };
   const keyFor = (pod: string | undefined, port: number): string => `${request.key}.${pod ?? '-'}.${port}`;
   const error = (
     message: string,
@@ -440,7 +446,7 @@ export function createServiceForward(options: ServiceForwardOptions) {
       bytesOut: number;
     }): void {
       if (ports.size === 0) return;
-      const session = current ? sessions.state(ref(current)) : undefined;
+      const session = current ? sessions.state(refOfCurrent(current)) : undefined;
       for (const p of ports.values()) {
         const status = statusOf(p, current ? resolvePodPort(current, p.spec.targetPort) : undefined, session);
         const c = p.listener.counters();
@@ -452,8 +458,45 @@ export function createServiceForward(options: ServiceForwardOptions) {
       }
     },
 
+    /** See ForwardHandle.stamp (src/daemon/ports.ts): what snapshot() reads, without building it. */
+    stamp(
+      into: { put(value: unknown): void },
+      rate: (forwardKey: string) => Readonly<{ rateIn: number; rateOut: number }> | undefined,
+    ): boolean {
+      const s = current ? sessions.state(refOfCurrent(current)) : undefined;
+      into.put(current);
+      into.put(ports.size);
+      into.put(s?.connected);
+      into.put(s?.dialing);
+      into.put(s?.lastError);
+      into.put(s?.protocol);
+      into.put(s?.backoff.attempts);
+      into.put(s?.backoff.delayMs);
+      into.put(s?.backoff.nextAttemptAt);
+      for (const p of ports.values()) {
+        const epoch = p.listener.idleEpoch;
+        if (epoch === undefined) return false;
+        if (p.keyPod !== current?.name || p.key === undefined) {
+          p.keyPod = current?.name;
+          p.key = keyFor(current?.name, p.spec.port);
+        }
+        const r = rate(p.key);
+        into.put(p);
+        into.put(epoch);
+        into.put(p.bound);
+        into.put(p.error);
+        into.put(p.startedAt);
+        into.put(p.spec.port);
+        into.put(p.spec.servicePort);
+        into.put(p.spec.targetPort);
+        into.put(r?.rateIn);
+        into.put(r?.rateOut);
+      }
+      return true;
+    },
+
     snapshot(): ForwardPortStatus[] {
-      const session = current ? sessions.state(ref(current)) : undefined;
+      const session = current ? sessions.state(refOfCurrent(current)) : undefined;
       return [...ports.values()].map((p) => {
         const podPort = current ? resolvePodPort(current, p.spec.targetPort) : undefined;
         const c = p.listener.counters();

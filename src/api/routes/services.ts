@@ -10,8 +10,10 @@ import {
   page,
   pageParams,
   send,
+  sendJson,
   strParam,
 } from '../envelope.ts';
+import type { OkData } from '../../contract/contract.ts';
 import type { ApiViews, ForwardView, ServiceStatus } from '../views.ts';
 
 const STATUSES: ReadonlySet<string> = new Set<ServiceStatus>(['active', 'error', 'partial', 'pending']);
@@ -22,6 +24,20 @@ function statusParam(value: unknown): ServiceStatus | undefined {
   if (status === undefined || isStatus(status)) return status;
   throw bad('status must be one of active, error, partial, pending');
 }
+
+/** `{"services":[…],"summary":…,"denied":…}` from the services' JSON (the order send() writes), in parts. */
+function listJson(services: Buffer[], rest: Omit<OkData<'listServices'>, 'services'>): Buffer[] {
+  const parts: Buffer[] = [SERVICES_OPEN];
+  for (let i = 0; i < services.length; i++) {
+    if (i > 0) parts.push(COMMA);
+    parts.push(services[i] as Buffer);
+  }
+  parts.push(Buffer.from(`],${JSON.stringify(rest).slice(1)}`));
+  return parts;
+}
+
+const SERVICES_OPEN = Buffer.from('{"services":[');
+const COMMA = Buffer.from(',');
 
 export function servicesRouter(views: ApiViews): Router {
   const r = Router();
@@ -35,10 +51,9 @@ export function servicesRouter(views: ApiViews): Router {
       context,
       ...pageParams(req.query),
     });
-    send(
+    sendJson(
       res,
-      'listServices',
-      { services, summary, denied: views.services.denied() },
+      listJson(services, { summary, denied: views.services.denied() }),
       listMeta(services.length, total, fromCache(views)),
     );
   });

@@ -7,6 +7,7 @@ import type { Engine } from '../engine.ts';
 import type { History } from '../history.ts';
 import type { ServiceRecord } from '../service-registry.ts';
 import { createServiceList } from './service-list.ts';
+import { createServiceTexts } from './service-texts.ts';
 import { createServiceViewBuilder } from './service-view.ts';
 
 /** Forwarded services and forwards as the API shows them, and the services area's actions. */
@@ -29,6 +30,11 @@ export function createServiceViews(d: {
   });
 
   const { serviceView, forwardViews } = createServiceViewBuilder(metrics);
+  const texts = createServiceTexts({
+    view: serviceView,
+    serviceRate: metrics.serviceRate,
+    forwardRate: metrics.forwardRate,
+  });
 
   const list = (): ServiceView[] => serviceList.sorted().map(serviceView);
   const allForwards = (): ForwardView[] => engine.registry.list().flatMap(forwardViews);
@@ -51,7 +57,7 @@ export function createServiceViews(d: {
     list,
     query(q) {
       const { records, total, summary } = serviceList.query(q);
-      return { services: records.map(serviceView), total, summary };
+      return { services: records.map((r) => texts.text(r)), total, summary };
     },
     get: (key) => {
       const r = engine.registry.get(key);

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Schemas } from '../../../src/contract/contract.ts';
@@ -165,6 +166,50 @@ describe('GET /api/v1/services pages and filters', () => {
     } finally {
       socket.destroy();
     }
+  });
+
+  it('shows a connection through a service in the list read right after (the kept texts never hide a change)', async () => {
+    const entry = async () => {
+      const got = (await list('?limit=1000')).services.find((s) => s.key === 'web-c.pb.list');
+      if (!got) throw new Error('web-c.pb.list is not in the list');
+      return got;
+    };
+    // Read twice: the second answer is written from the texts the first one kept.
+    await entry();
+    const before = await entry();
+    const total = (s: Service) => s.forwards.reduce((n, f) => n + f.connectionsTotal, 0);
+    const socket = net.connect(PORT, before.localIP);
+    socket.on('error', () => undefined);
+    try {
+      const answered = once(socket, 'data');
+      socket.write('GET / HTTP/1.1\r\nHost: web-c\r\n\r\n');
+      await answered;
+      const during = await entry();
+      expect(during.forwards.reduce((n, f) => n + f.connectionsActive, 0)).toBe(1);
+      expect(total(during)).toBe(total(before) + 1);
+      expect(during.totalBytesIn).toBeGreaterThan(before.totalBytesIn);
+      expect(during.totalBytesOut).toBeGreaterThan(before.totalBytesOut);
+    } finally {
+      socket.destroy();
+    }
+    await waitFor(async () => (await entry()).forwards.every((f) => f.connectionsActive === 0), {
+      timeoutMs: 10_000,
+      message: 'the connection never closed in the list',
+    });
+    // Kept again once idle: the list's entry says what the service's own (never kept) view says.
+    await entry();
+    const after = await entry();
+    const own = await call(base, KEY, 'GET', '/api/v1/services/web-c.pb.list');
+    const fresh = own.json.data as Service;
+    expect(total(after)).toBe(total(before) + 1);
+    expect([after.totalBytesIn, after.totalBytesOut, after.status]).toEqual([
+      fresh.totalBytesIn,
+      fresh.totalBytesOut,
+      fresh.status,
+    ]);
+    expect(after.forwards.map((f) => [f.key, f.lastActive, f.connectionsTotal])).toEqual(
+      fresh.forwards.map((f) => [f.key, f.lastActive, f.connectionsTotal]),
+    );
   });
 
   it('refuses a bad status, limit or offset with BAD_REQUEST', async () => {

@@ -132,6 +132,37 @@ describe('service forward', () => {
     });
   });
 
+  it('stamps every change its snapshot shows, and gives no stamp while a connection is open', async () => {
+    const f = make();
+    await f.start();
+    f.setPods([candidate('web-2')]);
+    await waitFor(() => f.snapshot()[0]?.status === 'active');
+    const rates = { rateIn: 0, rateOut: 0 };
+    const stamp = (): unknown[] | undefined => {
+      const values: unknown[] = [];
+      return f.stamp({ put: (v) => values.push(v) }, () => rates) ? values : undefined;
+    };
+    const idle = stamp();
+    expect(idle).toBeDefined();
+    expect(stamp()).toEqual(idle);
+    const socket = net.connect(port, ip);
+    socket.on('error', () => undefined);
+    await waitFor(() => f.snapshot()[0]?.connectionsActive === 1);
+    expect(stamp()).toBeUndefined();
+    socket.destroy();
+    await waitFor(() => f.snapshot()[0]?.connectionsActive === 0);
+    const closed = stamp();
+    expect(closed).toBeDefined();
+    expect(closed).not.toEqual(idle);
+    rates.rateIn = 10;
+    expect(stamp()).not.toEqual(closed);
+    rates.rateIn = 0;
+    expect(stamp()).toEqual(closed);
+    f.setPods([candidate('web-1')]);
+    expect(f.snapshot()[0]?.podName).toBe('web-1');
+    expect(stamp()).not.toEqual(closed);
+  });
+
   it('sends the next connection to another ready pod within a second of a deletion, same IP', async () => {
     const f = make();
     await f.start();
