@@ -1,7 +1,8 @@
-import { DiscoveryV1Api, type V1EndpointSlice, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Logger } from '../log/logger.ts';
 import type { ClusterClient } from './cluster-client.ts';
 import { fromKubeError, isForbidden } from './kube-errors.ts';
+import { listJson } from './list-json.ts';
 import { createReflector, type Reflector, type ReflectorEvent } from './reflector.ts';
 
 export type NamespaceChange =
@@ -78,8 +79,7 @@ export function createNamespaceWatch(options: {
     labelSelector: options.labelSelector,
     fieldSelector: options.fieldSelector,
     list: () =>
-      client.core.listNamespacedService({
-        namespace,
+      listJson<V1Service>(client.kc, `${base}/services`, {
         labelSelector: options.labelSelector,
         fieldSelector: options.fieldSelector,
       }),
@@ -93,22 +93,22 @@ export function createNamespaceWatch(options: {
   const pods: Reflector<V1Pod> = createReflector<V1Pod>({
     kc: client.kc,
     path: `${base}/pods`,
-    list: () => client.core.listNamespacedPod({ namespace }),
+    list: () => listJson<V1Pod>(client.kc, `${base}/pods`),
     onEvent: (type, pod) => onChange({ kind: 'pod', type, pod }),
     onError,
     log,
   });
 
   let slicesError: string | undefined;
-  const discovery = client.kc.makeApiClient(DiscoveryV1Api);
   const single = /^metadata\.name=([^,]+)$/.exec(options.fieldSelector ?? '')?.[1];
   const sliceSelector = single ? `kubernetes.io/service-name=${single}` : undefined;
+  const slicesPath = `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/endpointslices`;
   const slices: Reflector<V1EndpointSlice> = createReflector<V1EndpointSlice>({
     kc: client.kc,
-    path: `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/endpointslices`,
+    path: slicesPath,
     // A watch of one service (metadata.name=NAME) needs that service's slices only.
     labelSelector: sliceSelector,
-    list: () => discovery.listNamespacedEndpointSlice({ namespace, labelSelector: sliceSelector }),
+    list: () => listJson<V1EndpointSlice>(client.kc, slicesPath, { labelSelector: sliceSelector }),
     onEvent: (type, slice) => {
       slicesError = undefined;
       onChange({ kind: 'slice', type, slice });

@@ -55,13 +55,17 @@ export function checkHostname(raw: string): HostnameCheck {
   });
   if (raw.length === 0) return reject('empty');
   // Only ASCII letters are lowered: String#toLowerCase maps some non-ASCII letters onto ASCII ones (K → k).
-  const name = raw.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const name = /[A-Z]/.test(raw) ? raw.replace(/[A-Z]/g, (c) => c.toLowerCase()) : raw;
   if (/[^a-z0-9.-]/.test(name)) return reject('invalid-character');
   if (name.length > MAX_HOSTNAME_LENGTH) return reject('too-long');
-  for (const label of name.split('.')) {
-    if (label.length === 0) return reject('label-empty');
-    if (label.length > MAX_LABEL_LENGTH) return reject('label-too-long');
-    if (label.startsWith('-') || label.endsWith('-')) return reject('label-hyphen');
+  // Label by label without splitting: every name of every forward passes here (80,000 at 10,000 services).
+  for (let start = 0; start <= name.length;) {
+    const dot = name.indexOf('.', start);
+    const end = dot === -1 ? name.length : dot;
+    if (end === start) return reject('label-empty');
+    if (end - start > MAX_LABEL_LENGTH) return reject('label-too-long');
+    if (name.charCodeAt(start) === 45 || name.charCodeAt(end - 1) === 45) return reject('label-hyphen');
+    start = end + 1;
   }
   return { ok: true, name };
 }

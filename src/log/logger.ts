@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import pretty from 'pino-pretty';
+import type pinoPretty from 'pino-pretty';
 
 export type Logger = PinoLogger;
 export type LogFormat = 'pretty' | 'json';
@@ -20,7 +21,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
   const streams: { stream: DestinationStream; level: string }[] = [];
   if (format === 'pretty') {
-    // Synchronous pretty printing (no worker thread): the daemon's log volume is small.
+    // Loaded only for this format (30 modules a JSON logger does not need). Synchronous pretty printing (no worker
+    // thread): the daemon's log volume is small.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof pinoPretty;
     streams.push({
       stream: pretty({
         colorize: false,
