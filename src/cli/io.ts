@@ -10,4 +10,6 @@ export interface CommandIo {
   signal: AbortSignal;
   /** Registers a synchronous cleanup run on the second signal, just before exit 1. */
   onEmergency: (fn: () => void) => void;
+  /** Called once the daemon has started (every forward listening): the process may tune itself for steady state. */
+  onStarted?: () => void;
 }

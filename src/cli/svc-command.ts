@@ -90,6 +90,7 @@ export async function runSvcCommand(
     const summary = await daemon.start(io.signal);
     progress?.stop();
     printSummary(io, summary);
+    io.onStarted?.();
   } catch (err) {
     progress?.stop();
     await daemon.close().catch(() => undefined);
