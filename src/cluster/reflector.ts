@@ -56,14 +56,20 @@ export interface Reflector<T> {
  */
 export const WATCH_IDLE_TIMEOUT_MS = 150_000;
 
+/** kubectl apply's copy of the whole object as last applied, kept in an annotation on everything it applied. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
 /**
  * What the cache keeps of an object: all but metadata.managedFields, the API server's field-ownership records
- * (typically 1-3 KB per object on a real cluster, and often more than the rest of a Service), which nothing here
- * reads, as client-go's informers are commonly told to drop them too.
+ * (typically 1-3 KB per object on a real cluster, and often more than the rest of a Service), and kubectl's
+ * last-applied annotation (a second copy of the object as JSON text), which nothing here reads, as client-go's
+ * informers are commonly told to drop them too.
  */
 function slim(obj: ObjectWithMeta): void {
-  const meta = obj.metadata as { managedFields?: unknown } | undefined;
+  const meta = obj.metadata as
+    { managedFields?: unknown; annotations?: Record<string, string> | undefined } | undefined;
   if (meta?.managedFields !== undefined) delete meta.managedFields;
+  if (meta?.annotations?.[LAST_APPLIED] !== undefined) delete meta.annotations[LAST_APPLIED];
 }
 
 const defaultDelay = (ms: number, signal: AbortSignal): Promise<void> =>

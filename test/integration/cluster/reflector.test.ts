@@ -64,14 +64,23 @@ describe('reflector on a quiet namespace', () => {
 });
 
 describe('reflector cache', () => {
-  it('keeps objects without their managedFields, from the list and from the watch', async () => {
+  it('keeps objects without their managedFields and last-applied annotation, from the list and from the watch', async () => {
     const managedFields = [
       { manager: 'kubectl', operation: 'Apply', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } },
     ];
     const service = (name: string): V1Service => ({
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name, namespace: 'm', labels: { app: name }, managedFields },
+      metadata: {
+        name,
+        namespace: 'm',
+        labels: { app: name },
+        annotations: {
+          owner: 'team-a',
+          'kubectl.kubernetes.io/last-applied-configuration': '{"kind":"Service"}',
+        },
+        managedFields,
+      },
       spec: { selector: { app: name }, ports: [{ port: 80 }] },
     });
     sim = createSimulator({
@@ -112,6 +121,7 @@ describe('reflector cache', () => {
     for (const name of ['listed', 'watched']) {
       expect(r.get(name)?.metadata?.labels).toEqual({ app: name });
       expect(r.get(name)?.metadata?.managedFields).toBeUndefined();
+      expect(r.get(name)?.metadata?.annotations).toEqual({ owner: 'team-a' });
     }
     expect(seen.every((s) => s.metadata?.managedFields === undefined)).toBe(true);
   });
