@@ -62,4 +62,40 @@ describe('API connections shared per credentials', () => {
     await kc.close();
     await waitFor(() => ended.length === 3 && cluster.openConnectionCount() === 0);
   });
+
+  it('still reads the credentials per request: a changed token is sent on the same connection', async () => {
+    sim = createSimulator({
+      control: false,
+      fixture: {
+        clusters: [
+          { name: 'c', objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } }] },
+        ],
+      },
+    });
+    await sim.start();
+    const cluster = sim.cluster();
+    const shared = new SharedTlsKubeConfig();
+    kc = shared;
+    shared.loadFromString(sim.kubeconfigYaml());
+    const withToken = (token: string) =>
+      shared.loadFromOptions({
+        clusters: shared.getClusters(),
+        users: shared.getUsers().map((u) => ({ ...u, token })),
+        contexts: shared.getContexts(),
+        currentContext: shared.getCurrentContext(),
+      });
+    const status = (): Promise<number> =>
+      listJson(shared, '/api/v1/namespaces/ns/pods').then(
+        () => 200,
+        (err: unknown) => (err as { code: number }).code,
+      );
+    const admin = shared.getCurrentUser()?.token ?? '';
+    cluster.resetRequestCounts();
+    expect(await status()).toBe(200);
+    withToken('not-a-token');
+    expect(await status()).toBe(401);
+    withToken(admin);
+    expect(await status()).toBe(200);
+    expect(cluster.connectionCount()).toBe(1);
+  });
 });
