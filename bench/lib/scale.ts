@@ -47,6 +47,8 @@ export interface ScaleResult {
   /** API server requests of all clusters from the start until ready and settled (watches open, one GET made). */
   apiserver_requests: number;
   apiserver_requests_per_namespace: number;
+  /** Connections the API servers accepted by then (a TLS handshake each; pod sessions' upgrades included). */
+  apiserver_connections: number;
   rss_mb: number;
   /** CPU seconds (user + system) the daemon used until ready: steadier than ready_s on a shared machine. */
   cpu_s_at_ready: number;
@@ -197,6 +199,7 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
         hosts_lines: ips.length,
         apiserver_requests: requests,
         apiserver_requests_per_namespace: round(requests / namespaces, 2) ?? 0,
+        apiserver_connections: sim.clusters().reduce((n, cl) => n + cl.connectionCount(), 0),
         rss_mb: round(median([...starts.map((x) => x.rss), rss]), 1) ?? 0,
         cpu_s_at_ready: round(median([...starts.map((x) => x.cpu), cpu]), 2) ?? 0,
         highest_ip: highest,

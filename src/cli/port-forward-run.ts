@@ -1,6 +1,6 @@
 import { createAdhocManager, type AdhocManager } from '../adhoc/adhoc-manager.ts';
 import type { AdhocNotice } from '../adhoc/adhoc-forward.ts';
-import { createClusterClient } from '../cluster/cluster-client.ts';
+import { createClusterClient, type ClusterClient } from '../cluster/cluster-client.ts';
 import { defaultNamespaceOf, loadKubeConfig, resolveContexts } from '../cluster/kubeconfig.ts';
 import { describeError } from '../errors.ts';
 import { createPodDialer } from '../forwarder/pod-dialer.ts';
@@ -37,15 +37,17 @@ export async function forwardFromCli(args: PortForwardArgs, io: CommandIo): Prom
     : silentLogger();
   let manager: AdhocManager | undefined;
   let sessions: ReturnType<typeof createPodSessions> | undefined;
+  let client: ClusterClient | undefined;
   try {
     const base = loadKubeConfig(args.kubeconfig, io.env);
     const [context = ''] = resolveContexts(base, args.context ? [args.context] : []);
-    const client = createClusterClient({ base, context, index: 0, log });
+    const c = createClusterClient({ base, context, index: 0, log });
+    client = c;
     const namespace = args.namespace ?? defaultNamespaceOf(base, context);
     const transports = createTransportChooser({ log });
-    sessions = createPodSessions({ log, dial: createPodDialer(() => client, transports) });
+    sessions = createPodSessions({ log, dial: createPodDialer(() => c, transports) });
     manager = createAdhocManager({
-      client: () => client,
+      client: () => c,
       defaultContext: () => context,
       defaultNamespace: () => namespace,
       sessions,
@@ -75,6 +77,7 @@ export async function forwardFromCli(args: PortForwardArgs, io: CommandIo): Prom
     io.stderr.write(`kubefwd: ${describeError(err)}\n`);
     await manager?.closeAll();
     await sessions?.closeAll();
+    await client?.close();
     return 1;
   }
   if (!io.signal.aborted)
@@ -83,5 +86,6 @@ export async function forwardFromCli(args: PortForwardArgs, io: CommandIo): Prom
     );
   await manager.closeAll();
   await sessions.closeAll();
+  await client?.close();
   return 0;
 }

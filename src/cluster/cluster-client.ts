@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.ts';
 import type { DialOptions, PortForwardProtocol } from '../portforward/types.ts';
 import { fromKubeError } from './kube-errors.ts';
 import { kubeConfigFor } from './kubeconfig.ts';
+import { SharedTlsKubeConfig } from './shared-tls-kubeconfig.ts';
 
 export interface ServerVersion {
   major: number;
@@ -34,6 +35,8 @@ export interface ClusterClient {
     ports: number[],
     protocol: PortForwardProtocol,
   ): Promise<DialOptions>;
+  /** Ends the kept-alive API connections (after the watches that use them). */
+  close(): Promise<void>;
 }
 
 export function createClusterClient(options: {
@@ -105,6 +108,9 @@ export function createClusterClient(options: {
         ports,
         log,
       };
+    },
+    async close() {
+      if (kc instanceof SharedTlsKubeConfig) await kc.close();
     },
   };
 }

@@ -29,6 +29,9 @@ export async function listJson<T>(
     dispatcher: ctx.getDispatcher(),
   });
   const text = await response.text();
+  // The connection goes back to its pool a moment after the body's end: one turn of the event loop lets the request
+  // that follows (the reflector's watch) take it instead of opening another one.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   if (response.status !== 200)
     throw new ApiException(
       response.status,

@@ -2,11 +2,19 @@ import { createHash } from 'node:crypto';
 import tls from 'node:tls';
 import type https from 'node:https';
 import { KubeConfig, type Cluster, type DispatcherOptions } from '@kubernetes/client-node';
+import { Agent, type Dispatcher } from 'undici';
 
-/** Secure contexts kept per KubeConfig: credentials that rotate (exec plugins) make a few in a daemon's life. */
+/** Credential sets kept per KubeConfig: credentials that rotate (exec plugins) make a few in a daemon's life. */
 const MAX_CONTEXTS = 4;
 
 type Material = Pick<tls.SecureContextOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase'>;
+
+/** One set of credentials: its parsed TLS material and the connection pools that use it. */
+interface Shared {
+  context: tls.SecureContext;
+  /** By the options besides the material that shape a connection (server name, verification). */
+  agents: Map<string, Agent>;
+}
 
 function fingerprint(m: Material): string {
   const h = createHash('sha256');
@@ -25,14 +33,28 @@ function fingerprint(m: Material): string {
 }
 
 /**
- * A KubeConfig whose API requests share one TLS secure context per set of credentials. client-node 2.0 builds a new
- * undici Agent for every request and Node.js then a new secure context per connection (the CA and client
- * certificate parsed again each time): 700 requests for 100 namespaces made 700 of them at start, ~0.4 s of CPU
- * (daemon profile at 10,000 services) and native memory left behind for the allocator to reuse. The credentials are
- * read per request as before; only their parsed form is kept while they stay the same.
+ * A KubeConfig whose API requests share one TLS secure context and one keep-alive connection pool per set of
+ * credentials. client-node 2.0 builds a new undici Agent for every request, so every list, watch and API call
+ * opened a new connection with a full TLS handshake (~700 at start for 100 namespaces in 2 contexts), and Node.js a
+ * new secure context for each (the CA and client certificate parsed again: ~0.4 s of CPU at 10,000 services). The
+ * credentials and headers are still read per request (exec plugins, token files); only their parsed form and the
+ * connections made with it are kept while they stay the same. Connections are not capped per server and carry one
+ * request at a time, so a long-lived watch holds its own connection and never delays another request. `close()`
+ * ends the pools; requests made after it get a connection of their own as before.
  */
 export class SharedTlsKubeConfig extends KubeConfig {
-  #contexts = new Map<string, tls.SecureContext>();
+  #shared = new Map<string, Shared>();
+  #closed = false;
+
+  constructor() {
+    super();
+    // client-node's requests (generated API calls, watches) get their dispatcher from its private createDispatcher;
+    // TypeScript allows no override of a private member, so the instance's own takes its place.
+    Object.defineProperty(this, 'createDispatcher', {
+      value: (cluster: Cluster | null, agentOptions: https.AgentOptions) =>
+        this.dispatcherFor(cluster, agentOptions),
+    });
+  }
 
   override createDispatcherOptions(
     cluster: Cluster | null,
@@ -40,14 +62,61 @@ export class SharedTlsKubeConfig extends KubeConfig {
   ): DispatcherOptions {
     const options = super.createDispatcherOptions(cluster, agentOptions);
     if (options.type !== 'agent' || options.connect.secureContext) return options;
-    const key = fingerprint(options.connect);
-    if (!key) return options;
-    let context = this.#contexts.get(key);
-    if (!context) {
-      context = tls.createSecureContext(options.connect);
-      if (this.#contexts.size >= MAX_CONTEXTS) this.#contexts.clear();
-      this.#contexts.set(key, context);
+    const shared = this.#sharedFor(options.connect);
+    if (!shared) return options;
+    return { ...options, connect: { ...options.connect, secureContext: shared.context } };
+  }
+
+  /** The dispatcher of one request: the shared pool of its credentials. */
+  dispatcherFor(cluster: Cluster | null, agentOptions: https.AgentOptions): Dispatcher | undefined {
+    const options = this.createDispatcherOptions(cluster, agentOptions);
+    const shared =
+      options.type === 'agent' && !this.#closed
+        ? [...this.#shared.values()].find((s) => s.context === options.connect.secureContext)
+        : undefined;
+    if (options.type !== 'agent' || !shared) return this.#perRequest(cluster, agentOptions);
+    const key = `${String(options.connect.rejectUnauthorized)}\0${options.connect.servername ?? ''}`;
+    let agent = shared.agents.get(key);
+    if (!agent) {
+      agent = new Agent({ connect: options.connect });
+      shared.agents.set(key, agent);
     }
-    return { ...options, connect: { ...options.connect, secureContext: context } };
+    return agent;
+  }
+
+  /** Ends the shared connections (in-flight requests with them) and stops sharing new ones. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const agents = [...this.#shared.values()].flatMap((s) => [...s.agents.values()]);
+    this.#shared.clear();
+    await Promise.all(agents.map((a) => a.destroy().catch(() => undefined)));
+  }
+
+  #perRequest(cluster: Cluster | null, agentOptions: https.AgentOptions): Dispatcher | undefined {
+    const create = (KubeConfig.prototype as unknown as Record<string, unknown>).createDispatcher as (
+      this: KubeConfig,
+      cluster: Cluster | null,
+      agentOptions: https.AgentOptions,
+    ) => Dispatcher | undefined;
+    return create.call(this, cluster, agentOptions);
+  }
+
+  #sharedFor(material: Material): Shared | undefined {
+    const key = fingerprint(material);
+    if (!key) return undefined;
+    let shared = this.#shared.get(key);
+    if (!shared) {
+      if (this.#shared.size >= MAX_CONTEXTS) this.#retireAll();
+      shared = { context: tls.createSecureContext(material), agents: new Map() };
+      this.#shared.set(key, shared);
+    }
+    return shared;
+  }
+
+  /** Rotated credentials: the old pools take no new requests and close once their requests (watches) end. */
+  #retireAll(): void {
+    for (const s of this.#shared.values())
+      for (const agent of s.agents.values()) agent.close().catch(() => undefined);
+    this.#shared.clear();
   }
 }

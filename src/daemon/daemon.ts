@@ -95,6 +95,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
   let api: ReturnType<typeof createApiServer> | undefined;
   let keys: KeyRing | undefined;
   let audit: AuditLog | undefined;
+  let clients: Map<string, ClusterClient> | undefined;
 
   return {
     bus,
@@ -107,13 +108,14 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
     async start(signal) {
       const base = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig, deps.env);
       const contexts = resolveContexts(base, config.contexts);
-      const clients = new Map<string, ClusterClient>();
+      const byContext = new Map<string, ClusterClient>();
+      clients = byContext;
       contexts.forEach((context, index) =>
-        clients.set(context, createClusterClient({ base, context, index, log })),
+        byContext.set(context, createClusterClient({ base, context, index, log })),
       );
       if (!config.idle) {
         await Promise.all(
-          [...clients.values()].map((c) =>
+          [...byContext.values()].map((c) =>
             withTimeout(
               c.serverVersion(),
               REACH_TIMEOUT_MS,
@@ -149,7 +151,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         bus,
         now,
         base,
-        clients,
+        clients: byContext,
         statePath: join(config.stateDir, 'ips.json'),
         tap: (forwardKey, serviceKey, pod) => captures.tap(forwardKey, serviceKey, pod),
         audit: deps.audit ?? trail,
@@ -286,6 +288,8 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         keys?.close();
         // After the engine: its ad-hoc forwards record their removal at shutdown.
         if (engine) await engine.close();
+        // After the engine's watches: the API connections they held.
+        await Promise.all([...(clients?.values() ?? [])].map((c) => c.close()));
         audit?.close();
         await metrics?.close();
         trim?.stop();

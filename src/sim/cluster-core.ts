@@ -53,6 +53,8 @@ export class SimClusterCore {
   #server: http.Server | undefined;
   #sockets = new Set<Socket>();
   #counts = new Map<string, number>();
+  /** TCP connections accepted (each one a TLS handshake on a TLS server), port-forward upgrades included. */
+  #connections = 0;
   #latencyMs = 0;
   #failNext: { count: number; status: number; retryAfter?: number } | undefined;
   #pendingReconcile = new Set<string>();
@@ -135,6 +137,17 @@ export class SimClusterCore {
 
   resetRequestCounts(): void {
     this.#counts.clear();
+    this.#connections = 0;
+  }
+
+  /** Connections open now. */
+  openConnectionCount(): number {
+    return this.#sockets.size;
+  }
+
+  /** Connections accepted since the start (or the last reset of the request counts). */
+  connectionCount(): number {
+    return this.#connections;
   }
 
   totalRequests(): number {
@@ -332,6 +345,7 @@ export class SimClusterCore {
       : http.createServer(onRequest);
     server.keepAliveTimeout = 60_000;
     server.on('connection', (s: Socket) => {
+      this.#connections++;
       this.#sockets.add(s);
       s.on('close', () => this.#sockets.delete(s));
     });

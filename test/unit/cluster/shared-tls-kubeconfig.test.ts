@@ -27,4 +27,22 @@ describe('shared TLS kubeconfig', () => {
     const kc = new SharedTlsKubeConfig();
     expect(kc.createDispatcherOptions(cluster, {})).toEqual({ type: 'none' });
   });
+
+  it('hands requests with the same credentials one dispatcher, until closed', async () => {
+    const one = await generateTls();
+    const two = await generateTls();
+    const kc = new SharedTlsKubeConfig();
+    const a = kc.dispatcherFor(cluster, { ca: Buffer.from(one.caPem) });
+    expect(a).toBeDefined();
+    expect(kc.dispatcherFor(cluster, { ca: Buffer.from(one.caPem) })).toBe(a);
+    // Another server name or verification makes other connections.
+    expect(kc.dispatcherFor(cluster, { ca: Buffer.from(one.caPem), servername: 'other' })).not.toBe(a);
+    expect(kc.dispatcherFor(cluster, { ca: Buffer.from(two.caPem) })).not.toBe(a);
+    await kc.close();
+    // After close, a request still gets a dispatcher, its own one.
+    const after = kc.dispatcherFor(cluster, { ca: Buffer.from(one.caPem) });
+    expect(after).toBeDefined();
+    expect(after).not.toBe(a);
+    expect(kc.dispatcherFor(cluster, { ca: Buffer.from(one.caPem) })).not.toBe(after);
+  });
 });
