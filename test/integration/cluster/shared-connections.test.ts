@@ -12,17 +12,21 @@ afterEach(async () => {
   await sim?.close();
 });
 
+/** A simulated cluster with one empty namespace, `ns`. */
+async function startSim(): Promise<Simulator> {
+  const started = createSimulator({
+    control: false,
+    fixture: {
+      clusters: [{ name: 'c', objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } }] }],
+    },
+  });
+  await started.start();
+  return started;
+}
+
 describe('API connections shared per credentials', () => {
   it('reuses kept-alive connections, gives each watch its own, and closes them all', async () => {
-    sim = createSimulator({
-      control: false,
-      fixture: {
-        clusters: [
-          { name: 'c', objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } }] },
-        ],
-      },
-    });
-    await sim.start();
+    sim = await startSim();
     const cluster = sim.cluster();
     kc = new SharedTlsKubeConfig();
     kc.loadFromString(sim.kubeconfigYaml());
@@ -64,15 +68,7 @@ describe('API connections shared per credentials', () => {
   });
 
   it('still reads the credentials per request: a changed token is sent on the same connection', async () => {
-    sim = createSimulator({
-      control: false,
-      fixture: {
-        clusters: [
-          { name: 'c', objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } }] },
-        ],
-      },
-    });
-    await sim.start();
+    sim = await startSim();
     const cluster = sim.cluster();
     const shared = new SharedTlsKubeConfig();
     kc = shared;
