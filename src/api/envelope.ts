@@ -30,12 +30,13 @@ export function send<Op extends OperationId>(
   data: OkData<Op>,
   options: SendOptions = {},
 ): void {
-  const { status, ...meta } = options;
-  res.status(status ?? 200).json({
-    success: true,
-    data,
-    meta: { ...meta, timestamp: new Date().toISOString(), requestId: requestId(res) },
-  });
+  res.status(options.status ?? 200).json({ success: true, data, meta: metaOf(res, options) });
+}
+
+/** The envelope's `meta`: the options but `status`, the time and the request id. */
+function metaOf(res: Response, options: SendOptions) {
+  const { status: _status, ...meta } = options;
+  return { ...meta, timestamp: new Date().toISOString(), requestId: requestId(res) };
 }
 
 /**
@@ -43,14 +44,9 @@ export function send<Op extends OperationId>(
  * envelope, byte for byte, as send() would write for the parsed data.
  */
 export function sendJson(res: Response, data: Buffer[], options: SendOptions = {}): void {
-  const { status, ...meta } = options;
-  const metaJson = JSON.stringify({
-    ...meta,
-    timestamp: new Date().toISOString(),
-    requestId: requestId(res),
-  });
+  const metaJson = JSON.stringify(metaOf(res, options));
   res
-    .status(status ?? 200)
+    .status(options.status ?? 200)
     .set('Content-Type', 'application/json; charset=utf-8')
     .send(Buffer.concat([ENVELOPE_HEAD, ...data, Buffer.from(`,"meta":${metaJson}}`)]));
 }
