@@ -141,6 +141,15 @@ export function createServiceForward(options: ServiceForwardOptions) {
     return currentRef.ref;
   };
   const keyFor = (pod: string | undefined, port: number): string => `${request.key}.${pod ?? '-'}.${port}`;
+  /** The port's forward key for the current pod, made again only when the pod changed. */
+  const portKey = (p: PortState): string => {
+    const pod = current?.name;
+    if (p.keyPod !== pod || p.key === undefined) {
+      p.keyPod = pod;
+      p.key = keyFor(pod, p.spec.port);
+    }
+    return p.key;
+  };
   const error = (
     message: string,
     classification: ErrorClassification,
@@ -414,11 +423,7 @@ export function createServiceForward(options: ServiceForwardOptions) {
     ): boolean {
       let fresh = false;
       for (const p of ports.values()) {
-        const pod = current?.name;
-        if (p.keyPod !== pod || p.key === undefined) {
-          p.keyPod = pod;
-          p.key = keyFor(pod, p.spec.port);
-        }
+        const key = portKey(p);
         const epoch = p.listener.idleEpoch;
         if (
           p.readIn === undefined ||
@@ -432,7 +437,7 @@ export function createServiceForward(options: ServiceForwardOptions) {
           p.readEpoch = epoch;
           fresh = true;
         }
-        emit(p.key, request.serviceKey, p.readIn, p.readOut);
+        emit(key, request.serviceKey, p.readIn, p.readOut);
       }
       return fresh;
     },
@@ -476,11 +481,7 @@ export function createServiceForward(options: ServiceForwardOptions) {
       for (const p of ports.values()) {
         const epoch = p.listener.idleEpoch;
         if (epoch === undefined) return false;
-        if (p.keyPod !== current?.name || p.key === undefined) {
-          p.keyPod = current?.name;
-          p.key = keyFor(current?.name, p.spec.port);
-        }
-        const r = rate(p.key);
+        const r = rate(portKey(p));
         into.put(p);
         into.put(epoch);
         into.put(p.bound);
