@@ -124,17 +124,19 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
   const sim = createSimulator({ control: false, bookmarkIntervalMs: 60_000, fixture: { clusters } });
   await sim.start();
   const starts: Array<{ ready: number; cpu: number; rss: number }> = [];
+  const launch = () =>
+    startBenchDaemon({
+      dir: options.dir,
+      tag,
+      sim,
+      namespaces: Array.from({ length: nsPerContext }, (_, k) => `ns${k}`),
+      contexts: clusters.map((c) => c.name),
+      apiKey: options.apiKey,
+    });
   try {
     for (let i = 0; i < (options.extraStarts ?? 0); i++) {
       const t0 = performance.now();
-      const d = await startBenchDaemon({
-        dir: options.dir,
-        tag,
-        sim,
-        namespaces: Array.from({ length: nsPerContext }, (_, k) => `ns${k}`),
-        contexts: clusters.map((c) => c.name),
-        apiKey: options.apiKey,
-      });
+      const d = await launch();
       try {
         await d.proc.waitFor(/Forwarding (\d+) service/, 600_000);
         const pid = d.proc.child.pid as number;
@@ -146,14 +148,7 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
     }
     for (const cl of sim.clusters()) cl.resetRequestCounts();
     const t0 = performance.now();
-    const d = await startBenchDaemon({
-      dir: options.dir,
-      tag,
-      sim,
-      namespaces: Array.from({ length: nsPerContext }, (_, i) => `ns${i}`),
-      contexts: clusters.map((c) => c.name),
-      apiKey: options.apiKey,
-    });
+    const d = await launch();
     try {
       const m = await d.proc.waitFor(/Forwarding (\d+) service/, 600_000);
       const ready = (performance.now() - t0) / 1000;
