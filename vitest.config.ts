@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // e2e = the CLI as a child process against the simulated cluster.
 export default defineConfig({
   test: {
+    globalSetup: ['test/compile-cache-setup.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 10_000 } },
       {

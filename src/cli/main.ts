@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { describeError } from '../errors.ts';
+import { flushCompiled, startCompileCache } from './compile-cache.ts';
 import { findCommand, unknownCommand, usage } from './commands.ts';
 import type { CommandIo } from './io.ts';
 
@@ -34,6 +35,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
  */
 export async function runFromProcess(): Promise<void> {
   tuneGarbageCollector();
+  // Before the command's modules load (commands.ts imports each command's on first use).
+  startCompileCache();
   const controller = new AbortController();
   const emergency: Array<() => void> = [];
   let signals = 0;
@@ -69,21 +72,16 @@ export async function runFromProcess(): Promise<void> {
     isRoot: typeof process.getuid === 'function' ? process.getuid() === 0 : false,
     signal: controller.signal,
     onEmergency: (fn) => emergency.push(fn),
-    onStarted: stopPretenuring,
+    onStarted: () => {
+      stopPretenuring();
+      flushCompiled();
+    },
   });
   process.exitCode = code;
   // Let pending writes drain, but never hang on a stray handle.
   setTimeout(() => process.exit(code), 2000).unref();
 }
 
-/**
- * Counts Buffers' memory in V8's overall heap limit instead of its own small one. Every socket read allocates a new
- * Buffer outside the JavaScript heap; against the separate 64 MiB allowance that made V8 run a full mark-compact of
- * the whole heap (client-node alone keeps ~30 MB live) every ~64 MiB forwarded: 16 of them in a 512 MiB upload, 2
- * with this. Measured through the daemon: CPU per GB forwarded 2.5 → 1.9 s up, 1.9 → 1.6 s down; peak RSS during a
- * 1 GiB transfer ~260 → ~310 MB. Node.js keeps V8 flags writable after start for exactly this use. (The GC's threading
- * is read only at start, as is the young generation's size: bin/kubefwd.js's #! line passes both.)
- */
 /**
  * Once every forward listens, V8 stops moving allocation sites to the old generation on its own guess
  * ("pretenuring"). During start-up the guess is right (lists of thousands of objects that live for good) and is kept:
@@ -100,6 +98,14 @@ function stopPretenuring(): void {
   setFlagsFromString('--no-allocation-site-pretenuring');
 }
 
+/**
+ * Counts Buffers' memory in V8's overall heap limit instead of its own small one. Every socket read allocates a new
+ * Buffer outside the JavaScript heap; against the separate 64 MiB allowance that made V8 run a full mark-compact of
+ * the whole heap (client-node alone keeps ~30 MB live) every ~64 MiB forwarded: 16 of them in a 512 MiB upload, 2
+ * with this. Measured through the daemon: CPU per GB forwarded 2.5 → 1.9 s up, 1.9 → 1.6 s down; peak RSS during a
+ * 1 GiB transfer ~260 → ~310 MB. Node.js keeps V8 flags writable after start for exactly this use. (The GC's threading
+ * is read only at start, as is the young generation's size: bin/kubefwd.js's #! line passes both.)
+ */
 function tuneGarbageCollector(): void {
   // Verified on V8 13.6 (Node.js 24); an older V8 would print "unrecognized flag" for it.
   const [major = 0, minor = 0] = process.versions.v8.split('.').map(Number);

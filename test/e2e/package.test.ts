@@ -156,7 +156,14 @@ describe('the package and the standalone executable', () => {
 
   it.each(variants)('$name: version, sim, svc forwarding a request, completion, a typo', async (v) => {
     const dir = mkdtempSync(join(work, 'run-'));
-    const env = { PATH: v.path(), HOME: dir, KUBEFWD_API_KEY: 'k', NO_COLOR: '1' };
+    const env = {
+      PATH: v.path(),
+      HOME: dir,
+      KUBEFWD_API_KEY: 'k',
+      NO_COLOR: '1',
+      // The run's compile cache (test/compile-cache-setup.ts): as root it would be the machine's /var/cache/kubefwd.
+      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE,
+    };
     const exec = (args: string[]) => run(v.file, args, { env, cwd: dir });
     expect((await exec(['version'])).stdout).toMatch(/^kubefwd version: \d+\.\d+\.\d+\n$/);
 

@@ -12,7 +12,13 @@ export async function stdioClient(
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [KUBEFWD_BIN, 'mcp', ...args],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      // The run's compile cache (test/compile-cache-setup.ts), not the machine's.
+      ...(process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {}),
+      ...env,
+    },
     stderr: 'pipe',
   });
   let err = '';
