@@ -1,4 +1,4 @@
-import { AppsV1Api, type V1LabelSelector, type V1ServicePort } from '@kubernetes/client-node';
+import type { V1LabelSelector, V1ServicePort } from '@kubernetes/client-node';
 import type { ClusterClient } from '../cluster/cluster-client.ts';
 import { fromKubeError } from '../cluster/kube-errors.ts';
 import { KubefwdError } from '../errors.ts';
@@ -99,15 +99,13 @@ export async function resolveTarget(
         };
       }
       case 'deployment': {
-        const apps = client.kc.makeApiClient(AppsV1Api);
         return byLabels(
-          (await apps.readNamespacedDeployment({ namespace, name: target.name })).spec?.selector,
+          (await client.core.readNamespacedDeployment({ namespace, name: target.name })).spec?.selector,
         );
       }
       case 'statefulset': {
-        const apps = client.kc.makeApiClient(AppsV1Api);
         return byLabels(
-          (await apps.readNamespacedStatefulSet({ namespace, name: target.name })).spec?.selector,
+          (await client.core.readNamespacedStatefulSet({ namespace, name: target.name })).spec?.selector,
         );
       }
     }

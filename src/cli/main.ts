@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { describeError } from '../errors.ts';
+import { slimClientNode } from '../cluster/client-node-slim.ts';
 import { flushCompiled, startCompileCache } from './compile-cache.ts';
 import { findCommand, unknownCommand, usage } from './commands.ts';
 import type { CommandIo } from './io.ts';
@@ -37,6 +38,7 @@ export async function runFromProcess(): Promise<void> {
   tuneGarbageCollector();
   // Before the command's modules load (commands.ts imports each command's on first use).
   startCompileCache();
+  slimClientNode();
   const controller = new AbortController();
   const emergency: Array<() => void> = [];
   let signals = 0;

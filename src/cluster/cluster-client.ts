@@ -1,7 +1,8 @@
 import https from 'node:https';
-import { AuthorizationV1Api, CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import type { Logger } from '../log/logger.ts';
 import type { DialOptions, PortForwardProtocol } from '../portforward/types.ts';
+import { createKubeApi, type KubeApi } from './kube-api.ts';
 import { fromKubeError } from './kube-errors.ts';
 import { kubeConfigFor } from './kubeconfig.ts';
 import { SharedTlsKubeConfig } from './shared-tls-kubeconfig.ts';
@@ -18,7 +19,8 @@ export interface ClusterClient {
   /** Position of the context on the command line: the IP scheme's 2nd octet offset. */
   readonly index: number;
   readonly kc: KubeConfig;
-  readonly core: CoreV1Api;
+  /** The API calls besides the reflectors' (plain JSON, by the generated clients' names). */
+  readonly core: KubeApi;
   readonly server: string;
   serverVersion(): Promise<ServerVersion>;
   /** SelfSubjectAccessReview; a review that fails counts as denied, with the failure as the reason. */
@@ -47,9 +49,7 @@ export function createClusterClient(options: {
 }): ClusterClient {
   const { context, index, log } = options;
   const kc = kubeConfigFor(options.base, context);
-  const core = kc.makeApiClient(CoreV1Api);
-  const authz = kc.makeApiClient(AuthorizationV1Api);
-  const versionApi = kc.makeApiClient(VersionApi);
+  const core = createKubeApi(kc);
   const server = kc.getCurrentCluster()?.server ?? '';
   let version: Promise<ServerVersion> | undefined;
 
@@ -60,7 +60,7 @@ export function createClusterClient(options: {
     core,
     server,
     serverVersion() {
-      version ??= versionApi.getCode().then(
+      version ??= core.getCode().then(
         (info) => ({
           major: Number.parseInt(info.major, 10) || 1,
           minor: Number.parseInt(info.minor, 10) || 0,
@@ -75,7 +75,7 @@ export function createClusterClient(options: {
     },
     async accessReview(verb, resource, namespace, subresource) {
       try {
-        const review = await authz.createSelfSubjectAccessReview({
+        const review = await core.createSelfSubjectAccessReview({
           body: {
             apiVersion: 'authorization.k8s.io/v1',
             kind: 'SelfSubjectAccessReview',

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { KubefwdError, describeError } from '../errors.ts';
 import { SharedTlsKubeConfig } from './shared-tls-kubeconfig.ts';
 

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable } from 'node:stream';
-import { Log, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { Log } from '@kubernetes/client-node/dist/log.js';
 
 export interface FollowLogQuery {
   container?: string | undefined;

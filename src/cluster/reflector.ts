@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Watch } from '@kubernetes/client-node';
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import type { Logger } from '../log/logger.ts';
 
 /** The slice of a Kubernetes object a reflector needs. */

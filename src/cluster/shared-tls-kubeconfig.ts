@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import tls from 'node:tls';
 import type https from 'node:https';
-import { KubeConfig, type Cluster, type DispatcherOptions } from '@kubernetes/client-node';
+import type { Cluster } from '@kubernetes/client-node';
+import { KubeConfig, type DispatcherOptions } from '@kubernetes/client-node/dist/config.js';
 import { Agent, type Dispatcher } from 'undici';
 
 /** Credential sets kept per KubeConfig: credentials that rotate (exec plugins) make a few in a daemon's life. */
