@@ -1,38 +1,21 @@
 import net from 'node:net';
 import { once } from 'node:events';
-import type { Duplex } from 'node:stream';
 import { KubefwdError, describeError } from '../errors.ts';
-import { pipeBatched } from './batched-pipe.ts';
-import type { PortForwardConnection, PortForwardSession } from '../portforward/types.ts';
+import {
+  spliceConnection,
+  type Conn,
+  type ConnectionFailure,
+  type ConnectionHooks,
+  type ConnectionTarget,
+} from './connection-splice.ts';
+import type { PortForwardConnection } from '../portforward/types.ts';
 
-/** Read-only observer of one connection's bytes (the HTTP sniffer); fed the very Buffers that are forwarded. */
-export interface ConnectionTap {
-  client(chunk: Buffer): void;
-  server(chunk: Buffer): void;
-  end(): void;
-}
-
-/** Where one accepted connection goes. */
-export interface ConnectionTarget {
-  forwardKey: string;
-  pod: string;
-  podPort: number;
-  session: PortForwardSession;
-  /** Called once, when the first bytes come back from the pod: the path really works. */
-  worked?: () => void;
-  /** Called once, when the connection has carried BULK_BYTES from the pod: a bulk transfer, not a request. */
-  bulk?: () => void;
-  /** Counts the connection on its endpoint: called when it is spliced; what it returns is called at its close. */
-  track?: ((meter: { readonly bytesRead: number; readonly bytesWritten: number }) => () => void) | undefined;
-}
-
-export interface ConnectionFailure {
-  forwardKey: string | undefined;
-  pod: string | undefined;
-  /** `target`: no pod or no session; `open`: the session refused a stream; `stream`: the pod side's error text. */
-  stage: 'target' | 'open' | 'stream';
-  message: string;
-}
+export {
+  BULK_BYTES,
+  type ConnectionFailure,
+  type ConnectionTap,
+  type ConnectionTarget,
+} from './connection-splice.ts';
 
 export interface PortCounters {
   /** Bytes from the pod to local clients. */
@@ -45,7 +28,7 @@ export interface PortCounters {
   lastActive: number | undefined;
 }
 
-export interface PortListenerOptions {
+export interface PortListenerOptions extends ConnectionHooks {
   ip: string;
   port: number;
   /**
@@ -53,8 +36,6 @@ export interface PortListenerOptions {
    * `signal` aborts).
    */
   target(signal: AbortSignal, client: string | undefined): Promise<ConnectionTarget>;
-  tap?: ((forwardKey: string, pod: string) => ConnectionTap | undefined) | undefined;
-  onFailure?: (failure: ConnectionFailure) => void;
   onConnection?: (ev: { type: 'opened' | 'closed'; active: number; total: number }) => void;
   /** Called at each accepted connection, before anything else (the metrics sampler's cue to look at this one). */
   onAccept?: (() => void) | undefined;
@@ -63,36 +44,10 @@ export interface PortListenerOptions {
   now?: () => number;
 }
 
-interface Conn {
-  socket: net.Socket;
-  data: Duplex | undefined;
-  abort: AbortController;
-  /** Stops copying the pod's bytes to the client. */
-  unpipe?: (() => void) | undefined;
-  /** Ends the connection's count on its endpoint. */
-  untrack?: (() => void) | undefined;
-}
-
 const noop = (): void => undefined;
 
 /** The reason a connection's waits are aborted with: one shared Error, not a DOMException with a stack per close. */
 const CLOSED = new Error('connection closed');
-
-/**
- * A connection that has carried this much from the pod is a bulk transfer (a download, a stream), not a request:
- * its session then takes no new connections (see PodSessions.bulk). 4 MiB: a few hundred requests' worth, and about
- * what one loopback TCP connection queues.
- */
-export const BULK_BYTES = 4 * 1024 * 1024;
-
-/** How long an ended stream's error text may lag behind its end before the client is simply ended. */
-const ERROR_SETTLE_MS = 1000;
-
-function settled(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([p.then(noop, noop), bound]).finally(() => clearTimeout(timer));
-}
 
 function listenError(ip: string, port: number, err: unknown): KubefwdError {
   const code = (err as NodeJS.ErrnoException).code;
@@ -116,62 +71,169 @@ function listenError(ip: string, port: number, err: unknown): KubefwdError {
  * One loopback listener on (IP, port) and the connections it accepts. Each connection is spliced to a stream of the
  * pod's shared session with stream piping (backpressure both ways, half-close both ways) and no per-chunk work: bytes
  * are counted from the socket's own totals. An error fails only that connection, never the session or the listener.
+ *
+ * A class, not a factory closure: one per forwarded port, and 10,000 forwards each paid for their own copies of
+ * every method. Only the server's connection callback is made per listener.
  */
-export function createPortListener(options: PortListenerOptions) {
-  const { ip, port } = options;
-  const now = options.now ?? Date.now;
-  const graceMs = options.closeGraceMs ?? 1000;
-  const live = new Set<Conn>();
-  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, accept);
-  server.on('error', noop);
-  let total = 0;
-  let closedIn = 0;
-  let closedOut = 0;
-  let lastActive: number | undefined;
-  let lastSeen = 0;
-  let closes = 0;
-  let starting: Promise<void> | undefined;
-  let closing: Promise<void> | undefined;
-  let drained: (() => void) | undefined;
+export class PortListener {
+  #options: PortListenerOptions;
+  #now: () => number;
+  #graceMs: number;
+  #live = new Set<Conn>();
+  #server: net.Server;
+  #total = 0;
+  #closedIn = 0;
+  #closedOut = 0;
+  #lastActive: number | undefined;
+  #lastSeen = 0;
+  #closes = 0;
+  #starting: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
 
-  const failure = (f: ConnectionFailure): void => options.onFailure?.(f);
+  constructor(options: PortListenerOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#graceMs = options.closeGraceMs ?? 1000;
+    this.#server = net.createServer(
+      { allowHalfOpen: true, pauseOnConnect: true, noDelay: true },
+      this.#accept,
+    );
+    this.#server.on('error', noop);
+  }
 
-  function accept(socket: net.Socket): void {
-    if (closing) {
+  /** Resolves once listening; a port conflict rejects with PORT_IN_USE (that forward only). Idempotent. */
+  start(): Promise<void> {
+    this.#starting ??= (async () => {
+      const { ip, port } = this.#options;
+      if (this.#closing) throw new KubefwdError('SHUTTING_DOWN', `listener ${ip}:${port} is closed`);
+      this.#server.listen({ host: ip, port, exclusive: true });
+      try {
+        await once(this.#server, 'listening');
+      } catch (err) {
+        throw listenError(ip, port, err);
+      }
+    })();
+    return this.#starting;
+  }
+
+  get listening(): boolean {
+    return this.#server.listening;
+  }
+
+  /** The bound port (useful with port 0). */
+  get boundPort(): number | undefined {
+    const a = this.#server.address();
+    return a && typeof a === 'object' ? a.port : undefined;
+  }
+
+  /**
+   * While no connection is open: how many connections opened and closed so far (undefined while one is open). As
+   * long as it stays the same, `counters()` returns the same bytes: the once-a-second sampler skips reading the
+   * idle ones of 10,000 listeners.
+   */
+  get idleEpoch(): number | undefined {
+    return this.#live.size === 0 ? this.#total + this.#closes : undefined;
+  }
+
+  counters(): PortCounters {
+    let bytesIn = this.#closedIn;
+    let bytesOut = this.#closedOut;
+    for (const { socket } of this.#live) {
+      bytesIn += socket.bytesWritten;
+      bytesOut += socket.bytesRead;
+    }
+    if (bytesIn + bytesOut !== this.#lastSeen) {
+      this.#lastSeen = bytesIn + bytesOut;
+      this.#lastActive = this.#now();
+    }
+    return {
+      bytesIn,
+      bytesOut,
+      connectionsActive: this.#live.size,
+      connectionsTotal: this.#total,
+      lastActive: this.#lastActive,
+    };
+  }
+
+  /** Stops accepting, ends live connections both ways, destroys what is left after the grace period. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const server = this.#server;
+      const live = this.#live;
+      await this.#starting?.catch(noop);
+      const serverClosed = server.listening
+        ? new Promise<void>((resolve) => server.close(() => resolve()))
+        : Promise.resolve();
+      if (live.size > 0) {
+        const allGone = new Promise<void>((resolve) => (this.#drained = resolve));
+        for (const { socket, data, abort, unpipe } of live) {
+          abort.abort(CLOSED);
+          unpipe?.();
+          data?.end();
+          socket.end();
+        }
+        let timer: NodeJS.Timeout | undefined;
+        const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#graceMs)));
+        await Promise.race([allGone, grace]);
+        clearTimeout(timer);
+        // A reset tells a client that never ended its side that the connection was cut, not finished.
+        for (const { socket } of live) socket.resetAndDestroy();
+        await allGone;
+      }
+      await serverClosed;
+    })();
+    return this.#closing;
+  }
+
+  #failure(f: ConnectionFailure): void {
+    this.#options.onFailure?.(f);
+  }
+
+  /** The server's connection callback: an arrow made once per listener, so the server can call it unbound. */
+  #accept = (socket: net.Socket): void => {
+    if (this.#closing) {
       socket.destroy();
       return;
     }
+    const options = this.#options;
+    const live = this.#live;
     options.onAccept?.();
     const conn: Conn = { socket, data: undefined, abort: new AbortController() };
     live.add(conn);
-    total++;
+    this.#total++;
     socket.setNoDelay(true);
     socket.on('error', noop);
     socket.once('close', () => {
       live.delete(conn);
-      closes++;
-      closedIn += socket.bytesWritten;
-      closedOut += socket.bytesRead;
-      lastActive = now();
+      this.#closes++;
+      this.#closedIn += socket.bytesWritten;
+      this.#closedOut += socket.bytesRead;
+      this.#lastActive = this.#now();
       conn.abort.abort(CLOSED);
       conn.untrack?.();
       if (conn.data && !conn.data.destroyed) conn.data.destroy();
-      options.onConnection?.({ type: 'closed', active: live.size, total });
-      if (live.size === 0) drained?.();
+      options.onConnection?.({ type: 'closed', active: live.size, total: this.#total });
+      if (live.size === 0) this.#drained?.();
     });
-    options.onConnection?.({ type: 'opened', active: live.size, total });
-    void connect(conn);
-  }
+    options.onConnection?.({ type: 'opened', active: live.size, total: this.#total });
+    void this.#connect(conn);
+  };
 
-  async function connect(conn: Conn): Promise<void> {
+  async #connect(conn: Conn): Promise<void> {
     const { socket } = conn;
     let target: ConnectionTarget;
     try {
-      target = await options.target(conn.abort.signal, socket.remoteAddress);
+      target = await this.#options.target(conn.abort.signal, socket.remoteAddress);
     } catch (err) {
       if (!socket.destroyed) {
-        if (!closing)
-          failure({ forwardKey: undefined, pod: undefined, stage: 'target', message: describeError(err) });
+        if (!this.#closing)
+          this.#failure({
+            forwardKey: undefined,
+            pod: undefined,
+            stage: 'target',
+            message: describeError(err),
+          });
         socket.destroy();
       }
       return;
@@ -181,143 +243,16 @@ export function createPortListener(options: PortListenerOptions) {
     try {
       pf = target.session.open(target.podPort);
     } catch (err) {
-      failure({ forwardKey: target.forwardKey, pod: target.pod, stage: 'open', message: describeError(err) });
+      const message = describeError(err);
+      this.#failure({ forwardKey: target.forwardKey, pod: target.pod, stage: 'open', message });
       socket.destroy();
       return;
     }
-    splice(conn, pf, target);
+    spliceConnection(conn, pf, target, this.#options);
   }
-
-  function splice(conn: Conn, pf: PortForwardConnection, target: ConnectionTarget): void {
-    const { socket } = conn;
-    const { data } = pf;
-    conn.data = data;
-    data.on('error', () => socket.destroy());
-    // A stream that closes before its end was read was reset (session lost, pod gone): the client must not mistake
-    // the truncation for a clean end.
-    data.once('close', () => {
-      if (!data.readableEnded) socket.destroy();
-    });
-    if (target.worked) data.once('data', target.worked);
-    conn.untrack = target.track?.(socket);
-    const tap = options.tap?.(target.forwardKey, target.pod);
-    if (tap) observe(socket, data, tap);
-    let failed = false;
-    socket.pipe(data);
-    conn.unpipe = pipeBatched(
-      data,
-      socket,
-      target.bulk ? { bytes: BULK_BYTES, reached: target.bulk } : undefined,
-    );
-    data.once('end', () => {
-      const end = (): void => {
-        if (!failed && !socket.destroyed) socket.end();
-      };
-      // A stream still open for writing only half-closed: the client may go on sending. A stream already gone may
-      // have been refused or reset; its error text settles a moment later and decides between a reset and an end.
-      if (!data.destroyed) end();
-      else settled(pf.error, ERROR_SETTLE_MS).then(end, end);
-    });
-    void pf.error.then((text) => {
-      if (!text) return;
-      failed = true;
-      failure({ forwardKey: target.forwardKey, pod: target.pod, stage: 'stream', message: text });
-      if (!socket.destroyed) socket.resetAndDestroy();
-    }, noop);
-  }
-
-  /** The tap sees every chunk; a tap that throws is cut off rather than breaking the connection. */
-  function observe(socket: net.Socket, data: Duplex, tap: ConnectionTap): void {
-    let ok = true;
-    const guard = (fn: () => void): void => {
-      if (!ok) return;
-      try {
-        fn();
-      } catch {
-        ok = false;
-      }
-    };
-    socket.on('data', (chunk: Buffer) => guard(() => tap.client(chunk)));
-    data.on('data', (chunk: Buffer) => guard(() => tap.server(chunk)));
-    socket.once('close', () => guard(() => tap.end()));
-  }
-
-  return {
-    /** Resolves once listening; a port conflict rejects with PORT_IN_USE (that forward only). Idempotent. */
-    start(): Promise<void> {
-      starting ??= (async () => {
-        if (closing) throw new KubefwdError('SHUTTING_DOWN', `listener ${ip}:${port} is closed`);
-        server.listen({ host: ip, port, exclusive: true });
-        try {
-          await once(server, 'listening');
-        } catch (err) {
-          throw listenError(ip, port, err);
-        }
-      })();
-      return starting;
-    },
-
-    get listening(): boolean {
-      return server.listening;
-    },
-
-    /** The bound port (useful with port 0). */
-    get boundPort(): number | undefined {
-      const a = server.address();
-      return a && typeof a === 'object' ? a.port : undefined;
-    },
-
-    /**
-     * While no connection is open: how many connections opened and closed so far (undefined while one is open). As
-     * long as it stays the same, `counters()` returns the same bytes: the once-a-second sampler skips reading the
-     * idle ones of 10,000 listeners.
-     */
-    get idleEpoch(): number | undefined {
-      return live.size === 0 ? total + closes : undefined;
-    },
-
-    counters(): PortCounters {
-      let bytesIn = closedIn;
-      let bytesOut = closedOut;
-      for (const { socket } of live) {
-        bytesIn += socket.bytesWritten;
-        bytesOut += socket.bytesRead;
-      }
-      if (bytesIn + bytesOut !== lastSeen) {
-        lastSeen = bytesIn + bytesOut;
-        lastActive = now();
-      }
-      return { bytesIn, bytesOut, connectionsActive: live.size, connectionsTotal: total, lastActive };
-    },
-
-    /** Stops accepting, ends live connections both ways, destroys what is left after the grace period. Idempotent. */
-    close(): Promise<void> {
-      closing ??= (async () => {
-        await starting?.catch(noop);
-        const serverClosed = server.listening
-          ? new Promise<void>((resolve) => server.close(() => resolve()))
-          : Promise.resolve();
-        if (live.size > 0) {
-          const allGone = new Promise<void>((resolve) => (drained = resolve));
-          for (const { socket, data, abort, unpipe } of live) {
-            abort.abort(CLOSED);
-            unpipe?.();
-            data?.end();
-            socket.end();
-          }
-          let timer: NodeJS.Timeout | undefined;
-          const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-          await Promise.race([allGone, grace]);
-          clearTimeout(timer);
-          // A reset tells a client that never ended its side that the connection was cut, not finished.
-          for (const { socket } of live) socket.resetAndDestroy();
-          await allGone;
-        }
-        await serverClosed;
-      })();
-      return closing;
-    },
-  };
 }
 
-export type PortListener = ReturnType<typeof createPortListener>;
+/** The listener of one forwarded port (not started). */
+export function createPortListener(options: PortListenerOptions): PortListener {
+  return new PortListener(options);
+}

@@ -1,0 +1,131 @@
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { pipeBatched } from './batched-pipe.ts';
+import type { PortForwardConnection, PortForwardSession } from '../portforward/types.ts';
+
+/** Read-only observer of one connection's bytes (the HTTP sniffer); fed the very Buffers that are forwarded. */
+export interface ConnectionTap {
+  client(chunk: Buffer): void;
+  server(chunk: Buffer): void;
+  end(): void;
+}
+
+/** Where one accepted connection goes. */
+export interface ConnectionTarget {
+  forwardKey: string;
+  pod: string;
+  podPort: number;
+  session: PortForwardSession;
+  /** Called once, when the first bytes come back from the pod: the path really works. */
+  worked?: () => void;
+  /** Called once, when the connection has carried BULK_BYTES from the pod: a bulk transfer, not a request. */
+  bulk?: () => void;
+  /** Counts the connection on its endpoint: called when it is spliced; what it returns is called at its close. */
+  track?: ((meter: { readonly bytesRead: number; readonly bytesWritten: number }) => () => void) | undefined;
+}
+
+export interface ConnectionFailure {
+  forwardKey: string | undefined;
+  pod: string | undefined;
+  /** `target`: no pod or no session; `open`: the session refused a stream; `stream`: the pod side's error text. */
+  stage: 'target' | 'open' | 'stream';
+  message: string;
+}
+
+/** What the listener's owner is told of a connection's bytes and failures. */
+export interface ConnectionHooks {
+  tap?: ((forwardKey: string, pod: string) => ConnectionTap | undefined) | undefined;
+  onFailure?: (failure: ConnectionFailure) => void;
+}
+
+/** One accepted connection, from its accept to its close. */
+export interface Conn {
+  socket: net.Socket;
+  data: Duplex | undefined;
+  abort: AbortController;
+  /** Stops copying the pod's bytes to the client. */
+  unpipe?: (() => void) | undefined;
+  /** Ends the connection's count on its endpoint. */
+  untrack?: (() => void) | undefined;
+}
+
+const noop = (): void => undefined;
+
+/**
+ * A connection that has carried this much from the pod is a bulk transfer (a download, a stream), not a request:
+ * its session then takes no new connections (see PodSessions.bulk). 4 MiB: a few hundred requests' worth, and about
+ * what one loopback TCP connection queues.
+ */
+export const BULK_BYTES = 4 * 1024 * 1024;
+
+/** How long an ended stream's error text may lag behind its end before the client is simply ended. */
+const ERROR_SETTLE_MS = 1000;
+
+function settled(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([p.then(noop, noop), bound]).finally(() => clearTimeout(timer));
+}
+
+/** The tap sees every chunk; a tap that throws is cut off rather than breaking the connection. */
+function observe(socket: net.Socket, data: Duplex, tap: ConnectionTap): void {
+  let ok = true;
+  const guard = (fn: () => void): void => {
+    if (!ok) return;
+    try {
+      fn();
+    } catch {
+      ok = false;
+    }
+  };
+  socket.on('data', (chunk: Buffer) => guard(() => tap.client(chunk)));
+  data.on('data', (chunk: Buffer) => guard(() => tap.server(chunk)));
+  socket.once('close', () => guard(() => tap.end()));
+}
+
+/**
+ * Splices an accepted connection to a stream of the pod's session: the pod's bytes flow back in batches, the end of
+ * either side half-closes the other, and the pod side's error text resets the client.
+ */
+export function spliceConnection(
+  conn: Conn,
+  pf: PortForwardConnection,
+  target: ConnectionTarget,
+  hooks: ConnectionHooks,
+): void {
+  const { socket } = conn;
+  const { data } = pf;
+  conn.data = data;
+  data.on('error', () => socket.destroy());
+  // A stream that closes before its end was read was reset (session lost, pod gone): the client must not mistake
+  // the truncation for a clean end.
+  data.once('close', () => {
+    if (!data.readableEnded) socket.destroy();
+  });
+  if (target.worked) data.once('data', target.worked);
+  conn.untrack = target.track?.(socket);
+  const tap = hooks.tap?.(target.forwardKey, target.pod);
+  if (tap) observe(socket, data, tap);
+  let failed = false;
+  socket.pipe(data);
+  conn.unpipe = pipeBatched(
+    data,
+    socket,
+    target.bulk ? { bytes: BULK_BYTES, reached: target.bulk } : undefined,
+  );
+  data.once('end', () => {
+    const end = (): void => {
+      if (!failed && !socket.destroyed) socket.end();
+    };
+    // A stream still open for writing only half-closed: the client may go on sending. A stream already gone may
+    // have been refused or reset; its error text settles a moment later and decides between a reset and an end.
+    if (!data.destroyed) end();
+    else settled(pf.error, ERROR_SETTLE_MS).then(end, end);
+  });
+  void pf.error.then((text) => {
+    if (!text) return;
+    failed = true;
+    hooks.onFailure?.({ forwardKey: target.forwardKey, pod: target.pod, stage: 'stream', message: text });
+    if (!socket.destroyed) socket.resetAndDestroy();
+  }, noop);
+}
