@@ -67,6 +67,8 @@ export const DEFAULT_BASE_IP = '127.1.27.1';
 export const keyString = (k: ServiceIpKey): string =>
   `${k.pod ? `${k.pod}.` : ''}${k.service}.${k.namespace}.${k.context}`;
 
+const NO_NAMES: readonly string[] = [];
+
 export function createIpAllocator(options: IpAllocatorOptions) {
   const base = (options.base ?? DEFAULT_BASE_IP).split('.').map(Number) as [number, number, number, number];
   if (!isLoopbackV4(options.base ?? DEFAULT_BASE_IP))
@@ -103,7 +105,8 @@ export function createIpAllocator(options: IpAllocatorOptions) {
    * ~0.7 s of their start in those tests).
    */
   const lowestFree = new Map<string, number>();
-  const blockOf = (ip: string): string => ip.split('.').slice(1, 3).join('.');
+  /** `b.c` of `a.b.c.d`. */
+  const blockOf = (ip: string): string => ip.slice(ip.indexOf('.') + 1, ip.lastIndexOf('.'));
   const fourthOf = (ip: string): number => Number(ip.slice(ip.lastIndexOf('.') + 1));
   let persistTimer: NodeJS.Timeout | undefined;
   let started = false;
@@ -156,25 +159,31 @@ export function createIpAllocator(options: IpAllocatorOptions) {
     return true;
   }
 
-  function* candidates(slot: IpSlot): Generator<string> {
+  /**
+   * The first address `accept` takes, in allocation order: the namespace's home block from `base`'s 4th octet, then
+   * the blocks of no namespace from the top down, then (last resort) other namespaces' blocks, highest first. A plain
+   * loop rather than a generator: 10,000 allocations at start spent ~90 ms of CPU in generator objects.
+   */
+  function firstAccepted(slot: IpSlot, accept: (ip: string) => boolean): string | undefined {
     const second = base[1] + slot.contextIndex;
     const home = base[2] + slot.namespaceIndex;
-    const block = function* (third: number, from: number): Generator<string> {
+    const inBlock = (third: number, from: number): string | undefined => {
+      const block = `${second}.${third}`;
       // A full block is skipped without looking at its 254 addresses: keeps thousands of allocations linear.
-      if ((perBlock.get(`${second}.${third}`) ?? 0) >= 254) return;
-      const low = lowestFree.get(`${second}.${third}`) ?? 1;
+      if ((perBlock.get(block) ?? 0) >= 254) return undefined;
+      const prefix = `${base[0]}.${block}.`;
+      const low = lowestFree.get(block) ?? 1;
       for (let fourth = Math.max(from, low); fourth <= 254; fourth++)
-        yield `${base[0]}.${second}.${third}.${fourth}`;
-      for (let fourth = low; fourth < from; fourth++) yield `${base[0]}.${second}.${third}.${fourth}`;
+        if (accept(prefix + fourth)) return prefix + fourth;
+      for (let fourth = low; fourth < from; fourth++) if (accept(prefix + fourth)) return prefix + fourth;
+      return undefined;
     };
-    if (home <= 255) yield* block(home, Math.max(base[3], 1));
-    for (let third = 255; third >= base[2]; third--) {
-      if (third !== home && !homeThirds.has(third)) yield* block(third, 1);
-    }
-    // Last resort: blocks of namespaces seen, highest first (they may have room left).
-    for (let third = 255; third >= base[2]; third--) {
-      if (third !== home && homeThirds.has(third)) yield* block(third, 1);
-    }
+    let found = home <= 255 ? inBlock(home, Math.max(base[3], 1)) : undefined;
+    for (let third = 255; found === undefined && third >= base[2]; third--)
+      if (third !== home && !homeThirds.has(third)) found = inBlock(third, 1);
+    for (let third = 255; found === undefined && third >= base[2]; third--)
+      if (third !== home && homeThirds.has(third)) found = inBlock(third, 1);
+    return found;
   }
 
   function take(k: string, ip: string, reservation: string | undefined): string {
@@ -228,7 +237,8 @@ export function createIpAllocator(options: IpAllocatorOptions) {
         );
       if (base[2] + slot.namespaceIndex <= 255) homeThirds.add(base[2] + slot.namespaceIndex);
 
-      const names = reservationNames(key, slot, options.clusterDomain);
+      // The names only matter to reservations (usable() reads them for reserved IPs only).
+      const names = reservations.length > 0 ? reservationNames(key, slot, options.clusterDomain) : NO_NAMES;
       const reservation = reservations.find((r) => names.includes(r.name));
       if (reservation) {
         if (usable(reservation.ip, k, names, false)) return take(k, reservation.ip, reservation.name);
@@ -239,18 +249,18 @@ export function createIpAllocator(options: IpAllocatorOptions) {
       }
       const prior = remembered.get(k);
       if (prior && usable(prior, k, names, false)) return take(k, prior, undefined);
-      for (const strict of [true, false]) {
-        for (const ip of candidates(slot)) {
-          if (!usable(ip, k, names, strict)) continue;
-          const memo = rememberedIps.get(ip);
-          if (memo !== undefined && memo !== k) {
-            log?.info(
-              { key: k, ip, previous: memo },
-              `reusing ${ip}, remembered for ${memo} which is not forwarded`,
-            );
-          }
-          return take(k, ip, undefined);
+      const ip =
+        firstAccepted(slot, (c) => usable(c, k, names, true)) ??
+        firstAccepted(slot, (c) => usable(c, k, names, false));
+      if (ip !== undefined) {
+        const memo = rememberedIps.get(ip);
+        if (memo !== undefined && memo !== k) {
+          log?.info(
+            { key: k, ip, previous: memo },
+            `reusing ${ip}, remembered for ${memo} which is not forwarded`,
+          );
         }
+        return take(k, ip, undefined);
       }
       throw new KubefwdError(
         'IP_EXHAUSTED',
