@@ -41,7 +41,7 @@ export const SEA_ASSETS: readonly string[] = [
 ];
 
 /** V8 options the launcher's #! line gives the npm package (see bin/kubefwd.js for the measurements behind them). */
-export const EXEC_ARGV = ['--single-threaded-gc', '--max-semi-space-size=4'];
+export const EXEC_ARGV = ['--single-threaded-gc', '--max-semi-space-size=4', '--initial-old-space-size=128'];
 
 const MANIFEST_KEY = 'kubefwd-assets.json';
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -139,7 +139,11 @@ async function main(): Promise<void> {
     assets,
   };
   writeFileSync(join(work, 'sea-config.json'), JSON.stringify(config, null, 2));
-  execFileSync(node, ['--experimental-sea-config', join(work, 'sea-config.json')], { stdio: 'inherit' });
+  // The code cache is made under the flags the executable runs with: V8 rejects a cache made under other flags (one
+  // of them, --initial-old-space-size, changes the flag hash), and says so on stderr at every start.
+  execFileSync(node, [...EXEC_ARGV, '--experimental-sea-config', join(work, 'sea-config.json')], {
+    stdio: 'inherit',
+  });
 
   const target = join(root, 'dist', `kubefwd-${process.platform}-${process.arch}`);
   mkdirSync(dirname(target), { recursive: true });

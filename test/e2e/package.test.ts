@@ -29,7 +29,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const pinnedNode = join(root, 'node_modules', 'node', 'bin', 'node');
 const binary = join(root, 'dist', `kubefwd-${process.platform}-${process.arch}`);
 const HOSTS = '127.0.0.1 localhost\n# kept byte for byte\n';
-const V8_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=4'];
+const V8_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=4', '--initial-old-space-size=128'];
 
 const versionOf = (node: string): string => execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
 const major = (version: string): number => Number(/^v(\d+)/.exec(version)?.[1]);
@@ -201,7 +201,7 @@ describe('the package and the standalone executable', () => {
       if (v.cmdline) {
         // The #! line's V8 flags reach the process that runs the daemon.
         const argv = readFileSync(`/proc/${svc.child.pid}/cmdline`, 'utf8').split('\0');
-        expect(argv.slice(1, 3)).toEqual(V8_FLAGS);
+        expect(argv.slice(1, 1 + V8_FLAGS.length)).toEqual(V8_FLAGS);
       }
       expect(await svc.stop('SIGTERM')).toBe(0);
       expect(readFileSync(hostsPath, 'utf8')).toBe(HOSTS);
