@@ -106,7 +106,8 @@ function stopPretenuring(): void {
  * the whole heap (client-node alone keeps ~30 MB live) every ~64 MiB forwarded: 16 of them in a 512 MiB upload, 2
  * with this. Measured through the daemon: CPU per GB forwarded 2.5 → 1.9 s up, 1.9 → 1.6 s down; peak RSS during a
  * 1 GiB transfer ~260 → ~310 MB. Node.js keeps V8 flags writable after start for exactly this use. (The GC's threading
- * is read only at start, as is the young generation's size: bin/kubefwd.js's #! line passes both.)
+ * is read only at start, as are the young generation's size and the old one's first limit: bin/kubefwd.js's #!
+ * line passes them.)
  */
 function tuneGarbageCollector(): void {
   // Verified on V8 13.6 (Node.js 24); an older V8 would print "unrecognized flag" for it.

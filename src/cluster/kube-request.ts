@@ -12,7 +12,7 @@ export type Query = Record<string, string | number | boolean | undefined>;
  * SharedTlsKubeConfig), answered as the server's own text. The generated clients would rebuild every object of an
  * answer through their ObjectSerializer (a typed copy, timestamps as Dates: at 10,000 services ~0.5 s of CPU at
  * start and as much again in collections of the garbage it left), and loading them costs more than the daemon's own
- * code (src/cli/client-node-slim.ts). A refusal throws client-node's ApiException (status in `code`, the Status body
+ * code (client-node-slim.ts). A refusal throws client-node's ApiException (status in `code`, the Status body
  * as text), which fromKubeError reads.
  */
 export async function kubeRequest(
