@@ -48,11 +48,20 @@ const rank = (level: string): number => LEVEL_ORDER.indexOf(level);
 /**
  * A pino destination (use it in `createLogger({ tees })` or `pino.multistream`) that keeps the last `capacity`
  * records for the API and hands each to subscribers (the logs SSE stream).
+ *
+ * Debug and trace records are kept apart from the others, `capacity` of each: a start with 10,000 services logs a
+ * debug line per forward past its first hundred, and in one shared ring those evicted every warning and error logged
+ * before them.
  */
 export function createLogRing(options: LogRingOptions | number = {}) {
   const opts = typeof options === 'number' ? { capacity: options } : options;
   const now = opts.now ?? Date.now;
-  const ring = new Ring<LogRecord>(opts.capacity ?? 1000);
+  const capacity = opts.capacity ?? 1000;
+  /** info and above. */
+  const ring = new Ring<LogRecord>(capacity);
+  /** debug and trace. */
+  const verbose = new Ring<LogRecord>(capacity);
+  const INFO = rank('info');
   const subscribers = new Set<(r: LogRecord) => void>();
   let nextId = 1;
 
@@ -89,7 +98,7 @@ export function createLogRing(options: LogRingOptions | number = {}) {
   }
 
   function add(record: LogRecord): void {
-    ring.push(record);
+    (rank(record.level) < INFO ? verbose : ring).push(record);
     for (const fn of [...subscribers]) {
       try {
         fn(record);
@@ -114,8 +123,20 @@ export function createLogRing(options: LogRingOptions | number = {}) {
     list(filter: LogFilter): LogRecord[] {
       const min = filter.level ? Math.max(0, rank(filter.level)) : 0;
       const out: LogRecord[] = [];
-      for (let i = ring.size - 1; i >= 0 && out.length < filter.count; i--) {
-        const r = ring.at(i) as LogRecord;
+      // Newest first across both rings (ids grow with time); the verbose one only when its levels are asked for.
+      let i = ring.size - 1;
+      let j = min < INFO ? verbose.size - 1 : -1;
+      while ((i >= 0 || j >= 0) && out.length < filter.count) {
+        const a = i >= 0 ? (ring.at(i) as LogRecord) : undefined;
+        const b = j >= 0 ? (verbose.at(j) as LogRecord) : undefined;
+        let r: LogRecord;
+        if (a && (!b || a.id > b.id)) {
+          r = a;
+          i--;
+        } else {
+          r = b as LogRecord;
+          j--;
+        }
         if (rank(r.level) < min) continue;
         if (filter.service && !(r.service ?? '').includes(filter.service)) continue;
         out.push(r);
@@ -130,12 +151,15 @@ export function createLogRing(options: LogRingOptions | number = {}) {
     },
     clear(): void {
       ring.clear();
+      verbose.clear();
     },
+    /** Records kept, of both kinds. */
     get size(): number {
-      return ring.size;
+      return ring.size + verbose.size;
     },
+    /** Records kept at most of each kind (info and above; debug and trace). */
     get capacity(): number {
-      return ring.capacity;
+      return capacity;
     },
   };
 }

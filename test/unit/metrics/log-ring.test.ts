@@ -22,17 +22,34 @@ describe('log ring', () => {
     const ring = createLogRing(3);
     const line = (level: number, msg: string, extra: Record<string, unknown> = {}) =>
       ring.write(`${JSON.stringify({ level, time: 1, msg, ...extra })}\n`);
+    line(30, 'zero');
     line(30, 'one');
     line(40, 'two', { serviceKey: 'db.ns.ctx' });
     line(20, 'three', { forwardKey: 'web.ns.ctx.pod.80' });
     line(50, 'four', { service: 'web.ns.ctx' });
-    expect(ring.size).toBe(3);
-    expect(ring.list({ count: 10 }).map((r) => r.msg)).toEqual(['two', 'three', 'four']);
+    expect(ring.size).toBe(4);
+    expect(ring.list({ count: 10 }).map((r) => r.msg)).toEqual(['one', 'two', 'three', 'four']);
     expect(ring.list({ count: 1 }).map((r) => r.msg)).toEqual(['four']);
     expect(ring.list({ count: 10, level: 'warn' }).map((r) => r.msg)).toEqual(['two', 'four']);
     expect(ring.list({ count: 10, service: 'web' }).map((r) => r.msg)).toEqual(['three', 'four']);
     ring.clear();
     expect(ring.list({ count: 10 })).toEqual([]);
+  });
+
+  it('keeps debug and trace records apart: a flood of them evicts no warning, and order stays by time', () => {
+    const ring = createLogRing(100);
+    const line = (level: number, msg: string) => ring.write(`${JSON.stringify({ level, time: 1, msg })}\n`);
+    line(40, 'before the flood');
+    for (let i = 0; i < 10_000; i++) line(20, `forward ${i}`);
+    line(30, 'after');
+    expect(ring.size).toBe(102);
+    expect(ring.list({ count: 10, level: 'info' }).map((r) => r.msg)).toEqual(['before the flood', 'after']);
+    expect(ring.list({ count: 3 }).map((r) => r.msg)).toEqual(['forward 9998', 'forward 9999', 'after']);
+    const all = ring.list({ count: 1000 });
+    expect(all).toHaveLength(102);
+    expect(all.map((r) => r.id)).toEqual([...all.map((r) => r.id)].sort((a, b) => a - b));
+    expect(all[0]?.msg).toBe('before the flood');
+    expect(all[1]?.msg).toBe('forward 9900');
   });
 
   it('hands each record to subscribers until they unsubscribe; one failing subscriber harms no one', () => {
