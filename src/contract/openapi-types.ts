@@ -812,7 +812,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Daemon log records */
+        /**
+         * Daemon log records
+         * @description The daemon's newest log records, oldest first. It keeps its last 1,000 records at info and above and, apart from them, its last 1,000 debug and trace records, so that a burst of debug lines (a start with thousands of services) does not push warnings and errors out.
+         */
         get: operations["listLogs"];
         put?: never;
         post?: never;
