@@ -40,6 +40,9 @@ export function serviceLabels(key: string): { namespace: string; context: string
   return { namespace: key.slice(a + 1, b), context: key.slice(b + 1), service: key.slice(0, a) };
 }
 
+/** Period of the event-loop lag histogram's timer (ms). */
+const LAG_SAMPLE_MS = 100;
+
 /**
  * Prometheus metrics on their own registry (never prom-client's global one), every name prefixed `kubefwd_`.
  *
@@ -48,9 +51,6 @@ export function serviceLabels(key: string): { namespace: string; context: string
  * service's series go away after `forgetAfterMs`. Reconnects: one per namespace and context. API series: 7 methods
  * (else OTHER) × the app's route patterns × the status codes it answers, histogram 11 series each.
  */
-/** Period of the event-loop lag histogram's timer (ms). */
-const LAG_SAMPLE_MS = 100;
-
 export function createPromMetrics(options: PromOptions) {
   const now = options.now ?? Date.now;
   const forgetAfter = options.forgetAfterMs ?? 10 * 60_000;
@@ -62,7 +62,11 @@ export function createPromMetrics(options: PromOptions) {
     // 100 times a second: a third of an idle daemon's CPU with 10,000 forwards (idle CPU 1.18 → 0.75 % with 100 ms,
     // `node bench/scale.ts --services 10000 --contexts 2 --namespaces 100 --idle 60`). A stall longer than the
     // period is still measured in full; shorter ones are caught when a tick falls in them.
-    collectDefaultMetrics({ register: registry, prefix: 'kubefwd_', eventLoopMonitoringPrecision: LAG_SAMPLE_MS });
+    collectDefaultMetrics({
+      register: registry,
+      prefix: 'kubefwd_',
+      eventLoopMonitoringPrecision: LAG_SAMPLE_MS,
+    });
     // prom-client names three gauges with a `_total` suffix, which promtool rejects for a gauge; what they count is
     // in the process handle metrics already.
     for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total'])
