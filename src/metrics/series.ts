@@ -243,7 +243,7 @@ class TieredSeries implements Series {
       // An idle open bucket may be old: the idle samples after it were skipped (see `settled`). Its idle buckets up
       // to now are put back as the closed ones are.
       if (b.sumIn === 0 && b.sumOut === 0) {
-        const current = Math.floor(this.#now() / step) * step;
+        const current = Math.floor(now / step) * step;
         for (let ts = b.timestamp + step; ts <= current; ts += step)
           if (ts >= from) points.push({ ...last, timestamp: ts });
       }
