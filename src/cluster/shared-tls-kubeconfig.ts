@@ -70,16 +70,16 @@ export class SharedTlsKubeConfig extends KubeConfig {
 
   /** The dispatcher of one request: the shared pool of its credentials. */
   dispatcherFor(cluster: Cluster | null, agentOptions: https.AgentOptions): Dispatcher | undefined {
-    const options = this.createDispatcherOptions(cluster, agentOptions);
+    const options = super.createDispatcherOptions(cluster, agentOptions);
     const shared =
-      options.type === 'agent' && !this.#closed
-        ? [...this.#shared.values()].find((s) => s.context === options.connect.secureContext)
+      options.type === 'agent' && !options.connect.secureContext && !this.#closed
+        ? this.#sharedFor(options.connect)
         : undefined;
     if (options.type !== 'agent' || !shared) return this.#perRequest(cluster, agentOptions);
     const key = `${String(options.connect.rejectUnauthorized)}\0${options.connect.servername ?? ''}`;
     let agent = shared.agents.get(key);
     if (!agent) {
-      agent = new Agent({ connect: options.connect });
+      agent = new Agent({ connect: { ...options.connect, secureContext: shared.context } });
       shared.agents.set(key, agent);
     }
     return agent;
