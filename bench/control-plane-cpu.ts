@@ -5,11 +5,12 @@
  * /proc around 300 `limit=1000` requests (walking the pages) and 600 pages of 100 at random offsets, three rounds.
  * `BENCH_KUBEFWD_BIN` runs another checkout's daemon (before/after). Linux only.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSimulator } from '../src/sim/index.ts';
 import { startBenchDaemon } from './lib/daemon.ts';
+import { cpuSeconds } from './lib/procs.ts';
 import { clusterObjects } from './lib/scale.ts';
 import { quantile, round } from './lib/stats.ts';
 
@@ -30,11 +31,8 @@ const d = await startBenchDaemon({
   apiKey: 'bench-key',
 });
 const auth = { Authorization: 'Bearer bench-key' };
-/** The daemon's user+system CPU so far, in ms (clock ticks of 10 ms). */
-const cpu = (): number => {
-  const fields = (readFileSync(`/proc/${d.proc.child.pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
+/** The daemon's user+system CPU so far, in ms. */
+const cpu = (): number => cpuSeconds(d.proc.child.pid as number) * 1000;
 
 async function run(label: string, url: (i: number) => string, k: number): Promise<void> {
   const times: number[] = [];
@@ -54,11 +52,13 @@ async function run(label: string, url: (i: number) => string, k: number): Promis
 
 try {
   await d.proc.waitFor(/Forwarding \d+ service/, 600_000);
+  const deadline = Date.now() + 600_000;
   for (;;) {
     const r = (await (await fetch(`${d.api}/api/v1/services?limit=1`, { headers: auth })).json()) as {
       meta?: { total?: number };
     };
     if (r.meta?.total === n) break;
+    if (Date.now() > deadline) throw new Error(`the daemon listed ${r.meta?.total ?? 'no'} of ${n} services`);
     await new Promise((res) => setTimeout(res, 200));
   }
   const pages = Math.max(1, n / 1000);
