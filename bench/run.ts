@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSimulator, type Simulator } from '../src/sim/index.ts';
@@ -22,6 +22,7 @@ import { median, round } from './lib/stats.ts';
 const quick = process.argv.includes('--quick');
 const simThread = process.argv.includes('--sim-thread');
 const RUNS = quick ? 1 : 3;
+const CORES = cpus().length;
 const MiB = 1024 * 1024;
 const BIG = quick ? 256 * MiB : 1024 * MiB;
 const CONNECTS = quick ? 300 : 2000;
@@ -200,6 +201,14 @@ async function main(): Promise<void> {
   const client = data.client_cpu_s_per_gb as Record<'download' | 'upload', Triple>;
   const rawDl = data.sim_raw_spdy_download_mbps as number | null;
   const rawUl = data.sim_raw_spdy_upload_mbps as number | null;
+  const bare = (data.node_tls_relay ?? {}) as Partial<
+    Record<'download' | 'upload', { mbps: number | null; cpu_s_per_gb: number | null }>
+  >;
+  const rawConnect = (data.sim_raw_connect_ms ?? { p50: null, p99: null }) as {
+    p50: number | null;
+    p99: number | null;
+  };
+  const busy = (data.machine_cores_busy ?? {}) as Partial<Record<'download' | 'upload', Triple>>;
   const met = (ok: boolean | undefined): string => (ok === undefined ? 'n/a' : ok ? 'met' : 'NOT met');
   const k = (n: number | null): string => String(n ?? 'n/a');
   const ge = (a: number | null, b: number | null, f: number): boolean | undefined =>
@@ -230,7 +239,7 @@ async function main(): Promise<void> {
       '-',
       k(cpu.download.kubefwd),
       k(cpu.download.kubectl),
-      `${ratio(cpu.download.kubefwd, cpu.download.kubectl)} kubectl (curl's own: ${k(client.download.kubefwd)} / ${k(client.download.kubectl)})`,
+      `${ratio(cpu.download.kubefwd, cpu.download.kubectl)} kubectl (curl's own: ${k(client.download.kubefwd)} / ${k(client.download.kubectl)}); Node's bare TLS relay ${k(bare.download?.cpu_s_per_gb ?? null)} (${ratio(bare.download?.cpu_s_per_gb ?? null, cpu.download.kubectl)} kubectl)`,
       `≤ 0.6×: ${met(le(cpu.download.kubefwd, cpu.download.kubectl, 0.6))}`,
     ],
     [
@@ -238,7 +247,7 @@ async function main(): Promise<void> {
       '-',
       k(cpu.upload.kubefwd),
       k(cpu.upload.kubectl),
-      `${ratio(cpu.upload.kubefwd, cpu.upload.kubectl)} kubectl (curl's own: ${k(client.upload.kubefwd)} / ${k(client.upload.kubectl)})`,
+      `${ratio(cpu.upload.kubefwd, cpu.upload.kubectl)} kubectl (curl's own: ${k(client.upload.kubefwd)} / ${k(client.upload.kubectl)}); Node's bare TLS relay ${k(bare.upload?.cpu_s_per_gb ?? null)} (${ratio(bare.upload?.cpu_s_per_gb ?? null, cpu.upload.kubectl)} kubectl)`,
       `≤ 0.6×: ${met(le(cpu.upload.kubefwd, cpu.upload.kubectl, 0.6))}`,
     ],
     [
@@ -246,7 +255,7 @@ async function main(): Promise<void> {
       k(cp.direct),
       k(cp.kubefwd),
       k(cp.kubectl),
-      `${ratio(cp.kubefwd, cp.kubectl)} kubectl`,
+      `${ratio(cp.kubefwd, cp.kubectl)} kubectl; the simulator's part alone (raw SPDY) ${k(rawConnect.p50)}`,
       `≤ 0.5×: ${met(le(cp.kubefwd, cp.kubectl, 0.5))}`,
     ],
     [
@@ -262,7 +271,7 @@ async function main(): Promise<void> {
       k(c99.direct),
       k(c99.kubefwd),
       k(c99.kubectl),
-      `${ratio(c99.kubefwd, c99.kubectl)} kubectl`,
+      `${ratio(c99.kubefwd, c99.kubectl)} kubectl; the simulator's part alone (raw SPDY) ${k(rawConnect.p99)}`,
       `≤ 1.0×: ${met(le(c99.kubefwd, c99.kubectl, 1))}`,
     ],
     [
@@ -294,6 +303,8 @@ async function main(): Promise<void> {
     `- failover p50 ${failover_p50_ms} ms (≤ 1000: ${met(failover_p50_ms <= 1000)})`,
     ...controlPlaneLines(control, cpAt, met),
     `- ceiling: our raw SPDY client straight to the simulator, ${k(rawDl)} MB/s down, ${k(rawUl)} MB/s up; throughput and CPU figures with curl as the client (its own CPU per GB beside each); figures are medians of ${RUNS} run(s)`,
+    `- floor: Node's bare TLS relay (lib/tls-relay.ts: Node's TLS and a socket, no port-forward protocol), runs interleaved with the paths: ${JSON.stringify(data.node_tls_relay)}`,
+    `- the machine's cores busy during the transfers (of ${CORES}; all processes): download ${JSON.stringify(busy.download)}, upload ${JSON.stringify(busy.upload)}; raw SPDY ${JSON.stringify(data.sim_raw_cores_busy)}`,
     `- noise (max-min)/median per figure, %: ${JSON.stringify(noise)}`,
     '',
     ...rollingRestartLines(rollout),

@@ -11,10 +11,11 @@ import type { KObject } from '../../src/sim/store.ts';
 import { curlDownload, curlUpload, uploadFile } from './curl.ts';
 import { benchFiles, startBenchDaemon } from './daemon.ts';
 import { headOfLine, type HolRun } from './hol.ts';
-import { rawSpdy } from './raw-spdy.ts';
+import { rawSpdy, rawSpdyConnects } from './raw-spdy.ts';
+import { startTlsRelay } from './tls-relay.ts';
 import { concurrent, connectOnce, download, upload } from './load.ts';
 import { ns, pod, svc } from './objects.ts';
-import { freePort, rssMb, start, treeCpuSeconds, type Proc } from './procs.ts';
+import { freePort, machineBusy, rssMb, start, treeCpuSeconds, type Proc } from './procs.ts';
 import { endpointOf, startSimThread, type SimThread } from './sim-thread.ts';
 import { median, quantile, round, spreadPct } from './stats.ts';
 
@@ -37,6 +38,8 @@ const CONC = 200;
 const CONC_BYTES = 1 * MiB;
 const KEYS = ['direct', 'kubefwd', 'kubectl'] as const;
 type PathKey = (typeof KEYS)[number];
+/** The paths of a figure's runs: the three, and for throughput the bare TLS relay (lib/tls-relay.ts). */
+type RunKey = PathKey | 'relay';
 export type Triple = Record<PathKey, number | null>;
 const empty = (): Triple => ({ direct: null, kubefwd: null, kubectl: null });
 
@@ -116,12 +119,15 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   const sim = await dataPlaneSim(o);
   const p = await startPaths(o, sim.directPort);
   const keys = KEYS.filter((k) => p.paths[k]);
+  const relay = await startTlsRelay();
+  const relayPath: Path = { target: ['127.0.0.1', relay.port], pid: relay.pid };
+  const pathOf = (k: RunKey): Path => (k === 'relay' ? relayPath : (p.paths[k] as Path));
   const file = uploadFile(o.dir, o.bytes);
   // Warm-up, not measured: each path forwards some connections and bytes first, so the figures are of a running
   // forwarder (JIT-compiled, heap sized), not of its first seconds.
   const warm = uploadFile(o.dir, 64 * MiB);
-  for (const k of keys) {
-    const [h, port] = (p.paths[k] as Path).target;
+  for (const k of [...keys, 'relay'] as const) {
+    const [h, port] = pathOf(k).target;
     o.log(`  warm-up via ${k}`);
     for (let i = 0; i < 300; i++) await connectOnce(h, port);
     await curlDownload(h, port, 64 * MiB);
@@ -134,11 +140,13 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     fn: (h: string, port: number, path: Path) => Promise<T>,
     value: (t: T) => number,
     digits = 1,
-  ): Promise<{ figure: Triple; runs: Map<PathKey, T[]> }> => {
-    const runs = new Map<PathKey, T[]>(keys.map((k) => [k, []]));
+    withRelay = false,
+  ): Promise<{ figure: Triple; runs: Map<RunKey, T[]> }> => {
+    const runKeys: RunKey[] = withRelay ? [...keys, 'relay'] : [...keys];
+    const runs = new Map<RunKey, T[]>(runKeys.map((k) => [k, []]));
     for (let i = 0; i < o.runs; i++)
-      for (const k of keys) {
-        const path = p.paths[k] as Path;
+      for (const k of runKeys) {
+        const path = pathOf(k);
         const r = await fn(path.target[0], path.target[1], path);
         runs.get(k)?.push(r);
         o.log(`  ${name} via ${k} (${i + 1}/${o.runs}): ${value(r).toFixed(3)}`);
@@ -157,13 +165,20 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     (run: (h: string, port: number) => Promise<{ mbps: number; clientCpuS: number }>) =>
     async (h: string, port: number, path: Path) => {
       const c0 = path.pid ? treeCpuSeconds(path.pid) : 0;
+      const busy = machineBusy();
       const r = await run(h, port);
+      const coresBusy = busy();
       const cpu = path.pid ? treeCpuSeconds(path.pid) - c0 : Number.NaN;
-      return { mbps: r.mbps, cpuPerGb: cpu / gb, clientCpuPerGb: r.clientCpuS / gb };
+      return { mbps: r.mbps, cpuPerGb: cpu / gb, clientCpuPerGb: r.clientCpuS / gb, coresBusy };
     };
   const result: Record<string, unknown> = {};
   const cpu: Record<string, Triple> = {};
   const client: Record<string, Triple> = {};
+  const busy: Record<string, Triple> = {};
+  const bare: Record<
+    string,
+    { mbps: number | null; cpu_s_per_gb: number | null; cores_busy: number | null }
+  > = {};
   for (const dir of ['download', 'upload'] as const) {
     const { figure, runs } = await each(
       dir,
@@ -171,10 +186,20 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
         dir === 'download' ? curlDownload(h, port, o.bytes) : curlUpload(h, port, file, o.bytes),
       ),
       (r) => r.mbps,
+      1,
+      true,
     );
+    const r = runs.get('relay') ?? [];
+    bare[dir] = {
+      mbps: round(median(r.map((x) => x.mbps)), 1),
+      cpu_s_per_gb: round(median(r.map((x) => x.cpuPerGb)), 2),
+      cores_busy: round(median(r.map((x) => x.coresBusy)), 2),
+    };
+    o.noise[`cpu_${dir}.relay`] = round(spreadPct(r.map((x) => x.cpuPerGb)), 1) ?? 0;
     result[`throughput_${dir}_mbps`] = figure;
     cpu[dir] = empty();
     client[dir] = empty();
+    busy[dir] = empty();
     for (const k of keys) {
       const xs = runs.get(k) ?? [];
       if (k !== 'direct') {
@@ -182,6 +207,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
         o.noise[`cpu_${dir}.${k}`] = round(spreadPct(xs.map((r) => r.cpuPerGb)), 1) ?? 0;
       }
       client[dir][k] = round(median(xs.map((r) => r.clientCpuPerGb)), 2);
+      busy[dir][k] = round(median(xs.map((r) => r.coresBusy)), 2);
     }
   }
   result.cpu_s_per_gb = {
@@ -189,6 +215,12 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     upload: { kubefwd: cpu.upload?.kubefwd ?? null, kubectl: cpu.upload?.kubectl ?? null },
   };
   result.client_cpu_s_per_gb = client;
+  // How many of the machine's cores were busy during each transfer (every process: simulator, forwarder, curl, the
+  // rest of the machine): a path whose cores are all busy runs at the pace of the CPU, not of its own design.
+  result.machine_cores_busy = busy;
+  // The floor under any Node.js forwarder's CPU per GB: Node's TLS and a socket, nothing else (lib/tls-relay.ts).
+  result.node_tls_relay = bare;
+  await relay.stop();
   const setups: Partial<Record<PathKey, number[]>> = {};
   const connect = await each(
     'connect',
@@ -216,6 +248,10 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     }
   }
   result.connect_p99_ms = p99;
+  // The simulator's own part of a connection (raw-spdy.ts `connects`): a floor under any forwarder's setup here.
+  const raw: number[] = [];
+  for (let i = 0; i < o.runs; i++) raw.push(...(await rawSpdyConnects(sim, o.connects)));
+  result.sim_raw_connect_ms = { p50: round(quantile(raw, 0.5), 2), p99: round(quantile(raw, 0.99), 2) };
   result.cpu_us_per_connection = cpuPerConnection;
   let errors = 0;
   result.concurrent_mbps = (
@@ -273,12 +309,20 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     loaded_p99_ms: round(median(singleRuns.map((r) => r.loadedP99)), 2),
   };
   result.kubefwd_rss_after_data_mb = round(rssMb(p.daemon.child.pid as number), 1);
+  const rawBusy: Record<string, number | null> = {};
   for (const dir of ['download', 'upload'] as const) {
     const xs: number[] = [];
-    for (let i = 0; i < o.runs; i++) xs.push(await rawSpdy(sim, dir, o.bytes));
+    const cores: number[] = [];
+    for (let i = 0; i < o.runs; i++) {
+      const b = machineBusy();
+      xs.push(await rawSpdy(sim, dir, o.bytes));
+      cores.push(b());
+    }
     o.noise[`sim_raw_${dir}`] = round(spreadPct(xs), 1) ?? 0;
     result[`sim_raw_spdy_${dir}_mbps`] = round(median(xs), 1);
+    rawBusy[dir] = round(median(cores), 2);
   }
+  result.sim_raw_cores_busy = rawBusy;
   await p.stop();
   await sim.close();
   return result;

@@ -94,3 +94,25 @@ export function treeCpuSeconds(pid: number): number {
   }
   return total;
 }
+
+/** The machine's CPU time so far from /proc/stat, in clock ticks: all of it and the part not idle. */
+function machineTicks(): { total: number; busy: number; cpus: number } {
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+  const fields = (lines[0] ?? '').split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { total, busy: total - idle, cpus: lines.filter((l) => /^cpu\d/.test(l)).length };
+}
+
+/**
+ * Measures how many of the machine's cores were busy (any process, this one included) from now until the returned
+ * function is called: 2 on a two-core machine that had no idle time.
+ */
+export function machineBusy(): () => number {
+  const t0 = machineTicks();
+  return () => {
+    const t1 = machineTicks();
+    const total = t1.total - t0.total;
+    return total > 0 ? ((t1.busy - t0.busy) / total) * t1.cpus : Number.NaN;
+  };
+}

@@ -33,7 +33,7 @@ const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 /** Prints one line of the pod's log (an access log line per HTTP request). */
 export type BackendLog = (line: string) => void;
 
-function httpBackend(
+export function httpBackend(
   id: PodIdentity,
   state: { draining: boolean },
   log: BackendLog | undefined,

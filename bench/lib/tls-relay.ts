@@ -1,0 +1,84 @@
+/**
+ * A floor under any Node.js forwarder's CPU per GB: a relay whose only work is what every such forwarder must do,
+ * Node.js's TLS to an upstream and a local TCP socket, with no port-forward protocol at all (no frames, no streams,
+ * no API server). Each accepted connection gets a TLS connection of its own to an HTTPS server that answers as the
+ * pod's server does (/bytes/N, /upload); the pod's bytes come back through `pipeBatched`, as the daemon's do, and the
+ * client's go out with `pipe()`. The upstream's TLS is the simulated API server's (same certificates' kind, same
+ * cipher suite order). Upstream and relay each run in a process of their own, the relay with the daemon's V8 flags.
+ *
+ * `node tls-relay.ts upstream` prints the upstream's port; `node tls-relay.ts relay PORT` the relay's.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { pipeBatched } from '../../src/forwarder/batched-pipe.ts';
+import { httpBackend } from '../../src/sim/backends.ts';
+import { API_SERVER_CIPHERS, generateTls } from '../../src/sim/tls.ts';
+import { NODE_FLAGS, start, type Proc } from './procs.ts';
+
+export interface TlsRelay {
+  /** Where clients connect. */
+  port: number;
+  /** The relay's process (its CPU is the figure). */
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function upstream(): Promise<number> {
+  const material = await generateTls();
+  const http = httpBackend(
+    { pod: 'relay', namespace: 'bench', container: 'c', port: 8080 },
+    { draining: false },
+    undefined,
+  );
+  const server = tls.createServer(
+    { key: material.keyPem, cert: material.certPem, ciphers: API_SERVER_CIPHERS, honorCipherOrder: true },
+    (socket) => http.emit('connection', socket),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as net.AddressInfo).port;
+}
+
+async function relay(upstreamPort: number): Promise<number> {
+  const server = net.createServer((local) => {
+    local.setNoDelay(true);
+    const remote = tls.connect({ port: upstreamPort, host: '127.0.0.1', rejectUnauthorized: false });
+    remote.setNoDelay(true);
+    local.pipe(remote);
+    pipeBatched(remote, local);
+    remote.once('end', () => local.end());
+    local.on('error', () => remote.destroy());
+    remote.on('error', () => local.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** This file in a process of its own (which a failed bench's `killAll` stops); resolves with the port it printed. */
+async function child(args: string[], flags: string[]): Promise<{ proc: Proc; port: number }> {
+  const proc = start(process.execPath, [...flags, fileURLToPath(import.meta.url), ...args]);
+  const [port] = await proc.waitFor(/^\d+/, 30_000);
+  return { proc, port: Number(port) };
+}
+
+/** Starts the upstream and the relay in front of it. */
+export async function startTlsRelay(): Promise<TlsRelay> {
+  const up = await child(['upstream'], []);
+  const r = await child(['relay', String(up.port)], NODE_FLAGS).catch(async (err: unknown) => {
+    await up.proc.stop();
+    throw err;
+  });
+  return {
+    port: r.port,
+    pid: r.proc.child.pid as number,
+    async stop() {
+      await r.proc.stop();
+      await up.proc.stop();
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [mode, port] = process.argv.slice(2);
+  process.stdout.write(String(mode === 'relay' ? await relay(Number(port)) : await upstream()));
+}
