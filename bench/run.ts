@@ -303,7 +303,7 @@ async function main(): Promise<void> {
     `- failover p50 ${failover_p50_ms} ms (≤ 1000: ${met(failover_p50_ms <= 1000)})`,
     ...controlPlaneLines(control, cpAt, met),
     `- ceiling: our raw SPDY client straight to the simulator, ${k(rawDl)} MB/s down, ${k(rawUl)} MB/s up; throughput and CPU figures with curl as the client (its own CPU per GB beside each); figures are medians of ${RUNS} run(s)`,
-    `- floor: Node's bare TLS relay (lib/tls-relay.ts: Node's TLS and a socket, no port-forward protocol), runs interleaved with the paths: ${JSON.stringify(data.node_tls_relay)}`,
+    `- Node's bare TLS relay (lib/tls-relay.ts: Node's TLS and sockets, no port-forward protocol; a floor for downloads, a reference for uploads), runs interleaved with the paths: ${JSON.stringify(data.node_tls_relay)}`,
     `- the machine's cores busy during the transfers (of ${CORES}; all processes): download ${JSON.stringify(busy.download)}, upload ${JSON.stringify(busy.upload)}; raw SPDY ${JSON.stringify(data.sim_raw_cores_busy)}`,
     `- noise (max-min)/median per figure, %: ${JSON.stringify(noise)}`,
     '',

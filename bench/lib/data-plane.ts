@@ -218,7 +218,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   // How many of the machine's cores were busy during each transfer (every process: simulator, forwarder, curl, the
   // rest of the machine): a path whose cores are all busy runs at the pace of the CPU, not of its own design.
   result.machine_cores_busy = busy;
-  // The floor under any Node.js forwarder's CPU per GB: Node's TLS and a socket, nothing else (lib/tls-relay.ts).
+  // What Node's TLS and sockets alone cost per GB, no port-forward protocol (lib/tls-relay.ts).
   result.node_tls_relay = bare;
   await relay.stop();
   const setups: Partial<Record<PathKey, number[]>> = {};

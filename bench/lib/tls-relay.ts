@@ -1,7 +1,9 @@
 /**
- * A floor under any Node.js forwarder's CPU per GB: a relay whose only work is what every such forwarder must do,
- * Node.js's TLS to an upstream and a local TCP socket, with no port-forward protocol at all (no frames, no streams,
- * no API server). Each accepted connection gets a TLS connection of its own to an HTTPS server that answers as the
+ * What Node.js's TLS and sockets alone cost per GB forwarded, the reference under the daemon's CPU per GB: a relay
+ * whose only work is what every Node.js forwarder must do, TLS to an upstream and a local TCP socket, with no
+ * port-forward protocol at all (no frames, no streams, no API server). For downloads it is a floor: the same batching
+ * as the daemon's, without the frames. For uploads it is only a reference: `pipe()` writes each chunk read as a TLS
+ * write of its own, where the daemon batches the frames of a turn into one. Each accepted connection gets a TLS connection of its own to an HTTPS server that answers as the
  * pod's server does (/bytes/N, /upload); the pod's bytes come back through `pipeBatched`, as the daemon's do, and the
  * client's go out with `pipe()`. The upstream's TLS is the simulated API server's (same certificates' kind, same
  * cipher suite order). Upstream and relay each run in a process of their own, the relay with the daemon's V8 flags.
