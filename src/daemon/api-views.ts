@@ -224,7 +224,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
       create: (request) => engine.adhoc.create(request),
       remove: (id) => engine.adhoc.remove(id),
     },
-    cacheStale: () => engine.namespaces.list().some((n) => n.watch.state().stale),
+    cacheStale: () => engine.namespaces.list().some((n) => n.watch.stale()),
     metrics: {
       summary: () => {
         const { rateIn: _in, rateOut: _out, ...counts } = serviceViews.serviceList.summary();
