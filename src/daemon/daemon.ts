@@ -276,6 +276,9 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         throw err;
       }
       ready = true;
+      // Once start() has answered: the start-up's garbage goes now rather than in a later request (startHeapTrim).
+      const t = trim;
+      setImmediate(() => t?.collectNow('started'));
       const summary = e.summary();
       // Besides the listeners: a session per pod in use, and the list/watch connections of each namespace (3).
       const held = e.sessions.size + 3 * e.namespaces.list().length;
