@@ -24,6 +24,7 @@ import { createCaptureStore } from '../metrics/capture-store.ts';
 import { createMetricsStore } from '../metrics/metrics-store.ts';
 import { checkFdCapacity, readFdLimits, type FdLimits } from './fd-limit.ts';
 import { startHeapTrim } from './heap-trim.ts';
+import { createReadingCursor } from './reading-cursor.ts';
 import { createPromMetrics } from '../metrics/prom.ts';
 import { createApiViews } from './api-views.ts';
 import { API_HOSTNAME } from './config.ts';
@@ -174,6 +175,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         visitActive(visitor) {
           for (const forward of active) if (!forward.visitReadings(visitor)) active.delete(forward);
         },
+        visitSome: createReadingCursor(() => e.registry.values()),
       });
       await metrics.start();
       const m = metrics;
