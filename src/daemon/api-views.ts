@@ -25,6 +25,8 @@ export interface ViewDeps {
   now: () => number;
   isReady: () => boolean;
   isClosing: () => boolean;
+  /** Called once per API request answered (the heap trim holds back while clients are busy with the API). */
+  onRequest?: (() => void) | undefined;
 }
 
 const fmtDuration = (ms: number): string => `${ms.toFixed(1)}ms`;
@@ -338,7 +340,10 @@ export function createApiViews(d: ViewDeps): ApiViews {
     prom: {
       text: () => d.prom.metricsText(),
       contentType: d.prom.contentType,
-      observe: (m, r, s, sec) => d.prom.observeApiRequest(m, r, s, sec),
+      observe: (m, r, s, sec) => {
+        d.onRequest?.();
+        d.prom.observeApiRequest(m, r, s, sec);
+      },
     },
   };
 
