@@ -41,14 +41,27 @@ function metaOf(res: Response, options: SendOptions) {
 
 /**
  * send() for an answer whose data is UTF-8 JSON already, in parts (lists written from kept item texts): the same
- * envelope, byte for byte, as send() would write for the parsed data.
+ * envelope, byte for byte, as send() would write for the parsed data. The parts go to the socket as they are, in one
+ * write of many buffers, not copied into one body first: a page of 1,000 services made a 1.2 MB buffer a request,
+ * and those buffers, freed only by the full collections their external memory brought on, held V8's global heap
+ * at ~750 MB (--trace-incremental-marking) and started a full collection every few seconds of list requests.
  */
 export function sendJson(res: Response, data: Buffer[], options: SendOptions = {}): void {
   const metaJson = JSON.stringify(metaOf(res, options));
+  const parts = [ENVELOPE_HEAD, ...data, Buffer.from(`,"meta":${metaJson}}`)];
+  let length = 0;
+  for (const part of parts) length += part.length;
   res
     .status(options.status ?? 200)
     .set('Content-Type', 'application/json; charset=utf-8')
-    .send(Buffer.concat([ENVELOPE_HEAD, ...data, Buffer.from(`,"meta":${metaJson}}`)]));
+    .set('Content-Length', String(length));
+  if (res.req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  res.cork();
+  for (const part of parts) res.write(part);
+  res.end();
 }
 
 const ENVELOPE_HEAD = Buffer.from('{"success":true,"data":');

@@ -25,6 +25,8 @@ export interface ViewDeps {
   now: () => number;
   isReady: () => boolean;
   isClosing: () => boolean;
+  /** Called once per API request answered (the heap trim holds back while clients are busy with the API). */
+  onRequest?: (() => void) | undefined;
 }
 
 const fmtDuration = (ms: number): string => `${ms.toFixed(1)}ms`;
@@ -224,7 +226,7 @@ export function createApiViews(d: ViewDeps): ApiViews {
       create: (request) => engine.adhoc.create(request),
       remove: (id) => engine.adhoc.remove(id),
     },
-    cacheStale: () => engine.namespaces.list().some((n) => n.watch.state().stale),
+    cacheStale: () => engine.namespaces.list().some((n) => n.watch.stale()),
     metrics: {
       summary: () => {
         const { rateIn: _in, rateOut: _out, ...counts } = serviceViews.serviceList.summary();
@@ -338,7 +340,10 @@ export function createApiViews(d: ViewDeps): ApiViews {
     prom: {
       text: () => d.prom.metricsText(),
       contentType: d.prom.contentType,
-      observe: (m, r, s, sec) => d.prom.observeApiRequest(m, r, s, sec),
+      observe: (m, r, s, sec) => {
+        d.onRequest?.();
+        d.prom.observeApiRequest(m, r, s, sec);
+      },
     },
   };
 

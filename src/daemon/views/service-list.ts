@@ -54,21 +54,27 @@ export function createServiceList(d: ServiceListDeps) {
     return order;
   }
 
-  /** `r` counted now. */
-  function tally(r: ServiceRecord): ServiceTally {
-    const t = emptyTally();
+  /** `r` counted into `t`, every field written over. */
+  function tallyInto(r: ServiceRecord, t: ServiceTally): void {
+    t.forwards = t.active = t.errors = t.bytesIn = t.bytesOut = 0;
     r.forward.tally(t);
     if (r.podForwards.size > 0) for (const e of r.podForwards.values()) e.forward.tally(t);
     t.status = serviceStatus(t.active, t.errors);
     const rate = d.rate(r.key);
     t.rateIn = rate?.rateIn ?? 0;
     t.rateOut = rate?.rateOut ?? 0;
+  }
+
+  /** `r` counted now. */
+  function tally(r: ServiceRecord): ServiceTally {
+    const t = emptyTally();
+    tallyInto(r, t);
     return t;
   }
 
   const cache = createTallyCache({
     records: sorted,
-    tally,
+    tally: tallyInto,
     version: d.version,
     now: d.now,
     maxAgeMs: d.maxAgeMs,

@@ -42,7 +42,7 @@ export function createServiceViews(d: {
   /** Watched namespaces Kubernetes refuses to let us read: what a list of services leaves out. */
   const denied = (): Denial[] =>
     engine.namespaces.list().flatMap((n) => {
-      const forbidden = n.watch.state().forbidden;
+      const forbidden = n.watch.forbidden();
       return forbidden ? [watchDenial(n.context, n.namespace, forbidden)] : [];
     });
 

@@ -219,4 +219,18 @@ describe('GET /api/v1/services pages and filters', () => {
       expect(r.json.error?.code, q).toBe('BAD_REQUEST');
     }
   });
+
+  it('says the length of the list it writes in parts, and answers HEAD with the headers alone', async () => {
+    const url = `${base}/api/v1/services?limit=5`;
+    const headers = { Authorization: `Bearer ${KEY}` };
+    const get = await fetch(url, { headers });
+    const body = Buffer.from(await get.arrayBuffer());
+    expect(get.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(get.headers.get('content-length'))).toBe(body.length);
+    expect((JSON.parse(body.toString()) as { data: { services: unknown[] } }).data.services).toHaveLength(5);
+    const head = await fetch(url, { method: 'HEAD', headers });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get('content-length'))).toBe(body.length);
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+  });
 });

@@ -63,6 +63,23 @@ describe('heap trim', () => {
     trim.stop();
   });
 
+  it('collects at once when asked, busy or not, and counts from what that left', () => {
+    vi.useFakeTimers();
+    let stats = { total: 300e6, used: 200e6 };
+    const collect = vi.fn(() => (stats = { total: 160e6, used: 140e6 }));
+    const trim = startHeapTrim({ intervalMs: 1000, busy: () => true, stats: () => stats, collect });
+    trim.collectNow('started');
+    expect(collect).toHaveBeenCalledTimes(1);
+    expect(trim.trims).toBe(1);
+    // Quiet now, the committed heap where the collection left it: no second collection.
+    const quiet = startHeapTrim({ intervalMs: 1000, busy: () => false, stats: () => stats, collect });
+    quiet.collectNow('started');
+    vi.advanceTimersByTime(5000);
+    expect(collect).toHaveBeenCalledTimes(2);
+    trim.stop();
+    quiet.stop();
+  });
+
   it("runs V8's own full collection in this Node.js", async () => {
     const trim = startHeapTrim({ intervalMs: 10, busy: () => false, stats: () => ({ total: 1e9, used: 0 }) });
     await waitFor(() => trim.trims > 0, { timeoutMs: 5000 });

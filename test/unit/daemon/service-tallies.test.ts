@@ -3,12 +3,13 @@ import { createTallyCache } from '../../../src/daemon/views/service-tallies.ts';
 import type { ServiceTally } from '../../../src/daemon/views/service-list.ts';
 
 /** Five services whose bytes the test sets; the clock, the event counter and the deferred turns are the test's. */
-function setup() {
+function setup(o: { sameArray?: boolean } = {}) {
   const bytes = new Map<string, number>(['a', 'b', 'c', 'd', 'e'].map((k) => [k, 0]));
+  const kept = [...bytes.keys()];
   const env = { now: 1000, version: 1, tallied: 0, turns: [] as Array<() => void> };
-  const tally = (k: string): ServiceTally => {
+  const tally = (k: string, into: ServiceTally): void => {
     env.tallied++;
-    return {
+    Object.assign(into, {
       forwards: 1,
       active: 1,
       errors: 0,
@@ -17,10 +18,11 @@ function setup() {
       status: 'active',
       rateIn: 0,
       rateOut: 0,
-    };
+    });
   };
   const cache = createTallyCache({
-    records: () => [...bytes.keys()],
+    // The services list hands the same array back while its set of services is unchanged.
+    records: () => (o.sameArray ? kept : [...bytes.keys()]),
     tally,
     version: () => env.version,
     now: () => env.now,
@@ -87,5 +89,28 @@ describe('the services list tally cache', () => {
     t.bytes.set('c', 5);
     t.env.now -= 5000;
     expect(t.seen()).toEqual([3, 4, 5, 0, 0]);
+  });
+
+  it('writes rows over while the records are the same array, the answering ones untouched until a refresh ends', () => {
+    const t = setup({ sameArray: true });
+    const first = t.cache.rows();
+    t.env.version++;
+    expect(t.cache.rows()).toBe(first);
+    t.bytes.set('e', 9);
+    t.env.now += 600;
+    t.cache.rows();
+    t.env.turns.shift()?.();
+    expect(t.seen()).toEqual([0, 0, 0, 0, 0]);
+    t.runTurns();
+    const second = t.cache.rows();
+    expect(second).not.toBe(first);
+    expect(second.map((r) => r.bytesIn)).toEqual([0, 0, 0, 0, 9]);
+    // The next refresh fills the first set again: the same row objects, no new ones.
+    const objects = new Set(first);
+    t.env.now += 600;
+    t.cache.rows();
+    t.runTurns();
+    expect(t.cache.rows()).toBe(first);
+    expect(t.cache.rows().every((r) => objects.has(r))).toBe(true);
   });
 });

@@ -118,6 +118,54 @@ describe('metrics store', () => {
     expect(store.history('idle.ns.ctx.p.80', 20_000).every((p) => p.rateIn === 0)).toBe(true);
   });
 
+  it('runs a full pass with visitSome a slice per turn, skipping samples due before it ends', () => {
+    let t = 0;
+    const keys = ['a', 'b', 'c', 'd', 'e'];
+    const bytes = new Map(keys.map((k) => [k, 0]));
+    const turns: Array<() => void> = [];
+    let cursor = 0;
+    let visited = 0;
+    const store = createMetricsStore({
+      now: () => t,
+      fullEvery: 3,
+      sliceSize: 2,
+      defer: (fn) => void turns.push(fn),
+      visitActive: () => undefined,
+      visitSome: (v, budget) => {
+        for (let n = 0; n < budget && cursor < keys.length; n++, cursor++) {
+          const k = keys[cursor] as string;
+          visited++;
+          v(`${k}.p.80`, `${k}.svc`, bytes.get(k) ?? 0, 0);
+        }
+        if (cursor < keys.length) return false;
+        cursor = 0;
+        return true;
+      },
+    });
+    store.sample(); // the first sample is a full pass: two forwards now, the rest on later turns
+    expect([visited, turns.length]).toEqual([2, 1]);
+    expect(store.summary().forwards).toBe(0);
+    t += 1000;
+    store.sample(); // due while the pass runs: skipped
+    expect(visited).toBe(2);
+    while (turns.length > 0) turns.shift()?.();
+    expect(visited).toBe(5);
+    expect(store.summary()).toMatchObject({ forwards: 5, services: 5 });
+    // Between full passes only the active forwards are read; the third sample from the pass is the next full one.
+    bytes.set('e', 3000);
+    t += 1000;
+    store.sample();
+    t += 1000;
+    store.sample();
+    expect(visited).toBe(5);
+    t += 1000;
+    store.sample();
+    while (turns.length > 0) turns.shift()?.();
+    expect(visited).toBe(10);
+    expect(store.forward('e.p.80')).toMatchObject({ bytesIn: 3000, rateIn: 3000 });
+    expect(store.service('e.svc')).toMatchObject({ bytesIn: 3000, forwards: 1 });
+  });
+
   it('keeps totals monotonic when a forward restarts its counters, and averages over 10 s', () => {
     const h = harness();
     for (let i = 0; i <= 10; i++) {
