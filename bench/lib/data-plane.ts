@@ -11,12 +11,12 @@ import type { KObject } from '../../src/sim/store.ts';
 import { curlDownload, curlUpload, uploadFile } from './curl.ts';
 import { benchFiles, startBenchDaemon } from './daemon.ts';
 import { headOfLine, type HolRun } from './hol.ts';
-import { rawSpdy, rawSpdyConnects } from './raw-spdy.ts';
+import { rawSpdy } from './raw-spdy.ts';
 import { startTlsRelay } from './tls-relay.ts';
 import { concurrent, connectOnce, download, upload } from './load.ts';
 import { ns, pod, svc } from './objects.ts';
 import { freePort, machineBusy, rssMb, start, treeCpuSeconds, type Proc } from './procs.ts';
-import { endpointOf, startSimThread, type SimEndpoint, type SimThread } from './sim-thread.ts';
+import { endpointOf, startSimThread, type SimThread } from './sim-thread.ts';
 import { median, quantile, round, spreadPct } from './stats.ts';
 
 export interface DataPlaneOptions {
@@ -38,8 +38,11 @@ const CONC = 200;
 const CONC_BYTES = 1 * MiB;
 const KEYS = ['direct', 'kubefwd', 'kubectl'] as const;
 type PathKey = (typeof KEYS)[number];
-/** The paths of a figure's runs: the three, and for throughput the bare TLS relay (lib/tls-relay.ts). */
-type RunKey = PathKey | 'relay';
+/**
+ * The paths of a figure's runs: the three, and for throughput also the bare TLS relay (lib/tls-relay.ts) and our raw
+ * SPDY client straight to the simulator (lib/raw-spdy.ts), interleaved with them.
+ */
+type RunKey = PathKey | 'relay' | 'raw';
 export type Triple = Record<PathKey, number | null>;
 const empty = (): Triple => ({ direct: null, kubefwd: null, kubectl: null });
 
@@ -121,7 +124,9 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   const keys = KEYS.filter((k) => p.paths[k]);
   const relay = await startTlsRelay();
   const relayPath: Path = { target: ['127.0.0.1', relay.port], pid: relay.pid };
-  const pathOf = (k: RunKey): Path => (k === 'relay' ? relayPath : (p.paths[k] as Path));
+  const noPath: Path = { target: ['', 0], pid: undefined };
+  const pathOf = (k: RunKey): Path =>
+    k === 'relay' ? relayPath : k === 'raw' ? noPath : (p.paths[k] as Path);
   const file = uploadFile(o.dir, o.bytes);
   // Warm-up, not measured: each path forwards some connections and bytes first, so the figures are of a running
   // forwarder (JIT-compiled, heap sized), not of its first seconds.
@@ -137,17 +142,17 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   }
   const each = async <T>(
     name: string,
-    fn: (h: string, port: number, path: Path) => Promise<T>,
+    fn: (h: string, port: number, path: Path, k: RunKey) => Promise<T>,
     value: (t: T) => number,
     digits = 1,
-    withRelay = false,
+    extra: RunKey[] = [],
   ): Promise<{ figure: Triple; runs: Map<RunKey, T[]> }> => {
-    const runKeys: RunKey[] = withRelay ? [...keys, 'relay'] : [...keys];
+    const runKeys: RunKey[] = [...keys, ...extra];
     const runs = new Map<RunKey, T[]>(runKeys.map((k) => [k, []]));
     for (let i = 0; i < o.runs; i++)
       for (const k of runKeys) {
         const path = pathOf(k);
-        const r = await fn(path.target[0], path.target[1], path);
+        const r = await fn(path.target[0], path.target[1], path, k);
         runs.get(k)?.push(r);
         o.log(`  ${name} via ${k} (${i + 1}/${o.runs}): ${value(r).toFixed(3)}`);
       }
@@ -171,7 +176,14 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
       const cpu = path.pid ? treeCpuSeconds(path.pid) - c0 : Number.NaN;
       return { mbps: r.mbps, cpuPerGb: cpu / gb, clientCpuPerGb: r.clientCpuS / gb, coresBusy };
     };
+  /** One transfer of our raw SPDY client (its own process, no local listener): the simulator's ceiling. */
+  const viaRaw = async (dir: 'download' | 'upload') => {
+    const busy = machineBusy();
+    const mbps = await rawSpdy(sim, dir, o.bytes);
+    return { mbps, cpuPerGb: Number.NaN, clientCpuPerGb: Number.NaN, coresBusy: busy() };
+  };
   const result: Record<string, unknown> = {};
+  const rawBusy: Record<string, number | null> = {};
   const cpu: Record<string, Triple> = {};
   const client: Record<string, Triple> = {};
   const busy: Record<string, Triple> = {};
@@ -180,15 +192,20 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     { mbps: number | null; cpu_s_per_gb: number | null; cores_busy: number | null }
   > = {};
   for (const dir of ['download', 'upload'] as const) {
+    const viaCurl = measured((h, port) =>
+      dir === 'download' ? curlDownload(h, port, o.bytes) : curlUpload(h, port, file, o.bytes),
+    );
     const { figure, runs } = await each(
       dir,
-      measured((h, port) =>
-        dir === 'download' ? curlDownload(h, port, o.bytes) : curlUpload(h, port, file, o.bytes),
-      ),
+      (h, port, path, k) => (k === 'raw' ? viaRaw(dir) : viaCurl(h, port, path)),
       (r) => r.mbps,
       1,
-      true,
+      ['relay', 'raw'],
     );
+    const raw = runs.get('raw') ?? [];
+    o.noise[`sim_raw_${dir}`] = round(spreadPct(raw.map((x) => x.mbps)), 1) ?? 0;
+    result[`sim_raw_spdy_${dir}_mbps`] = round(median(raw.map((x) => x.mbps)), 1);
+    rawBusy[dir] = round(median(raw.map((x) => x.coresBusy)), 2);
     const r = runs.get('relay') ?? [];
     bare[dir] = {
       mbps: round(median(r.map((x) => x.mbps)), 1),
@@ -218,6 +235,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   // How many of the machine's cores were busy during each transfer (every process: simulator, forwarder, curl, the
   // rest of the machine): a path whose cores are all busy runs at the pace of the CPU, not of its own design.
   result.machine_cores_busy = busy;
+  result.sim_raw_cores_busy = rawBusy;
   // What Node's TLS and sockets alone cost per GB, no port-forward protocol (lib/tls-relay.ts).
   result.node_tls_relay = bare;
   await relay.stop();
@@ -305,37 +323,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     loaded_p99_ms: round(median(singleRuns.map((r) => r.loadedP99)), 2),
   };
   result.kubefwd_rss_after_data_mb = round(rssMb(p.daemon.child.pid as number), 1);
-  Object.assign(result, await rawFigures(sim, o));
   await p.stop();
   await sim.close();
-  return result;
-}
-
-/**
- * Our raw SPDY client straight to the simulator (lib/raw-spdy.ts): its rate each way with the machine's busy cores
- * meanwhile (the ceiling), and the simulator's own part of a connection (a floor under any forwarder's setup here).
- */
-async function rawFigures(sim: SimEndpoint, o: DataPlaneOptions): Promise<Record<string, unknown>> {
-  const result: Record<string, unknown> = {};
-  const rawBusy: Record<string, number | null> = {};
-  for (const dir of ['download', 'upload'] as const) {
-    const xs: number[] = [];
-    const cores: number[] = [];
-    for (let i = 0; i < o.runs; i++) {
-      const b = machineBusy();
-      xs.push(await rawSpdy(sim, dir, o.bytes));
-      cores.push(b());
-    }
-    o.noise[`sim_raw_${dir}`] = round(spreadPct(xs), 1) ?? 0;
-    result[`sim_raw_spdy_${dir}_mbps`] = round(median(xs), 1);
-    rawBusy[dir] = round(median(cores), 2);
-  }
-  result.sim_raw_cores_busy = rawBusy;
-  const connects: number[] = [];
-  for (let i = 0; i < o.runs; i++) connects.push(...(await rawSpdyConnects(sim, o.connects)));
-  result.sim_raw_connect_ms = {
-    p50: round(quantile(connects, 0.5), 2),
-    p99: round(quantile(connects, 0.99), 2),
-  };
   return result;
 }
