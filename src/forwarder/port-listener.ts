@@ -8,6 +8,7 @@ import {
   type ConnectionHooks,
   type ConnectionTarget,
 } from './connection-splice.ts';
+import { noReadAhead } from '../portforward/read-ahead.ts';
 import type { PortForwardConnection } from '../portforward/types.ts';
 
 export {
@@ -203,6 +204,7 @@ export class PortListener {
     live.add(conn);
     this.#total++;
     socket.setNoDelay(true);
+    noReadAhead(socket);
     socket.on('error', noop);
     socket.once('close', () => {
       live.delete(conn);

@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import { FLAG_FIN, RST, type Headers } from './frames.ts';
+import { noReadAhead } from '../read-ahead.ts';
 
 /** What a stream needs from its session; the session implements it. */
 export interface StreamOwner {
@@ -36,6 +37,7 @@ export class SpdyStream extends Duplex {
     this.#owner = owner;
     this.id = id;
     this.headers = headers;
+    noReadAhead(this);
   }
 
   get localFinished(): boolean {
