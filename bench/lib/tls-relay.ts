@@ -2,7 +2,7 @@
  * What Node.js's TLS and sockets alone cost per GB forwarded, the reference under the daemon's CPU per GB: a relay
  * whose only work is what every Node.js forwarder must do, TLS to an upstream and a local TCP socket, with no
  * port-forward protocol at all (no frames, no streams, no API server). For downloads it is a floor: the same batching
- * as the daemon's, without the frames. For uploads it is only a reference: `pipe()` writes each chunk read as a TLS
+ * and the same sockets without read-ahead as the daemon's, without the frames. For uploads it is only a reference: `pipe()` writes each chunk read as a TLS
  * write of its own, where the daemon batches the frames of a turn into one. Each accepted connection gets a TLS connection of its own to an HTTPS server that answers as the
  * pod's server does (/bytes/N, /upload); the pod's bytes come back through `pipeBatched`, as the daemon's do, and the
  * client's go out with `pipe()`. The upstream's TLS is the simulated API server's (same certificates' kind, same
@@ -14,6 +14,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { pipeBatched } from '../../src/forwarder/batched-pipe.ts';
+import { noReadAhead } from '../../src/portforward/read-ahead.ts';
 import { httpBackend } from '../../src/sim/backends.ts';
 import { API_SERVER_CIPHERS, generateTls } from '../../src/sim/tls.ts';
 import { NODE_FLAGS, start, type Proc } from './procs.ts';
@@ -44,8 +45,10 @@ async function upstream(): Promise<number> {
 async function relay(upstreamPort: number): Promise<number> {
   const server = net.createServer((local) => {
     local.setNoDelay(true);
+    noReadAhead(local);
     const remote = tls.connect({ port: upstreamPort, host: '127.0.0.1', rejectUnauthorized: false });
     remote.setNoDelay(true);
+    noReadAhead(remote);
     local.pipe(remote);
     pipeBatched(remote, local);
     remote.once('end', () => local.end());
