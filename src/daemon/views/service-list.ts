@@ -1,7 +1,7 @@
 import type { ServiceQuery, ServiceStatus, ServiceSummary } from '../../api/views.ts';
 import type { ForwardTally } from '../ports.ts';
 import type { ServiceRecord } from '../service-registry.ts';
-import { createTallyCache, type TallyRow } from './service-tallies.ts';
+import { createTallyCache, emptyTally, type TallyRow } from './service-tallies.ts';
 
 /** What filtering and the summary need of a service: no forward views, no time-series queries. */
 export interface ServiceTally extends ForwardTally {
@@ -113,17 +113,6 @@ export function createServiceList(d: ServiceListDeps) {
     },
   };
 }
-
-const emptyTally = (): ServiceTally => ({
-  forwards: 0,
-  active: 0,
-  errors: 0,
-  bytesIn: 0,
-  bytesOut: 0,
-  status: 'pending',
-  rateIn: 0,
-  rateOut: 0,
-});
 
 const emptySummary = (): ServiceSummary => ({
   totalServices: 0,

@@ -105,13 +105,14 @@ function createRowSet<R>(records: readonly R[] = [], rows: Array<TallyRow<R>> = 
     fill(i: number, tally: (record: R, into: ServiceTally) => void): void {
       const record = records[i] as R;
       let row = rows[i];
-      if (!row) rows[i] = row = { ...EMPTY, record };
+      if (!row) rows[i] = row = { ...emptyTally(), record };
       tally(record, row);
     },
   };
 }
 
-const EMPTY: ServiceTally = {
+/** A tally of nothing: no forwards, no bytes, pending. */
+export const emptyTally = (): ServiceTally => ({
   forwards: 0,
   active: 0,
   errors: 0,
@@ -120,4 +121,4 @@ const EMPTY: ServiceTally = {
   status: 'pending',
   rateIn: 0,
   rateOut: 0,
-};
+});
