@@ -1,5 +1,4 @@
 import { PORTFORWARD_PROTOCOL, TUNNEL_SUBPROTOCOL } from './constants.ts';
-import { noReadAhead } from './read-ahead.ts';
 import { SpdySession } from './spdy/session.ts';
 import { SpdyPortForwardSession } from './spdy-client.ts';
 import { PortForwardDialError, type DialOptions, type PortForwardSession } from './types.ts';
@@ -29,7 +28,6 @@ async function dialSpdy(options: DialOptions): Promise<PortForwardSession> {
     });
   }
   if (head.length > 0) socket.unshift(head);
-  noReadAhead(socket);
   const session = new SpdySession(socket, { isServer: false });
   return new SpdyPortForwardSession(session, { protocol: 'spdy', ...pingBounds(options) });
 }

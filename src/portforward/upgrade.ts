@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { PortForwardDialError, type DialOptions } from './types.ts';
+import { noReadAhead } from './read-ahead.ts';
 
 export const DEFAULT_DIAL_TIMEOUT_MS = 15_000;
 const MAX_ERROR_BODY = 4096;
@@ -65,6 +66,8 @@ export function upgradeRequest(
       clearTimeout(timer);
       socket.setNoDelay(true);
       socket.setKeepAlive(true, 30_000);
+      // Every protocol's session reads the socket as its bytes come (read-ahead.ts).
+      noReadAhead(socket);
       resolve({ socket, head, res });
     });
     request.on('response', (res) => {
