@@ -4,10 +4,11 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /**
- * Node.js's module compile cache for the daemon's own modules and its dependencies. Each start loads ~1,000 modules
- * (client-node's generated API alone ~870); from a checkout each of ours is also stripped of its types first. With
- * the cache, a start's module loading took 0.87-1.06 instead of 1.30-1.44 s of CPU (importing the `svc` command's
- * modules, three runs each). The first start after an install or upgrade writes the cache and is no faster.
+ * Node.js's module compile cache for the daemon's own modules and its dependencies; from a checkout each of ours is
+ * also stripped of its types first. With the cache, a start's module loading took 0.87-1.06 instead of 1.30-1.44 s
+ * of CPU (importing the `svc` command's modules, three runs each, measured while client-node still loaded its ~870
+ * generated modules: client-node-slim.ts has since left them out). The first start after an install or upgrade
+ * writes the cache and is no faster.
  *
  * The cache holds compiled code that the process runs. kubefwd runs as root, so the directory must be one only root
  * (or the user running it) can write, and so must every directory above it: otherwise another user could plant code
