@@ -35,6 +35,14 @@ export interface NamespaceManagerOptions {
 }
 
 /**
+ * Forwarded services of one namespace updated per turn of the event loop. A change to a namespace's pods can touch
+ * every service in it (a pod behind 100 services: ~35 ms of work at 1,000 services); between slices the event loop
+ * runs the API's requests and writes the events published so far, instead of holding both until the whole pass is
+ * done. New services are not sliced: spread over turns, a start of 10,000 services took 9-12 s instead of 7.
+ */
+const FLUSH_SLICE = 20;
+
+/**
  * Owns one watch per forwarded namespace (or single service) and turns its changes into registry updates. Changes are
  * coalesced per namespace so a burst of events costs one pass.
  */
@@ -84,30 +92,36 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
     const pods = entry.watch.pods();
     const slices = entry.watch.slices();
     const client = options.client(entry.context);
-    await Promise.all(
-      [...dirty].map(async (name) => {
-        const key = serviceKey(name, entry.namespace, entry.context);
-        const service = entry.watch.service(name);
-        try {
-          if (!service) await registry.remove(key);
-          else {
-            await registry.upsert(
-              entry.context,
-              { contextIndex: client.index, namespaceIndex: entry.namespaceIndex },
-              service,
-              pods,
-              entry.serviceName ? 'api' : 'namespace',
-              slices,
-            );
-          }
-        } catch (err) {
-          log.error(
-            { service: key, err: describeError(err) },
-            `cannot forward ${key}: ${describeError(err)}`,
+    const apply = async (name: string): Promise<void> => {
+      const key = serviceKey(name, entry.namespace, entry.context);
+      const service = entry.watch.service(name);
+      try {
+        if (!service) await registry.remove(key);
+        else {
+          await registry.upsert(
+            entry.context,
+            { contextIndex: client.index, namespaceIndex: entry.namespaceIndex },
+            service,
+            pods,
+            entry.serviceName ? 'api' : 'namespace',
+            slices,
           );
         }
-      }),
-    );
+      } catch (err) {
+        log.error({ service: key, err: describeError(err) }, `cannot forward ${key}: ${describeError(err)}`);
+      }
+    };
+    const runs: Promise<void>[] = [];
+    let updates = 0;
+    for (const name of dirty) {
+      const update = registry.get(serviceKey(name, entry.namespace, entry.context)) !== undefined;
+      runs.push(apply(name));
+      if (update && ++updates % FLUSH_SLICE === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (closed || entries.get(entry.key) !== entry) break;
+      }
+    }
+    await Promise.all(runs);
   }
 
   function onChange(entry: NamespaceEntry, change: NamespaceChange): void {
