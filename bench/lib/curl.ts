@@ -74,3 +74,27 @@ export async function curlUpload(host: string, port: number, file: string, bytes
   if (received !== bytes) throw new Error(`short upload: ${received}/${bytes}`);
   return { mbps: bytes / 1e6 / r.seconds, clientCpuS: r.cpuS };
 }
+
+/**
+ * GETs `urls` one after another on one kept-alive connection, each body discarded by curl: each request's time
+ * (curl's time_total, ms) and curl's own CPU per request (ms). A request that does not answer 200 fails the run.
+ */
+export async function curlRequests(
+  urls: string[],
+  headers: Record<string, string> = {},
+): Promise<{ times: number[]; clientCpuMsPerRequest: number }> {
+  const r = await timedCurl([
+    ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+    '-w',
+    '%{http_code} %{time_total}\\n',
+    ...urls.flatMap((u) => ['-o', '/dev/null', u]),
+  ]);
+  const lines = r.out.trim().split('\n');
+  const times = lines.map((line, i) => {
+    const [code, seconds] = line.split(' ');
+    if (code !== '200') throw new Error(`${urls[i]} answered ${code}`);
+    return Number(seconds) * 1000;
+  });
+  if (times.length !== urls.length) throw new Error(`curl made ${times.length} of ${urls.length} requests`);
+  return { times, clientCpuMsPerRequest: (r.cpuS * 1000) / urls.length };
+}
