@@ -188,6 +188,8 @@ async function main(): Promise<void> {
   const ul = t('throughput_upload_mbps');
   const cp = t('connect_p50_ms');
   const c99 = t('connect_p99_ms');
+  const ca = t('connect_curl_p50_ms');
+  const ca99 = t('connect_curl_p99_ms');
   const cc = t('concurrent_mbps');
   const hol = t('hol_p99_ratio');
   const cpu = data.cpu_s_per_gb as Record<
@@ -247,7 +249,7 @@ async function main(): Promise<void> {
       `≤ 0.6×: ${met(le(cpu.upload.kubefwd, cpu.upload.kubectl, 0.6))}`,
     ],
     [
-      'connect p50 ms',
+      'connect p50 ms (Node client, until the close)',
       k(cp.direct),
       k(cp.kubefwd),
       k(cp.kubectl),
@@ -263,12 +265,20 @@ async function main(): Promise<void> {
       "no target (the daemon's own cost of a connection: set up, one request, closed)",
     ],
     [
-      'connect p99 ms',
+      'connect p99 ms (Node client, until the close)',
       k(c99.direct),
       k(c99.kubefwd),
       k(c99.kubectl),
       `${ratio(c99.kubefwd, c99.kubectl)} kubectl`,
       `≤ 1.0×: ${met(le(c99.kubefwd, c99.kubectl, 1))}`,
+    ],
+    [
+      'connect p50 / p99 ms, curl, until the answer',
+      `${k(ca.direct)} / ${k(ca99.direct)}`,
+      `${k(ca.kubefwd)} / ${k(ca99.kubefwd)}`,
+      `${k(ca.kubectl)} / ${k(ca99.kubectl)}`,
+      `${ratio(ca.kubefwd, ca.kubectl)} / ${ratio(ca99.kubefwd, ca99.kubectl)} kubectl; curl's own CPU µs per connection ${JSON.stringify(data.connect_curl_client_cpu_us)}`,
+      `≤ 0.5× / ≤ 1.0×: ${met(le(ca.kubefwd, ca.kubectl, 0.5))} / ${met(le(ca99.kubefwd, ca99.kubectl, 1))}`,
     ],
     [
       'head of line: small p99 during a download / idle p99',

@@ -98,3 +98,32 @@ export async function curlRequests(
   if (times.length !== urls.length) throw new Error(`curl made ${times.length} of ${urls.length} requests`);
   return { times, clientCpuMsPerRequest: (r.cpuS * 1000) / urls.length };
 }
+
+/**
+ * `n` connections set up one after another by one curl, each sending GET /ping with `Connection: close` and reading
+ * the answer: each one's time (ms, curl's time_total: connect, request, answer) and curl's own CPU per connection (µs).
+ */
+export async function curlConnects(
+  host: string,
+  port: number,
+  n: number,
+): Promise<{ times: number[]; clientCpuUs: number }> {
+  const url = `http://${host}:${port}/ping`;
+  const r = await timedCurl([
+    '-H',
+    'Connection: close',
+    '-w',
+    '%{http_code} %{num_connects} %{time_total}\\n',
+    ...Array.from({ length: n }, () => ['-o', '/dev/null', url]).flat(),
+  ]);
+  const times = r.out
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [code, connects, seconds] = line.split(' ');
+      if (code !== '200' || connects !== '1') throw new Error(`${url}: ${line}`);
+      return Number(seconds) * 1000;
+    });
+  if (times.length !== n) throw new Error(`curl made ${times.length} of ${n} connections`);
+  return { times, clientCpuUs: (r.cpuS * 1e6) / n };
+}

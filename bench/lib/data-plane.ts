@@ -1,14 +1,15 @@
 /**
  * The data-plane figures: the same simulated pod reached directly, through kubefwd and through kubectl port-forward,
  * runs interleaved (direct, kubefwd, kubectl, direct, …) so a slow spell of the machine hits all alike. Throughput and
- * CPU per GB use curl as the client (bench/lib/curl.ts); connection setup and the 200-connection figure use Node's
- * client (lib/load.ts); head of line in lib/hol.ts.
+ * CPU per GB use curl as the client (bench/lib/curl.ts); connection setup is timed twice, with Node's client until the
+ * pod's close comes back (lib/load.ts) and with curl until the answer is in; the 200-connection figure uses Node's
+ * client; head of line in lib/hol.ts.
  */
 import { copyFileSync } from 'node:fs';
 import { startBackend } from '../../src/sim/backends.ts';
 import { createSimulator } from '../../src/sim/index.ts';
 import type { KObject } from '../../src/sim/store.ts';
-import { curlDownload, curlUpload, uploadFile } from './curl.ts';
+import { curlConnects, curlDownload, curlUpload, uploadFile } from './curl.ts';
 import { benchFiles, startBenchDaemon } from './daemon.ts';
 import { headOfLine, type HolRun } from './hol.ts';
 import { rawSpdy } from './raw-spdy.ts';
@@ -267,6 +268,30 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   }
   result.connect_p99_ms = p99;
   result.cpu_us_per_connection = cpuPerConnection;
+  // The same with curl as the client, timed until the answer is in (curl's time_total), not until the pod's close
+  // has come back through the path as connectOnce waits for: what a user's program sees of a new connection.
+  const answered = await each(
+    'connect (curl)',
+    async (h, port) => await curlConnects(h, port, o.connects),
+    (r) => quantile(r.times, 0.5),
+    2,
+  );
+  const answeredP99 = empty();
+  const clientUs: Partial<Record<PathKey, number | null>> = {};
+  for (const k of keys) {
+    const runs = answered.runs.get(k) ?? [];
+    answeredP99[k] = round(
+      quantile(
+        runs.flatMap((r) => r.times),
+        0.99,
+      ),
+      2,
+    );
+    clientUs[k] = round(median(runs.map((r) => r.clientCpuUs)), 0);
+  }
+  result.connect_curl_p50_ms = answered.figure;
+  result.connect_curl_p99_ms = answeredP99;
+  result.connect_curl_client_cpu_us = clientUs;
   let errors = 0;
   result.concurrent_mbps = (
     await each(
