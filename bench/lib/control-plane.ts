@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createSimulator, type SimCluster } from '../../src/sim/index.ts';
+import { resourceByName } from '../../src/sim/resources.ts';
 import { curlRequests } from './curl.ts';
 import { startBenchDaemon } from './daemon.ts';
 import { clusterObjects } from './scale.ts';
@@ -58,15 +59,7 @@ export interface ControlPlaneOptions {
   log?: (msg: string) => void;
 }
 
-const POD = {
-  name: 'pods',
-  kind: 'Pod',
-  group: '',
-  version: 'v1',
-  namespaced: true,
-  shortNames: [],
-  verbs: [],
-};
+const POD = resourceByName.get('pods')!;
 
 /** `n` timed GETs of `url()` by curl on one connection, after 10 untimed ones. */
 async function latencies(

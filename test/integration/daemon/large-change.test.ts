@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimFixture } from '../../../src/sim/fixture.ts';
 import type { DaemonEvent } from '../../../src/daemon/bus.ts';
+import { resourceByName } from '../../../src/sim/resources.ts';
 import { startDaemonEnv, type DaemonEnv } from '../../helpers/daemon.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
@@ -36,15 +37,7 @@ beforeAll(async () => {
 });
 afterAll(async () => env?.close());
 
-const podsDef = {
-  name: 'pods',
-  kind: 'Pod',
-  group: '',
-  version: 'v1',
-  namespaced: true,
-  shortNames: [],
-  verbs: [],
-};
+const podsDef = resourceByName.get('pods')!;
 
 describe('a change that touches every service of a namespace', () => {
   it('is applied over several turns of the event loop, so events and API answers go out while it runs, and reaches every service', async () => {
