@@ -53,7 +53,7 @@ export interface ScaleResult {
   rss_mb: number;
   /** CPU seconds (user + system) the daemon used until ready: steadier than ready_s on a shared machine. */
   cpu_s_at_ready: number;
-  /** CPU seconds the bench's own process (the simulated API servers) used meanwhile: the start's other half. */
+  /** CPU seconds the bench's own process (the simulated API servers) used meanwhile. */
   sim_cpu_s_at_ready: number;
   /** The machine's cores busy from the launch until ready (of all of them; every process): CPU-bound when all are. */
   machine_cores_busy_at_ready: number;
