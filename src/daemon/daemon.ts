@@ -169,12 +169,6 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       };
       metrics = createMetricsStore({
         now,
-        visit(visitor) {
-          for (const r of e.registry.values()) {
-            r.forward.visitReadings(visitor);
-            for (const p of r.podForwards.values()) p.forward.visitReadings(visitor);
-          }
-        },
         visitActive(visitor) {
           for (const forward of active) if (!forward.visitReadings(visitor)) active.delete(forward);
         },

@@ -71,10 +71,11 @@ export interface MetricsStoreOptions {
   /** With `visitActive`: every how many samples all forwards are visited (default 30). */
   fullEvery?: number;
   /**
-   * `visit` a slice at a time: visits about `budget` forwards from where the last call stopped, true once every
-   * forward was visited (the next call starts over). With it, a full pass runs over turns of the event loop, so that
-   * API requests are not held behind it (10,000 forwards in one go took 28 ms under page requests, more on a busy
-   * machine); a sample due meanwhile is skipped, and the next one measures over the longer interval.
+   * `visit` a slice at a time (in its place when both are given): visits about `budget` forwards from where the
+   * last call stopped, true once every forward was visited (the next call starts over). With it, a full pass runs
+   * over turns of the event loop, so that API requests are not held behind it (10,000 forwards in one go took 28 ms
+   * under page requests, more on a busy machine); a sample due meanwhile is skipped, and the next one measures over
+   * the longer interval.
    */
   visitSome?: (visitor: ReadingVisitor, budget: number) => boolean;
   /** The budget of each slice of a full pass with `visitSome` (default 500). */
