@@ -92,8 +92,7 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
     const pods = entry.watch.pods();
     const slices = entry.watch.slices();
     const client = options.client(entry.context);
-    const apply = async (name: string): Promise<void> => {
-      const key = serviceKey(name, entry.namespace, entry.context);
+    const apply = async (name: string, key: string): Promise<void> => {
       const service = entry.watch.service(name);
       try {
         if (!service) await registry.remove(key);
@@ -114,8 +113,9 @@ export function createNamespaceManager(options: NamespaceManagerOptions) {
     const runs: Promise<void>[] = [];
     let updates = 0;
     for (const name of dirty) {
-      const update = registry.get(serviceKey(name, entry.namespace, entry.context)) !== undefined;
-      runs.push(apply(name));
+      const key = serviceKey(name, entry.namespace, entry.context);
+      const update = registry.get(key) !== undefined;
+      runs.push(apply(name, key));
       if (update && ++updates % FLUSH_SLICE === 0) {
         await new Promise((resolve) => setImmediate(resolve));
         if (closed || entries.get(entry.key) !== entry) break;
