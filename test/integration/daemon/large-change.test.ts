@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimFixture } from '../../../src/sim/fixture.ts';
 import type { DaemonEvent } from '../../../src/daemon/bus.ts';
-import { resourceByName } from '../../../src/sim/resources.ts';
 import { startDaemonEnv, type DaemonEnv } from '../../helpers/daemon.ts';
+import { deletePodNow } from '../../helpers/delete-pod.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
 /** 60 services behind one pod: deleting it changes every service of the namespace at once. */
@@ -37,8 +37,6 @@ beforeAll(async () => {
 });
 afterAll(async () => env?.close());
 
-const podsDef = resourceByName.get('pods')!;
-
 describe('a change that touches every service of a namespace', () => {
   it('is applied over several turns of the event loop, so events and API answers go out while it runs, and reaches every service', async () => {
     const registry = env.daemon.engine!.registry;
@@ -55,7 +53,7 @@ describe('a change that touches every service of a namespace', () => {
       if (removed++ === 0) setImmediate(() => (atFirstTurn = removed));
     });
     try {
-      env.sim.cluster().remove(podsDef, 'rel', 'shared-0', { gracePeriodSeconds: 0 });
+      await deletePodNow(env.sim, 'rel', 'shared-0');
       await waitFor(() => removed === SERVICES && withPod() === 0, {
         timeoutMs: 20_000,
         message: `pod.removed for ${removed} of ${SERVICES} services`,
