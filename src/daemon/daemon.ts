@@ -110,6 +110,7 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       return audit ?? NO_AUDIT;
     },
     async start(signal) {
+      const startedAt = now();
       const base = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig, deps.env);
       const contexts = resolveContexts(base, config.contexts);
       const byContext = new Map<string, ClusterClient>();
@@ -288,6 +289,18 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       const t = trim;
       setImmediate(() => t?.collectNow('started'));
       const summary = e.summary();
+      // The moment of readiness in the log (its time field), for scripts and the benchmark: printing the summary
+      // after it is a blocking write of a line per forward, as slow as whatever reads the pipe.
+      log.info(
+        {
+          services: summary.services,
+          ports: summary.forwards.length,
+          activePorts: summary.active,
+          skipped: summary.skipped,
+          startMs: now() - startedAt,
+        },
+        `ready: ${summary.services} service(s), ${summary.active} of ${summary.forwards.length} port(s) with a ready pod, in ${now() - startedAt} ms`,
+      );
       // Besides the listeners: a session per pod in use, and the list/watch connections of each namespace (3).
       const held = e.sessions.size + 3 * e.namespaces.list().length;
       checkFdCapacity(summary.forwards.length, (deps.fdLimits ?? readFdLimits)(), log, held);

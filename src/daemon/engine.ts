@@ -197,8 +197,8 @@ export function createEngine(options: EngineOptions) {
       await hosts.flush();
     },
 
-    /** Lines for the terminal: hostnames → IP:port → pod, then a summary. */
-    summary(): { forwards: string[]; text: string } {
+    /** Lines for the terminal: hostnames → IP:port → pod, then a summary; and the counts the summary gives. */
+    summary(): { forwards: string[]; text: string; services: number; active: number; skipped: number } {
       const lines: string[] = [];
       let active = 0;
       for (const r of registry.list()) {
@@ -217,7 +217,7 @@ export function createEngine(options: EngineOptions) {
       const text = config.idle
         ? `Idle mode: nothing forwarded. Add namespaces with POST /api/v1/namespaces or services with POST /api/v1/services`
         : `Forwarding ${registry.list().length} service(s), ${active} port(s) with a ready pod${skipped.length ? `, ${skipped.length} skipped` : ''}. Press Ctrl-C to stop.`;
-      return { forwards: lines, text };
+      return { forwards: lines, text, services: registry.list().length, active, skipped: skipped.length };
     },
 
     /** Ordered and bounded: watches, forwards, sessions, then the hosts entries (always). */

@@ -73,6 +73,22 @@ describe('kubefwd svc against the simulated cluster', () => {
     // No ready pod: names and listener exist, the summary says so.
     expect(ipOf(hosts, 'pending.beta')).toBeDefined();
     expect(cli.stdout()).toMatch(/pending\.beta.*\(no ready pod\)/);
+    // Readiness is one log record before the summary, with the summary's counts.
+    const ready = cli
+      .stderr()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"ready: '))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(ready).toHaveLength(1);
+    const [, services, active] = /Forwarding (\d+) service\(s\), (\d+) port/.exec(cli.stdout()) ?? [];
+    expect(ready[0]).toMatchObject({ services: Number(services), activePorts: Number(active), level: 30 });
+    expect(ready[0]?.ports).toBe(
+      cli
+        .stdout()
+        .split('\n')
+        .filter((l) => l.includes(' → ')).length,
+    );
+    expect(ready[0]?.startMs).toBeGreaterThan(0);
 
     expect(await cli.stop('SIGTERM')).toBe(0);
     expect(env.hosts()).toBe(ORIGINAL_HOSTS);
