@@ -85,6 +85,14 @@ export class SharedTlsKubeConfig extends KubeConfig {
     return agent;
   }
 
+  /**
+   * The shared secure context of this TLS material, for connections made outside client-node (port-forward dials);
+   * undefined once closed or for material it cannot fingerprint (the caller then passes the material itself).
+   */
+  secureContextFor(material: Material): tls.SecureContext | undefined {
+    return this.#closed ? undefined : this.#sharedFor(material)?.context;
+  }
+
   /** Ends the shared connections (in-flight requests with them) and stops sharing new ones. */
   async close(): Promise<void> {
     this.#closed = true;

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { SecureContext } from 'node:tls';
 import type { Logger } from '../log/logger.ts';
 
 /** The three protocols a cluster speaks for pods/portforward, in the order a client prefers them. */
@@ -16,6 +17,8 @@ export interface DialOptions {
   key?: string | Buffer | undefined;
   rejectUnauthorized?: boolean;
   servername?: string | undefined;
+  /** The parsed form of ca, cert and key, shared between dials; when given, ca, cert and key are not parsed again. */
+  secureContext?: SecureContext | undefined;
   /** Ports the session will open; the legacy WebSocket protocol needs them in the URL query. */
   ports: number[];
   timeoutMs?: number;

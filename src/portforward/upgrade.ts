@@ -49,6 +49,7 @@ export function upgradeRequest(
       ca: options.ca,
       cert: options.cert,
       key: options.key,
+      ...(options.secureContext ? { secureContext: options.secureContext } : {}),
       rejectUnauthorized: options.rejectUnauthorized ?? true,
       servername: options.servername,
       agent: false,
