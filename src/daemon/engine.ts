@@ -106,6 +106,7 @@ export function createEngine(options: EngineOptions) {
     bus,
     log,
     now,
+    verbose: config.verbose,
     hostnames: (input) => {
       const result = buildHostnames({ ...input, domain: config.domain, clusterDomain: config.clusterDomain });
       if (result.rejected.length > 0)
