@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
-import { fetch } from 'undici';
+import { request } from 'undici';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -30,23 +30,25 @@ export async function kubeRequest(
   ctx.setHeaderParam('Accept', options.accept ?? 'application/json');
   if (options.body !== undefined) ctx.setHeaderParam('Content-Type', 'application/json');
   await kc.applySecurityAuthentication(ctx);
-  const response = await fetch(url, {
+  // undici's request rather than its fetch: no WHATWG Request, Response and abort-signal plumbing per call (fetch
+  // took ~0.7 ms of CPU per list, ~0.2 s of a start with 300 lists).
+  const response = await request(url, {
     method,
     headers: ctx.getHeaders(),
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
     dispatcher: ctx.getDispatcher(),
   });
-  const text = await response.text();
+  const text = await response.body.text();
   // The connection goes back to its pool a moment after the body's end: one turn of the event loop lets the request
   // that follows (a reflector's watch) take it instead of opening another one.
   await new Promise<void>((resolve) => setImmediate(resolve));
-  if (response.status < 200 || response.status > 299)
-    throw new ApiException(
-      response.status,
-      STATUS_CODES[response.status] ?? 'Unknown API Status Code!',
-      text,
-      Object.fromEntries(response.headers),
-    );
+  const status = response.statusCode;
+  if (status < 200 || status > 299) {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(response.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    throw new ApiException(status, STATUS_CODES[status] ?? 'Unknown API Status Code!', text, headers);
+  }
   return text;
 }
 
