@@ -81,11 +81,15 @@ export interface SetResult {
   rejected: HostnameRejection[];
 }
 
-const byIp = (a: HostsEntry, b: HostsEntry): number => {
-  const n = (ip: string): number =>
-    isIP(ip) === 4 ? ip.split('.').reduce((x, o) => x * 256 + Number(o), 0) : Infinity;
-  return n(a.ip) - n(b.ip) || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
-};
+const ipOrder = (ip: string): number =>
+  isIP(ip) === 4 ? ip.split('.').reduce((x, o) => x * 256 + Number(o), 0) : Infinity;
+
+/** The entries by IP (IPv4 numerically first, then the rest as text), each address's order computed once. */
+function byIp(entries: Iterable<HostsEntry>): HostsEntry[] {
+  const keyed = [...entries].map((e) => ({ e, n: ipOrder(e.ip) }));
+  keyed.sort((a, b) => a.n - b.n || (a.e.ip < b.e.ip ? -1 : a.e.ip > b.e.ip ? 1 : 0));
+  return keyed.map((k) => k.e);
+}
 
 export function createHostsFile(options: HostsFileOptions) {
   const { path, log } = options;
@@ -136,7 +140,7 @@ export function createHostsFile(options: HostsFileOptions) {
     const base = stripBlocks(current, mine).text;
     const seen = new Set<string>();
     const list: HostsEntry[] = [];
-    for (const e of [...entries.values()].sort(byIp)) {
+    for (const e of byIp(entries.values())) {
       // One name, one address: the first (lowest IP) wins, as a resolver would pick it anyway.
       const names = e.hostnames.filter((h) => !seen.has(h));
       names.forEach((h) => seen.add(h));

@@ -34,7 +34,24 @@ export function eolOf(text: string, fallback: '\n' | '\r\n' = '\n'): '\n' | '\r\
 
 /** Lines with their terminators; joining them gives back the input. */
 export function splitLines(text: string): string[] {
-  return text.split(/(?<=\n)/).filter((l) => l !== '');
+  const lines: string[] = [];
+  for (let start = 0; start < text.length;) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl + 1;
+    lines.push(text.slice(start, end));
+    start = end;
+  }
+  return lines;
+}
+
+/** The entries of a block's lines (BEGIN and END lines skipped). */
+function entriesOf(lines: readonly string[]): HostsEntry[] {
+  return lines
+    .filter((l) => !l.startsWith(BEGIN) && !l.startsWith(END))
+    .map((l) => {
+      const [ip, ...hostnames] = bare(l).split(' ');
+      return { ip: ip as string, hostnames };
+    });
 }
 
 const bare = (line: string): string => line.replace(/\r?\n$/, '');
@@ -65,22 +82,28 @@ export function parseHostsText(text: string): Segment[] {
     }
     if (foreign) out.push({ kind: 'text', text: foreign });
     foreign = '';
-    let raw = line;
-    const entries: HostsEntry[] = [];
+    const first = i;
     while (i + 1 < lines.length) {
       const next = lines[i + 1] as string;
       if (next.startsWith(END)) {
-        raw += next;
         i++;
         break;
       }
       if (!OUR_LINE.test(bare(next))) break;
-      const [ip, ...hostnames] = bare(next).split(' ');
-      entries.push({ ip: ip as string, hostnames });
-      raw += next;
       i++;
     }
-    out.push({ kind: 'block', info: parseHeader(line), text: raw, entries });
+    const own = lines.slice(first, i + 1);
+    // Entries are split out only when asked for: a rewrite strips the block (10,000 lines at 10,000 services) and
+    // needs its text alone.
+    let entries: HostsEntry[] | undefined;
+    out.push({
+      kind: 'block',
+      info: parseHeader(line),
+      text: own.join(''),
+      get entries() {
+        return (entries ??= entriesOf(own));
+      },
+    });
   }
   if (foreign) out.push({ kind: 'text', text: foreign });
   return out;
