@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   buildHostnames,
   checkHostname,
+  hostnameCandidates,
   isValidHostname,
   partitionHostnames,
+  sanitize,
   type HostnameOptions,
 } from '../../../src/hosts/hostnames.ts';
 
@@ -146,6 +148,44 @@ describe('hostname validation', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it('names from valid parts and from any parts: each candidate, then its dashed twin when that is valid', () => {
+    // The set as defined, every name checked and every twin sanitised, against buildHostnames (which skips both for
+    // names that are valid as they are).
+    const reference = (o: HostnameOptions): string[] => {
+      const out = new Set<string>();
+      for (const raw of hostnameCandidates(o)) {
+        const check = checkHostname(raw);
+        if (check.ok) out.add(check.name);
+        if (/[^a-zA-Z0-9-]/.test(raw)) {
+          const twin = checkHostname(sanitize(raw));
+          if (twin.ok) out.add(twin.name);
+        }
+      }
+      return [...out];
+    };
+    const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/);
+    const part = fc.oneof(
+      label,
+      fc.array(label, { minLength: 1, maxLength: 3 }).map((l) => l.join('.')),
+      fc.string(),
+    );
+    fc.assert(
+      fc.property(
+        part,
+        part,
+        part,
+        fc.option(part, { nil: undefined }),
+        fc.nat(2),
+        fc.nat(2),
+        (s, n, c, d, ci, ni) => {
+          const o = { service: s, namespace: n, context: c, domain: d, contextIndex: ci, namespaceIndex: ni };
+          expect(buildHostnames(o).hostnames).toEqual(reference(o));
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });
