@@ -84,12 +84,13 @@ export interface SetResult {
 const ipOrder = (ip: string): number =>
   isIP(ip) === 4 ? ip.split('.').reduce((x, o) => x * 256 + Number(o), 0) : Infinity;
 
-/** The entries by IP (IPv4 numerically first, then the rest as text), each address's order computed once. */
-function byIp(entries: Iterable<HostsEntry>): HostsEntry[] {
-  const keyed = [...entries].map((e) => ({ e, n: ipOrder(e.ip) }));
-  keyed.sort((a, b) => a.n - b.n || (a.e.ip < b.e.ip ? -1 : a.e.ip > b.e.ip ? 1 : 0));
-  return keyed.map((k) => k.e);
+/** An entry and the place of its IP in the block: IPv4 numerically first, then the rest as text. */
+interface OrderedEntry extends HostsEntry {
+  order: number;
 }
+
+const byIp = (a: OrderedEntry, b: OrderedEntry): number =>
+  a.order - b.order || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
 
 export function createHostsFile(options: HostsFileOptions) {
   const { path, log } = options;
@@ -123,7 +124,20 @@ export function createHostsFile(options: HostsFileOptions) {
     now,
     ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
   });
-  const entries = new Map<string, HostsEntry>();
+  const entries = new Map<string, OrderedEntry>();
+  /** How many entries carry each name, and how many names more than one does: none, as a rule. */
+  const uses = new Map<string, number>();
+  let shared = 0;
+  const count = (names: readonly string[], by: 1 | -1): void => {
+    for (const name of names) {
+      const before = uses.get(name) ?? 0;
+      const after = before + by;
+      if (after === 0) uses.delete(name);
+      else uses.set(name, after);
+      if (before === 1 && after === 2) shared++;
+      else if (before === 2 && after === 1) shared--;
+    }
+  };
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
   let dirty = false;
@@ -138,9 +152,11 @@ export function createHostsFile(options: HostsFileOptions) {
 
   function render(current: string): string {
     const base = stripBlocks(current, mine).text;
+    const sorted = [...entries.values()].sort(byIp);
+    if (shared === 0) return appendBlock(base, header, sorted, perLine, eol);
     const seen = new Set<string>();
     const list: HostsEntry[] = [];
-    for (const e of byIp(entries.values())) {
+    for (const e of sorted) {
       // One name, one address: the first (lowest IP) wins, as a resolver would pick it anyway.
       const names = e.hostnames.filter((h) => !seen.has(h));
       names.forEach((h) => seen.add(h));
@@ -239,7 +255,11 @@ export function createHostsFile(options: HostsFileOptions) {
   }
 
   function remove(owner: string): void {
-    if (entries.delete(owner)) schedule();
+    const prev = entries.get(owner);
+    if (!prev) return;
+    entries.delete(owner);
+    count(prev.hostnames, -1);
+    schedule();
   }
 
   return {
@@ -292,7 +312,9 @@ export function createHostsFile(options: HostsFileOptions) {
         return result;
       }
       if (prev && prev.ip === ip && prev.hostnames.join(' ') === result.hostnames.join(' ')) return result;
-      entries.set(owner, { ip, hostnames: result.hostnames });
+      if (prev) count(prev.hostnames, -1);
+      count(result.hostnames, 1);
+      entries.set(owner, { ip, hostnames: result.hostnames, order: ipOrder(ip) });
       schedule();
       return result;
     },
@@ -309,7 +331,8 @@ export function createHostsFile(options: HostsFileOptions) {
       await writing;
     },
 
-    entries: (): Array<HostsEntry & { owner: string }> => [...entries].map(([owner, e]) => ({ owner, ...e })),
+    entries: (): Array<HostsEntry & { owner: string }> =>
+      [...entries].map(([owner, e]) => ({ owner, ip: e.ip, hostnames: e.hostnames })),
 
     status(): HostsStatus {
       return {
@@ -332,6 +355,8 @@ export function createHostsFile(options: HostsFileOptions) {
         clearTimeout(timer);
         timer = undefined;
         entries.clear();
+        uses.clear();
+        shared = 0;
         await writing;
         if (started) await writeNow();
       })();
@@ -343,6 +368,8 @@ export function createHostsFile(options: HostsFileOptions) {
       clearTimeout(timer);
       timer = undefined;
       entries.clear();
+      uses.clear();
+      shared = 0;
       try {
         lock.tryWithLockSync(() => mergeAndWrite((t) => stripBlocks(t, mine).text));
       } catch (err) {

@@ -152,6 +152,31 @@ describe('hosts file manager: other runs and other writers', () => {
     expect(readFileSync(path, 'utf8')).toBe(`${ORIGINAL}\r\n10.0.0.9 other-program\r\n`);
   });
 
+  it('one name, one address: a name two entries carry is written on the lower IP only, and moves when it goes', async () => {
+    const hosts = createHostsFile({ path });
+    await hosts.start();
+    const written = async (): Promise<string[]> => {
+      await hosts.flush();
+      return parseHosts(readFileSync(path, 'utf8'))
+        .filter((l) => l.ip.startsWith('127.1.'))
+        .map((l) => `${l.ip} ${l.names.join(' ')}`);
+    };
+    hosts.set('b', '127.1.27.10', ['shared', 'b']);
+    hosts.set('a', '127.1.27.9', ['a', 'shared']);
+    hosts.set('c', '127.1.27.2', ['c']);
+    // Sorted by address as numbers (…2 before …9 before …10), the shared name on the lowest.
+    expect(await written()).toEqual(['127.1.27.2 c', '127.1.27.9 a shared', '127.1.27.10 b']);
+    hosts.remove('a');
+    expect(await written()).toEqual(['127.1.27.2 c', '127.1.27.10 shared b']);
+    hosts.set('a', '127.1.27.9', ['a', 'shared']);
+    hosts.set('a', '127.1.27.9', ['a']);
+    expect(await written()).toEqual(['127.1.27.2 c', '127.1.27.9 a', '127.1.27.10 shared b']);
+    hosts.set('c', '127.1.27.2', ['c', 'b']);
+    expect(await written()).toEqual(['127.1.27.2 c b', '127.1.27.9 a', '127.1.27.10 shared']);
+    await hosts.close();
+    expect(readFileSync(path, 'utf8')).toBe(ORIGINAL);
+  });
+
   it('two writers on one file merge under the lock: both sets of entries land', async () => {
     const a = createHostsFile({ path, pid: 1_000_001, isAlive: () => true, debounceMs: 0 });
     const b = createHostsFile({ path, pid: 1_000_002, isAlive: () => true, debounceMs: 0 });
