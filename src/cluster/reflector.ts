@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import type { Logger } from '../log/logger.ts';
+import { kubeWatch } from './kube-watch.ts';
 
 /** The slice of a Kubernetes object a reflector needs. */
 export interface ObjectWithMeta {
@@ -50,8 +50,8 @@ export interface Reflector<T> {
 
 /**
  * kube-apiserver sends a bookmark on a quiet watch about once a minute (its watch cache's bookmark frequency); two
- * missed ones mean the connection is gone. client-node's Watch gives up after 30 s without a byte, so every watch of
- * a quiet namespace failed and was re-opened each 30 s: 300 watches for 100 namespaces, 10 new TLS requests a second,
+ * missed ones mean the connection is gone. client-node's Watch (which kube-watch.ts replaces) gave up after 30 s
+ * without a byte, so every watch of a quiet namespace failed and was re-opened each 30 s: 300 watches for 100 namespaces, 10 new TLS requests a second,
  * the failures counted as errors with backoff (~6 % of a core with 10,000 idle forwards, `node bench/scale.ts`).
  */
 export const WATCH_IDLE_TIMEOUT_MS = 150_000;
@@ -139,9 +139,6 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
       let delivered = false;
       let expired = false;
       let ended = false;
-      const watch = new Watch(kc);
-      // Its inactivity timeout is a private field with no option; it is read at each request.
-      Object.assign(watch, { requestTimeoutMs: options.watchIdleTimeoutMs ?? WATCH_IDLE_TIMEOUT_MS });
       const query: Record<string, string | number | boolean | undefined> = {
         resourceVersion,
         allowWatchBookmarks: true,
@@ -149,7 +146,8 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
         labelSelector: options.labelSelector,
         fieldSelector: options.fieldSelector,
       };
-      const onPhase = (phase: string, obj: T & { code?: number; reason?: string }): void => {
+      const onPhase = (phase: string, object: unknown): void => {
+        const obj = object as T & { code?: number; reason?: string };
         delivered = true;
         if (phase === 'ERROR') {
           if (obj.code === 410 || obj.reason === 'Expired' || obj.reason === 'Gone') expired = true;
@@ -170,12 +168,12 @@ export function createReflector<T extends ObjectWithMeta>(options: ReflectorOpti
           onEvent(had ? 'update' : 'add', obj);
         }
       };
-      watch
-        .watch(path, query, onPhase, (err: unknown) => {
-          ended = true;
-          if (statusCode(err) === 410) expired = true;
-          resolve({ delivered, expired, error: expired ? undefined : err });
-        })
+      const done = (err: unknown): void => {
+        ended = true;
+        if (statusCode(err) === 410) expired = true;
+        resolve({ delivered, expired, error: expired ? undefined : err });
+      };
+      kubeWatch(kc, path, query, onPhase, done, options.watchIdleTimeoutMs ?? WATCH_IDLE_TIMEOUT_MS)
         .then((ctl) => {
           // Resolved before its end: the server answered 200 and the stream is open, so the cache is current again.
           if (!ended) failing = false;
