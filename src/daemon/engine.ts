@@ -106,7 +106,6 @@ export function createEngine(options: EngineOptions) {
     bus,
     log,
     now,
-    verbose: config.verbose,
     hostnames: (input) => {
       const result = buildHostnames({ ...input, domain: config.domain, clusterDomain: config.clusterDomain });
       if (result.rejected.length > 0)

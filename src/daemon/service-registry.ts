@@ -50,8 +50,6 @@ export interface ServiceRegistryOptions {
   bus: EventBus;
   log: Logger;
   now?: () => number;
-  /** -v: a burst's forwards past the first ANNOUNCE_BURST are logged at debug; otherwise not one by one. */
-  verbose?: boolean;
 }
 
 export const serviceKey = (name: string, namespace: string, context: string): string =>
@@ -59,7 +57,7 @@ export const serviceKey = (name: string, namespace: string, context: string): st
 
 /**
  * A burst of new forwards (a namespace of 10,000 services at start) logs its first ANNOUNCE_BURST at info and the rest
- * at debug with -v, else not one by one: a line each was ~7 % of the daemon's CPU until ready at 10,000 services, for a log nobody reads line by
+ * at debug: a line each was ~7 % of the daemon's CPU until ready at 10,000 services, for a log nobody reads line by
  * line (the start summary and GET /api/v1/services list them all). A quiet spell starts a new burst.
  */
 const ANNOUNCE_BURST = 100;
@@ -103,7 +101,7 @@ const samePorts = (a: ForwardPortSpec[], b: ForwardPortSpec[]): boolean =>
  */
 export function createServiceRegistry(options: ServiceRegistryOptions) {
   const { allocator, hosts, bus, log } = options;
-  const announce = burstLog(log, ANNOUNCE_BURST, ANNOUNCE_QUIET_MS, { verbose: options.verbose ?? true });
+  const announce = burstLog(log, ANNOUNCE_BURST, ANNOUNCE_QUIET_MS);
   const now = options.now ?? Date.now;
   const records = new Map<string, ServiceRecord>();
   const skipped = new Map<string, SkippedService>();
