@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=4 --initial-old-space-size=128
+#!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=4 --initial-old-space-size=256
 // Launcher. In a checkout the sources are TypeScript with erasable syntax only, run directly by a Node.js that strips
 // types (22.18+); when the Node.js on PATH cannot, re-run with the Node.js 24 pinned in this package's devDependencies
 // so `npx kubefwd` works whatever the machine's Node.js is. The published package carries no sources (Node.js will
@@ -12,11 +12,13 @@
 // --max-semi-space-size=4 (MB, read only at start too): Node.js 24 lets the young generation grow to ~134 MB, and the
 // start-up burst (parsing the lists of 1,000 services) grew it that far: RSS at ready 241-260 → 215-221 MB with 1,000
 // services, the same ~205 MB once idle; CPU per GB forwarded unchanged within the noise (0.45-0.71 s user either way).
-// --initial-old-space-size=128 (MB, read only at start): the first full collection waits until the old generation
-// reaches 128 MB. Forwarded bytes are Buffers outside the JavaScript heap, and src/cli/main.ts counts them in V8's
+// --initial-old-space-size=256 (MB, read only at start): the first full collection waits until the old generation
+// reaches 256 MB. Forwarded bytes are Buffers outside the JavaScript heap, and src/cli/main.ts counts them in V8's
 // overall limit; a daemon's own heap is ~27 MB live when it forwards a few services, so a limit derived from that
-// size made a full collection every ~50 MiB uploaded: 9-12 in one data-plane bench run (`--trace-gc`), 0 with this.
-// A daemon of 10,000 services is past 128 MB anyway; a quiet one is collected by the heap trim.
+// size made a full collection every ~50 MiB uploaded: 9-12 in one data-plane bench run (`--trace-gc`), 0 with 128.
+// A start of 10,000 services (~160 MB live at ready) still made one at 128, a 230-300 ms pause; at 256 its only one
+// is the heap trim's, right after ready. After the first, V8 sizes the limit by the live heap; a quiet daemon is
+// collected by the heap trim.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

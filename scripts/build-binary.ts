@@ -41,7 +41,7 @@ export const SEA_ASSETS: readonly string[] = [
 ];
 
 /** V8 options the launcher's #! line gives the npm package (see bin/kubefwd.js for the measurements behind them). */
-export const EXEC_ARGV = ['--single-threaded-gc', '--max-semi-space-size=4', '--initial-old-space-size=128'];
+export const EXEC_ARGV = ['--single-threaded-gc', '--max-semi-space-size=4', '--initial-old-space-size=256'];
 
 const MANIFEST_KEY = 'kubefwd-assets.json';
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';

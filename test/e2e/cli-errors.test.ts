@@ -39,7 +39,7 @@ describe('kubefwd CLI', () => {
   it('runs as an executable through its #! line, V8 flags included, whatever Node.js is on PATH', async () => {
     const first = readFileSync(KUBEFWD_BIN, 'utf8').split('\n')[0];
     expect(first).toBe(
-      '#!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=4 --initial-old-space-size=128',
+      '#!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=4 --initial-old-space-size=256',
     );
     const child = spawn(KUBEFWD_BIN, ['version', 'quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

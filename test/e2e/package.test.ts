@@ -29,7 +29,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const pinnedNode = join(root, 'node_modules', 'node', 'bin', 'node');
 const binary = join(root, 'dist', `kubefwd-${process.platform}-${process.arch}`);
 const HOSTS = '127.0.0.1 localhost\n# kept byte for byte\n';
-const V8_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=4', '--initial-old-space-size=128'];
+const V8_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=4', '--initial-old-space-size=256'];
 
 const versionOf = (node: string): string => execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
 const major = (version: string): number => Number(/^v(\d+)/.exec(version)?.[1]);
