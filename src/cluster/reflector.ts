@@ -51,8 +51,9 @@ export interface Reflector<T> {
 /**
  * kube-apiserver sends a bookmark on a quiet watch about once a minute (its watch cache's bookmark frequency); two
  * missed ones mean the connection is gone. client-node's Watch (which kube-watch.ts replaces) gave up after 30 s
- * without a byte, so every watch of a quiet namespace failed and was re-opened each 30 s: 300 watches for 100 namespaces, 10 new TLS requests a second,
- * the failures counted as errors with backoff (~6 % of a core with 10,000 idle forwards, `node bench/scale.ts`).
+ * without a byte, so every watch of a quiet namespace failed and was re-opened each 30 s: 300 watches for 100
+ * namespaces, 10 new TLS requests a second, the failures counted as errors with backoff (~6 % of a core with 10,000
+ * idle forwards, `node bench/scale.ts`).
  */
 export const WATCH_IDLE_TIMEOUT_MS = 150_000;
 
