@@ -1,7 +1,10 @@
-import { CoreV1Api, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createClusterClient } from '../../../src/cluster/cluster-client.ts';
 import { listJson } from '../../../src/cluster/list-json.ts';
 import { SharedTlsKubeConfig } from '../../../src/cluster/shared-tls-kubeconfig.ts';
+import { silentLogger } from '../../../src/log/logger.ts';
+import { dialPortForward } from '../../../src/portforward/dial.ts';
 import { createSimulator, type Simulator } from '../../../src/sim/index.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 
@@ -93,5 +96,38 @@ describe('API connections shared per credentials', () => {
     withToken(admin);
     expect(await status()).toBe(200);
     expect(cluster.connectionCount()).toBe(1);
+  });
+
+  it('port-forward dials share the parsed TLS context of their credentials, and dial with it', async () => {
+    sim = await startSim();
+    sim.cluster().apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'ns' },
+      spec: { containers: [{ name: 'c', image: 'sim', ports: [{ containerPort: 8080 }] }] },
+    });
+    const base = new KubeConfig();
+    base.loadFromString(sim.kubeconfigYaml());
+    const client = createClusterClient({
+      base,
+      context: base.getCurrentContext(),
+      index: 0,
+      log: silentLogger(),
+    });
+    try {
+      const first = await client.dialOptions('ns', 'p', [8080], 'spdy');
+      const second = await client.dialOptions('ns', 'p', [8080], 'spdy');
+      expect(first.ca).toBeDefined();
+      expect(first.secureContext).toBeDefined();
+      expect(second.secureContext).toBe(first.secureContext);
+      // Both dials verify the server with the shared context (a wrong one would fail the handshake) and carry a PING.
+      for (const options of [first, second]) {
+        const session = await dialPortForward({ ...options, pingIntervalMs: 0 });
+        expect(await session.ping()).toBeGreaterThanOrEqual(0);
+        session.destroy();
+      }
+    } finally {
+      await client.close();
+    }
   });
 });
