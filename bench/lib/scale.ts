@@ -59,12 +59,16 @@ export interface ScaleResult {
   apiserver_requests_per_namespace: number;
   /** Connections the API servers accepted by then (a TLS handshake each; pod sessions' upgrades included). */
   apiserver_connections: number;
+  /** RSS once the summary was read (as the CPU figures below: their names say "at ready", the summary follows it). */
   rss_mb: number;
-  /** CPU seconds (user + system) the daemon used until ready: steadier than ready_s on a shared machine. */
+  /**
+   * CPU seconds (user + system) the daemon used until its summary was read, printing it included: steadier than
+   * ready_s on a shared machine.
+   */
   cpu_s_at_ready: number;
   /** CPU seconds the bench's own process (the simulated API servers) used meanwhile. */
   sim_cpu_s_at_ready: number;
-  /** The machine's cores busy from the launch until ready (of all of them; every process): CPU-bound when all are. */
+  /** The machine's cores busy from the launch until the summary (of all of them; every process): CPU-bound when all are. */
   machine_cores_busy_at_ready: number;
   /** The highest loopback IP allocated, its first hostname, and the pod that answered a GET through it. */
   highest_ip: { ip: string; hostname: string; answered_by: string | null } | null;
