@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { ipToInt } from '../../src/hosts/ip-config.ts';
 import { createSimulator, type SimCluster } from '../../src/sim/index.ts';
 import type { KObject } from '../../src/sim/store.ts';
 import { benchFiles, startBenchDaemon } from './daemon.ts';
@@ -94,8 +95,6 @@ export function managedLines(text: string): Map<string, string[]> {
   }
   return out;
 }
-
-const ipNumber = (ip: string): number => ip.split('.').reduce((x, o) => x * 256 + Number(o), 0);
 
 /** The simulator's objects for one cluster: `nsCount` namespaces, `perNs` Services each, selecting pod app-<i>. */
 export function clusterObjects(nsCount: number, perNs: number): KObject[] {
@@ -215,7 +214,7 @@ export async function scale(options: ScaleOptions): Promise<ScaleResult> {
       ).json()) as { data: { hostsFile: { writes: number } } };
       const lines = managedLines(readFileSync(benchFiles(options.dir, tag).hosts, 'utf8'));
       const ips = [...lines.keys()].filter((ip) => ip.startsWith('127.') && !ip.startsWith('127.2.27.'));
-      const top = ips.sort((a, b) => ipNumber(b) - ipNumber(a))[0];
+      const top = ips.sort((a, b) => ipToInt(b) - ipToInt(a))[0];
       let highest: ScaleResult['highest_ip'] = null;
       if (top) {
         const hostname = lines.get(top)?.[0] ?? '';

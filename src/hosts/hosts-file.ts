@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { KubefwdError, describeError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { partitionHostnames, type HostnameRejection } from './hostnames.ts';
+import { ipToInt } from './ip-config.ts';
 import { removeStaleTemps, writeHostsText } from './hosts-io.ts';
 import { createHostsLock } from './hosts-lock.ts';
 import {
@@ -81,8 +82,7 @@ export interface SetResult {
   rejected: HostnameRejection[];
 }
 
-const ipOrder = (ip: string): number =>
-  isIP(ip) === 4 ? ip.split('.').reduce((x, o) => x * 256 + Number(o), 0) : Infinity;
+const ipOrder = (ip: string): number => (isIP(ip) === 4 ? ipToInt(ip) : Infinity);
 
 /** An entry and the place of its IP in the block: IPv4 numerically first, then the rest as text. */
 interface OrderedEntry extends HostsEntry {

@@ -2,6 +2,8 @@
  * Pure functions over the hosts file text. Our lines live in marked blocks; everything else is kept byte for byte:
  * `renderHosts(parseHostsText(t)) === t` for any text, and removing our block gives back the bytes we started from.
  */
+import { ipToInt } from './ip-config.ts';
+
 export const BEGIN = '# kubefwd managed block begin';
 export const END = '# kubefwd managed block end';
 
@@ -202,7 +204,6 @@ export interface IpRange {
   to: number;
 }
 
-const toInt = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
 const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const isV4 = (ip: string): boolean => V4.test(ip) && ip.split('.').every((o) => Number(o) <= 255);
 
@@ -211,11 +212,11 @@ export function parseIpRange(spec: string): IpRange {
   const cidr = /^([\d.]+)\/(\d{1,2})$/.exec(spec.trim());
   if (cidr && isV4(cidr[1] as string) && Number(cidr[2]) <= 32) {
     const size = 2 ** (32 - Number(cidr[2]));
-    const from = Math.floor(toInt(cidr[1] as string) / size) * size;
+    const from = Math.floor(ipToInt(cidr[1] as string) / size) * size;
     return { from, to: from + size - 1 };
   }
   const [a, b] = spec.trim().split('-');
-  if (a && b && isV4(a) && isV4(b) && toInt(a) <= toInt(b)) return { from: toInt(a), to: toInt(b) };
+  if (a && b && isV4(a) && isV4(b) && ipToInt(a) <= ipToInt(b)) return { from: ipToInt(a), to: ipToInt(b) };
   throw new Error(`"${spec}" is not an IPv4 range (A.B.C.D/len or A.B.C.D-E.F.G.H)`);
 }
 
@@ -224,7 +225,7 @@ export const KUBEFWD_RANGE = '127.1.27.0-127.255.255.255';
 
 export function inRanges(ip: string, ranges: readonly IpRange[]): boolean {
   if (!isV4(ip)) return false;
-  const n = toInt(ip);
+  const n = ipToInt(ip);
   return ranges.some((r) => n >= r.from && n <= r.to);
 }
 
