@@ -291,15 +291,16 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
       const summary = e.summary();
       // The moment of readiness in the log (its time field), for scripts and the benchmark: printing the summary
       // after it is a blocking write of a line per forward, as slow as whatever reads the pipe.
+      const startMs = now() - startedAt;
       log.info(
         {
           services: summary.services,
           ports: summary.forwards.length,
           activePorts: summary.active,
           skipped: summary.skipped,
-          startMs: now() - startedAt,
+          startMs,
         },
-        `ready: ${summary.services} service(s), ${summary.active} of ${summary.forwards.length} port(s) with a ready pod, in ${now() - startedAt} ms`,
+        `ready: ${summary.services} service(s), ${summary.active} of ${summary.forwards.length} port(s) with a ready pod, in ${startMs} ms`,
       );
       // Besides the listeners: a session per pod in use, and the list/watch connections of each namespace (3).
       const held = e.sessions.size + 3 * e.namespaces.list().length;

@@ -200,8 +200,9 @@ export function createEngine(options: EngineOptions) {
     /** Lines for the terminal: hostnames → IP:port → pod, then a summary; and the counts the summary gives. */
     summary(): { forwards: string[]; text: string; services: number; active: number; skipped: number } {
       const lines: string[] = [];
+      const records = registry.list();
       let active = 0;
-      for (const r of registry.list()) {
+      for (const r of records) {
         for (const f of r.forward.snapshot()) {
           if (f.podName) active++;
           lines.push(
@@ -216,8 +217,8 @@ export function createEngine(options: EngineOptions) {
       const skipped = registry.skipped();
       const text = config.idle
         ? `Idle mode: nothing forwarded. Add namespaces with POST /api/v1/namespaces or services with POST /api/v1/services`
-        : `Forwarding ${registry.list().length} service(s), ${active} port(s) with a ready pod${skipped.length ? `, ${skipped.length} skipped` : ''}. Press Ctrl-C to stop.`;
-      return { forwards: lines, text, services: registry.list().length, active, skipped: skipped.length };
+        : `Forwarding ${records.length} service(s), ${active} port(s) with a ready pod${skipped.length ? `, ${skipped.length} skipped` : ''}. Press Ctrl-C to stop.`;
+      return { forwards: lines, text, services: records.length, active, skipped: skipped.length };
     },
 
     /** Ordered and bounded: watches, forwards, sessions, then the hosts entries (always). */
