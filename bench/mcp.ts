@@ -10,7 +10,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { createKubefwdClient } from '../src/client/index.ts';
 import { createSimulator } from '../src/sim/index.ts';
-import { BIN, start } from './lib/procs.ts';
+import { daemonBin, start } from './lib/procs.ts';
 import { median, quantile, round } from './lib/stats.ts';
 
 const argCalls = process.argv.indexOf('--calls');
@@ -28,7 +28,7 @@ writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost\n');
 const daemon = start(
   process.execPath,
   [
-    BIN,
+    daemonBin(),
     '--api-addr',
     '127.2.27.1:0',
     '-r',
@@ -65,7 +65,7 @@ const stdio = new Client({ name: 'bench', version: '1' });
 await stdio.connect(
   new StdioClientTransport({
     command: process.execPath,
-    args: [BIN, 'mcp', '--api-url', base],
+    args: [daemonBin(), 'mcp', '--api-url', base],
     env: { KUBEFWD_API_KEY: KEY, PATH: process.env.PATH ?? '' },
   }),
 );

@@ -7,14 +7,14 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSimulator, type Simulator } from '../src/sim/index.ts';
 import { controlPlaneFigures, measureControlPlane, type ControlPlaneSamples } from './lib/control-plane.ts';
 import { ns, pod, svc } from './lib/objects.ts';
 import { dataPlane, type Triple } from './lib/data-plane.ts';
 import { startBenchDaemon } from './lib/daemon.ts';
-import { killAll } from './lib/procs.ts';
+import { daemonBin, killAll } from './lib/procs.ts';
 import { rollingRestart, rollingRestartLines } from './lib/rolling-restart.ts';
 import { scale, scaleLines, type ScaleResult } from './lib/scale.ts';
 import { median, round } from './lib/stats.ts';
@@ -38,6 +38,13 @@ const IDLE_WINDOW_S = quick ? 10 : 60;
 const FAILOVER_TRIALS = quick ? 8 : 20;
 const API_KEY = 'bench-key';
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+
+/** Which launcher the run measured: the package build's unless BENCH_KUBEFWD_BIN named another. */
+function daemonLabel(): string {
+  return process.env.BENCH_KUBEFWD_BIN
+    ? `BENCH_KUBEFWD_BIN=${process.env.BENCH_KUBEFWD_BIN}`
+    : `the package build (${relative(root, daemonBin())}: dist/ as scripts/build-js.ts bundles it)`;
+}
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kubefwd-bench-'));
 const noise: Record<string, number> = {};
@@ -179,6 +186,7 @@ async function main(): Promise<void> {
       connections: CONNECTS,
       date: new Date().toISOString(),
       node: process.version,
+      daemon: daemonLabel(),
       kubectl: hasKubectl,
       noise_pct: noise,
     },
@@ -312,6 +320,7 @@ async function main(): Promise<void> {
     `- Node's bare TLS relay (lib/tls-relay.ts: Node's TLS and sockets, no port-forward protocol; a floor for downloads, a reference for uploads), runs interleaved with the paths: ${JSON.stringify(data.node_tls_relay)}`,
     `- the machine's cores busy during the transfers (of ${CORES}; all processes): download ${JSON.stringify(busy.download)}, upload ${JSON.stringify(busy.upload)}; raw SPDY ${JSON.stringify(data.sim_raw_cores_busy)}`,
     `- noise (max-min)/median per figure, %: ${JSON.stringify(noise)}`,
+    `- the daemon measured: ${result.meta.daemon}, Node.js ${process.version}`,
     '',
     ...rollingRestartLines(rollout),
     '',

@@ -1,8 +1,9 @@
 // `npm run build:binary`: one executable file, dist/kubefwd-<os>-<arch>, that runs with no Node.js installed (for
 // `sudo ./kubefwd-linux-x64 svc ...`, where sudo's PATH rarely holds a developer's Node.js). It is the Node.js 24
 // pinned in devDependencies with a single-executable-application blob injected (postject, the tool the Node.js docs
-// name): scripts/sea-main.ts and src/ bundled by esbuild into the one CommonJS script Node.js 24 accepts, plus the
-// data files the modules read at run time (SEA_ASSETS) as assets.
+// name): scripts/sea-main.ts and src/ bundled by esbuild into the one CommonJS script Node.js 24 accepts (client-node
+// without its generated code, as the package has it: scripts/bundle-plugins.ts), plus the data files the modules read
+// at run time (SEA_ASSETS) as assets.
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
@@ -19,6 +20,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { inject } from 'postject';
+import { slimClientNodeBundle } from './bundle-plugins.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
     minifyWhitespace: true,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [withoutTui, relocate],
+    plugins: [withoutTui, slimClientNodeBundle(root), relocate],
   });
   if (result.errors.length > 0) throw new Error('bundling failed');
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Simulator } from '../../src/sim/index.ts';
-import { BIN, NODE_FLAGS, start, type Proc } from './procs.ts';
+import { daemonBin, nodeFlags, start, type Proc } from './procs.ts';
 
 /** Where the daemon of scenario `tag` keeps its kubeconfig, hosts file and state in `dir` (no tag: `kc`, …). */
 export const benchFiles = (dir: string, tag?: string) => ({
@@ -32,8 +32,8 @@ export async function startBenchDaemon(options: {
   const proc = start(
     process.execPath,
     [
-      ...NODE_FLAGS,
-      BIN,
+      ...nodeFlags(),
+      daemonBin(),
       'svc',
       '-n',
       options.namespaces.join(','),

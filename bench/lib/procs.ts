@@ -2,16 +2,30 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { packagedLauncher } from './package-build.ts';
 
-/** The daemon's launcher; BENCH_KUBEFWD_BIN runs another checkout's against the same scenarios (before/after). */
-export const BIN =
-  process.env.BENCH_KUBEFWD_BIN ?? fileURLToPath(new URL('../../bin/kubefwd.js', import.meta.url));
+let launcher: string | undefined;
+/**
+ * The daemon's launcher: the package build's (package-build.ts), made on the first call. BENCH_KUBEFWD_BIN runs
+ * another launcher against the same scenarios: another checkout's (before/after), or this one's bin/kubefwd.js to
+ * measure the sources as they run from a checkout.
+ */
+export function daemonBin(): string {
+  launcher ??=
+    process.env.BENCH_KUBEFWD_BIN ?? packagedLauncher(fileURLToPath(new URL('../..', import.meta.url)));
+  return launcher;
+}
+
 /** The Node.js flags of the launcher's `#!/usr/bin/env -S node …` line: the daemon is measured as users run it. */
-export const NODE_FLAGS: string[] = [
-  ...(readFileSync(BIN, 'utf8').split('\n')[0] ?? '').split(/\s+/).filter((word) => word.startsWith('--')),
-  // For profiling a bench run (`BENCH_NODE_FLAGS='--trace-gc --cpu-prof' npm run bench`): flags NODE_OPTIONS refuses.
-  ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
-];
+export function nodeFlags(): string[] {
+  return [
+    ...(readFileSync(daemonBin(), 'utf8').split('\n')[0] ?? '')
+      .split(/\s+/)
+      .filter((word) => word.startsWith('--')),
+    // For profiling a bench run (`BENCH_NODE_FLAGS='--trace-gc --cpu-prof' npm run bench`): flags NODE_OPTIONS refuses.
+    ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+  ];
+}
 
 export interface Proc {
   child: ChildProcess;

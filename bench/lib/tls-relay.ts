@@ -18,7 +18,7 @@ import { pipeBatched } from '../../src/forwarder/batched-pipe.ts';
 import { noReadAhead } from '../../src/portforward/read-ahead.ts';
 import { httpBackend } from '../../src/sim/backends.ts';
 import { API_SERVER_CIPHERS, generateTls } from '../../src/sim/tls.ts';
-import { NODE_FLAGS, start, type Proc } from './procs.ts';
+import { nodeFlags, start, type Proc } from './procs.ts';
 
 export interface TlsRelay {
   /** Where clients connect. */
@@ -70,7 +70,7 @@ async function child(args: string[], flags: string[]): Promise<{ proc: Proc; por
 /** Starts the upstream and the relay in front of it. */
 export async function startTlsRelay(): Promise<TlsRelay> {
   const up = await child(['upstream'], []);
-  const r = await child(['relay', String(up.port)], NODE_FLAGS).catch(async (err: unknown) => {
+  const r = await child(['relay', String(up.port)], nodeFlags()).catch(async (err: unknown) => {
     await up.proc.stop();
     throw err;
   });
