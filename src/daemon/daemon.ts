@@ -175,7 +175,6 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         },
         visitSome: createReadingCursor(() => e.registry.values()),
       });
-      await metrics.start();
       const m = metrics;
       // API requests answered, and how many there were at the heap trim's last look.
       let apiRequests = 0;
@@ -302,6 +301,10 @@ export function createDaemon(config: DaemonConfig, deps: DaemonDeps): Daemon {
         },
         `ready: ${summary.services} service(s), ${summary.active} of ${summary.forwards.length} port(s) with a ready pod, in ${startMs} ms`,
       );
+      // Sampling starts now rather than during the start-up, whose forwards carry nothing yet: each sample then tracked
+      // the forwards made since the last (a series each), work the first sample now does at once after ready. Bytes
+      // a forward carried before are in its counters, which the first sample takes whole.
+      await metrics.start();
       // Besides the listeners: a session per pod in use, and the list/watch connections of each namespace (3).
       const held = e.sessions.size + 3 * e.namespaces.list().length;
       checkFdCapacity(summary.forwards.length, (deps.fdLimits ?? readFdLimits)(), log, held);
