@@ -158,6 +158,30 @@ export function createEngine(options: EngineOptions) {
   });
 
   let apiEntry = false;
+
+  /** Lists and watches every namespace asked for; resolves when their forwards listen and are in the hosts file. */
+  async function startUp(signal?: AbortSignal): Promise<void> {
+    await allocator.start();
+    await hosts.start();
+    if (config.api) {
+      hosts.set(API_HOSTNAME, config.apiAddr.host, [API_HOSTNAME]);
+      apiEntry = true;
+    }
+    const targets: Array<{ context: string; namespace: string }> = [];
+    for (const c of clients.values()) {
+      if (config.allNamespaces) {
+        const list = await createDiscovery(c).namespaces();
+        for (const ns of list) targets.push({ context: c.context, namespace: ns.name });
+      } else for (const ns of config.namespaces) targets.push({ context: c.context, namespace: ns });
+    }
+    for (const t of targets) {
+      if (signal?.aborted) break;
+      await namespaces.add(t);
+    }
+    await namespaces.settled(SETTLE_MS);
+    await hosts.flush();
+  }
+
   let closing: Promise<void> | undefined;
 
   return {
@@ -176,25 +200,14 @@ export function createEngine(options: EngineOptions) {
     defaultNamespace: (context: string): string => defaultNamespaceOf(options.base, context),
 
     async start(signal?: AbortSignal): Promise<void> {
-      await allocator.start();
-      await hosts.start();
-      if (config.api) {
-        hosts.set(API_HOSTNAME, config.apiAddr.host, [API_HOSTNAME]);
-        apiEntry = true;
+      // The sessions of the pods chosen meanwhile are dialled once the start has answered (its caller says it is
+      // ready first): at 10,000 services they were ~100 TLS handshakes and upgrades in the middle of the start-up.
+      const warmUp = sessions.deferWarmUps();
+      try {
+        await startUp(signal);
+      } finally {
+        setImmediate(warmUp);
       }
-      const targets: Array<{ context: string; namespace: string }> = [];
-      for (const c of clients.values()) {
-        if (config.allNamespaces) {
-          const list = await createDiscovery(c).namespaces();
-          for (const ns of list) targets.push({ context: c.context, namespace: ns.name });
-        } else for (const ns of config.namespaces) targets.push({ context: c.context, namespace: ns });
-      }
-      for (const t of targets) {
-        if (signal?.aborted) break;
-        await namespaces.add(t);
-      }
-      await namespaces.settled(SETTLE_MS);
-      await hosts.flush();
     },
 
     /** Lines for the terminal: hostnames → IP:port → pod, then a summary; and the counts the summary gives. */

@@ -126,6 +126,8 @@ export function createPodSessions(options: PodSessionsOptions) {
     return key;
   };
   let closing: Promise<void> | undefined;
+  /** Held pods waiting for their first dial while warm-ups are deferred (deferWarmUps). */
+  let deferred: Set<Entry> | undefined;
 
   function entryFor(pod: PodRef): Entry {
     const key = podKey(pod);
@@ -166,6 +168,10 @@ export function createPodSessions(options: PodSessionsOptions) {
   /** Keeps a held pod connected: redials after the backoff until it works or nobody holds it. */
   function keepWarm(e: Entry): void {
     if (!live(e) || e.holders.size === 0 || e.session || e.dialing) return;
+    if (deferred) {
+      deferred.add(e);
+      return;
+    }
     dial(e).catch(() => keepWarm(e));
   }
 
@@ -336,6 +342,20 @@ export function createPodSessions(options: PodSessionsOptions) {
         },
         () => undefined,
       );
+    },
+
+    /**
+     * Holds back the dials that keep held pods warm until the returned function is called; a connection asking for a
+     * pod (`get`) still dials at once. The engine's start-up defers them, so that the handshakes of sessions no one
+     * uses yet do not delay its listeners and hosts file.
+     */
+    deferWarmUps(): () => void {
+      const held = (deferred ??= new Set());
+      return () => {
+        if (deferred !== held) return;
+        deferred = undefined;
+        for (const e of held) keepWarm(e);
+      };
     },
 
     /** A connection on this pod's session carried data back: the backoff starts over. */

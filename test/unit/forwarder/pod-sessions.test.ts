@@ -234,6 +234,32 @@ describe('pod sessions', () => {
     expect(h.dials).toHaveLength(1);
   });
 
+  it('defers the dials of held pods until warm-ups are let go, but not a connection asking for a pod', async () => {
+    const h = harness();
+    const other: PodRef = { ...pod, name: 'web-2', uid: 'u2' };
+    const gone: PodRef = { ...pod, name: 'web-3', uid: 'u3' };
+    const letGo = h.pool.deferWarmUps();
+    const release = h.pool.hold(pod, () => undefined);
+    h.pool.hold(gone)();
+    expect(h.dials).toEqual([]);
+    expect(h.pool.state(pod)).toMatchObject({ connected: false, dialing: false });
+    // Demand is not deferred.
+    h.pool.hold(other);
+    const asked = await h.pool.get(other);
+    expect(h.dials).toEqual([other]);
+    letGo();
+    await waitFor(() => h.pool.live(pod) !== undefined);
+    // The pod released meanwhile is not dialled; the one already connected is not dialled again.
+    expect(h.dials).toEqual([other, pod]);
+    expect(h.pool.live(other)).toBe(asked);
+    letGo();
+    expect(h.dials).toHaveLength(2);
+    // Later holds dial at once.
+    h.pool.hold({ ...pod, name: 'web-4', uid: 'u4' });
+    expect(h.dials).toHaveLength(3);
+    release();
+  });
+
   it('drop destroys the session and lets holders redial with a fresh schedule', async () => {
     const h = harness();
     h.pool.hold(pod);
