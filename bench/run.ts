@@ -39,13 +39,13 @@ const FAILOVER_TRIALS = quick ? 8 : 20;
 const API_KEY = 'bench-key';
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
+const root = fileURLToPath(new URL('..', import.meta.url));
 /** Which launcher the run measured: the package build's unless BENCH_KUBEFWD_BIN named another. */
 function daemonLabel(): string {
   return process.env.BENCH_KUBEFWD_BIN
     ? `BENCH_KUBEFWD_BIN=${process.env.BENCH_KUBEFWD_BIN}`
     : `the package build (${relative(root, daemonBin())}: dist/ as scripts/build-js.ts bundles it)`;
 }
-const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kubefwd-bench-'));
 const noise: Record<string, number> = {};
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
