@@ -2,7 +2,7 @@
 // esbuild, then copies the files the modules read beside themselves at run time (the simulator's fixtures).
 //
 // A bundle, not a module per source file: loading the `svc` command's ~620 modules (122 of ours, 452 CommonJS files of
-// its dependencies, each resolved, read and compiled on its own) cost a start 0.9-1.1 s; the bundle's chunks
+// its dependencies, each resolved, read and compiled on its own) cost a start 0.90-0.95 s; the bundle's chunks
 // 0.3-0.45 s. Commands stay lazy: every `import()` of src/ is a chunk of its own (code splitting), loaded when the
 // command runs. Left to Node.js to resolve from node_modules at run time: the native bufferutil; swagger-ui, which
 // serves its files from its own folder; pino-pretty, required by name when the output is a terminal; and the terminal
