@@ -254,6 +254,15 @@ export function createHostsFile(options: HostsFileOptions) {
     return purged.text;
   }
 
+  /** Drops every entry and a pending write: the block is then written empty, or stripped. */
+  function forgetAll(): void {
+    clearTimeout(timer);
+    timer = undefined;
+    entries.clear();
+    uses.clear();
+    shared = 0;
+  }
+
   function remove(owner: string): void {
     const prev = entries.get(owner);
     if (!prev) return;
@@ -352,11 +361,7 @@ export function createHostsFile(options: HostsFileOptions) {
     /** Removes our block; the file is then byte-identical to before the run. A second call awaits the first. */
     close(): Promise<void> {
       closing ??= (async () => {
-        clearTimeout(timer);
-        timer = undefined;
-        entries.clear();
-        uses.clear();
-        shared = 0;
+        forgetAll();
         await writing;
         if (started) await writeNow();
       })();
@@ -365,11 +370,7 @@ export function createHostsFile(options: HostsFileOptions) {
 
     /** Emergency path (second signal): synchronous, one lock attempt, our block out of the file. */
     removeBlockSync(): void {
-      clearTimeout(timer);
-      timer = undefined;
-      entries.clear();
-      uses.clear();
-      shared = 0;
+      forgetAll();
       try {
         lock.tryWithLockSync(() => mergeAndWrite((t) => stripBlocks(t, mine).text));
       } catch (err) {
