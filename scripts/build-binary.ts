@@ -20,7 +20,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { inject } from 'postject';
-import { slimClientNodeBundle } from './bundle-plugins.ts';
+import { moduleUrls, slimClientNodeBundle } from './bundle-plugins.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -54,21 +54,13 @@ function listFiles(rel: string): string[] {
   return readdirSync(abs).flatMap((entry) => listFiles(join(rel, entry)));
 }
 
-/**
- * Gives each of our modules the URL it has in the extracted tree (scripts/sea-main.ts), and swagger-ui-dist the
- * folder its files were extracted to.
- */
-const relocate: Plugin = {
-  name: 'kubefwd-relocate',
+/** Each of our modules gets the URL it has in the extracted tree (scripts/sea-main.ts). */
+const extractedUrl = (path: string): string => `__kubefwdModuleUrl(${JSON.stringify(relative(root, path))})`;
+
+/** swagger-ui-dist serves its files from the folder they were extracted to. */
+const swaggerDir: Plugin = {
+  name: 'kubefwd-swagger-dir',
   setup(b) {
-    b.onLoad({ filter: /\/src\/.*\.ts$/ }, (args) => {
-      const rel = relative(root, args.path);
-      const text = readFileSync(args.path, 'utf8').replaceAll(
-        'import.meta.url',
-        `__kubefwdModuleUrl(${JSON.stringify(rel)})`,
-      );
-      return { contents: text, loader: 'ts' };
-    });
     b.onLoad({ filter: /swagger-ui-dist[/\\]absolute-path\.js$/ }, (args) => ({
       contents: readFileSync(args.path, 'utf8').replaceAll(
         '__dirname',
@@ -118,7 +110,7 @@ async function main(): Promise<void> {
     minifyWhitespace: true,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [withoutTui, slimClientNodeBundle(root), relocate],
+    plugins: [withoutTui, slimClientNodeBundle(root), moduleUrls(extractedUrl), swaggerDir],
   });
   if (result.errors.length > 0) throw new Error('bundling failed');
 

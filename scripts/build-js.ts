@@ -12,11 +12,11 @@
 // module's `import.meta.url` becomes the URL its file would have in dist/ (dist/api/app.js for src/api/app.ts), where
 // the copied assets are. Every output file sits one folder below dist/ (dist/cli/main.js, dist/chunks/…), so one
 // relative path from it serves the module whichever file holds it.
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
-import { slimClientNodeBundle } from './bundle-plugins.ts';
+import { build } from 'esbuild';
+import { moduleUrls, slimClientNodeBundle } from './bundle-plugins.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
@@ -42,15 +42,10 @@ function clean(): void {
   }
 }
 
-const relocate: Plugin = {
-  name: 'kubefwd-module-urls',
-  setup(b) {
-    b.onLoad({ filter: /[/\\]src[/\\].*\.ts$/ }, (args) => {
-      const inDist = relative(src, args.path).replace(/\.ts$/, '.js').replaceAll('\\', '/');
-      const url = `new URL(${JSON.stringify(`../${inDist}`)}, import.meta.url).href`;
-      return { contents: readFileSync(args.path, 'utf8').replaceAll('import.meta.url', url), loader: 'ts' };
-    });
-  },
+/** Each module's URL in dist/, one folder below which every output file is. */
+const distUrl = (path: string): string => {
+  const inDist = relative(src, path).replace(/\.ts$/, '.js').replaceAll('\\', '/');
+  return `new URL(${JSON.stringify(`../${inDist}`)}, import.meta.url).href`;
 };
 
 async function bundle(): Promise<void> {
@@ -70,7 +65,7 @@ async function bundle(): Promise<void> {
     banner: {
       js: "import { createRequire as __kubefwdCreateRequire } from 'node:module'; const require = __kubefwdCreateRequire(import.meta.url);",
     },
-    plugins: [slimClientNodeBundle(root), relocate],
+    plugins: [slimClientNodeBundle(root), moduleUrls(distUrl)],
     logLevel: 'warning',
   });
   if (result.errors.length > 0) throw new Error('bundling failed');

@@ -1,5 +1,6 @@
 // esbuild plugins both bundles share: the npm package's (scripts/build-js.ts) and the standalone executable's
 // (scripts/build-binary.ts).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plugin } from 'esbuild';
 
@@ -23,6 +24,22 @@ export function slimClientNodeBundle(root: string): Plugin {
       b.onLoad({ filter: /[/\\]src[/\\]cluster[/\\]client-node-slim\.ts$/ }, () => ({
         contents: 'export function slimClientNode() { return false; }\n',
         loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * Gives each of our modules (the .ts files under src/) the `import.meta.url` that `urlOf` writes for its path, an expression: the
+ * URL the module's file has where the bundle runs, so it finds its data files at the same relative paths.
+ */
+export function moduleUrls(urlOf: (path: string) => string): Plugin {
+  return {
+    name: 'kubefwd-module-urls',
+    setup(b) {
+      b.onLoad({ filter: /[/\\]src[/\\].*\.ts$/ }, (args) => ({
+        contents: readFileSync(args.path, 'utf8').replaceAll('import.meta.url', urlOf(args.path)),
+        loader: 'ts',
       }));
     },
   };
