@@ -177,14 +177,19 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
       const cpu = path.pid ? treeCpuSeconds(path.pid) - c0 : Number.NaN;
       return { mbps: r.mbps, cpuPerGb: cpu / gb, clientCpuPerGb: r.clientCpuS / gb, coresBusy };
     };
+  // The whole machine's CPU seconds per GB moved (every process: client, forwarder, simulator): on two shared cores
+  // a path's rate is its cores busy over this, so a path that needs more of it cannot keep up with one that needs less.
+  const machinePerGb = (r: { mbps: number; coresBusy: number }): number => (r.coresBusy * 1000) / r.mbps;
   /** One transfer of our raw SPDY client (its own process, no local listener): the simulator's ceiling. */
   const viaRaw = async (dir: 'download' | 'upload') => {
     const busy = machineBusy();
-    const mbps = await rawSpdy(sim, dir, o.bytes);
-    return { mbps, cpuPerGb: Number.NaN, clientCpuPerGb: Number.NaN, coresBusy: busy() };
+    const r = await rawSpdy(sim, dir, o.bytes);
+    return { mbps: r.mbps, cpuPerGb: Number.NaN, clientCpuPerGb: r.cpuS / gb, coresBusy: busy() };
   };
   const result: Record<string, unknown> = {};
   const rawBusy: Record<string, number | null> = {};
+  const rawClient: Record<string, number | null> = {};
+  const machine: Record<string, Record<PathKey | 'raw', number | null>> = {};
   const cpu: Record<string, Triple> = {};
   const client: Record<string, Triple> = {};
   const busy: Record<string, Triple> = {};
@@ -207,6 +212,8 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     o.noise[`sim_raw_${dir}`] = round(spreadPct(raw.map((x) => x.mbps)), 1) ?? 0;
     result[`sim_raw_spdy_${dir}_mbps`] = round(median(raw.map((x) => x.mbps)), 1);
     rawBusy[dir] = round(median(raw.map((x) => x.coresBusy)), 2);
+    rawClient[dir] = round(median(raw.map((x) => x.clientCpuPerGb)), 2);
+    machine[dir] = { ...empty(), raw: round(median(raw.map(machinePerGb)), 2) };
     const r = runs.get('relay') ?? [];
     bare[dir] = {
       mbps: round(median(r.map((x) => x.mbps)), 1),
@@ -225,6 +232,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
         o.noise[`cpu_${dir}.${k}`] = round(spreadPct(xs.map((r) => r.cpuPerGb)), 1) ?? 0;
       }
       client[dir][k] = round(median(xs.map((r) => r.clientCpuPerGb)), 2);
+      (machine[dir] as Record<PathKey, number | null>)[k] = round(median(xs.map(machinePerGb)), 2);
       busy[dir][k] = round(median(xs.map((r) => r.coresBusy)), 2);
     }
   }
@@ -237,6 +245,9 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   // rest of the machine): a path whose cores are all busy runs at the pace of the CPU, not of its own design.
   result.machine_cores_busy = busy;
   result.sim_raw_cores_busy = rawBusy;
+  // The raw client's own CPU per GB (its process during the measured transfer), and every path's machine CPU per GB.
+  result.sim_raw_client_cpu_s_per_gb = rawClient;
+  result.machine_cpu_s_per_gb = machine;
   // What Node's TLS and sockets alone cost per GB, no port-forward protocol (lib/tls-relay.ts).
   result.node_tls_relay = bare;
   await relay.stop();

@@ -2,7 +2,7 @@
  * Our raw SPDY client straight to the simulator, no local listener in between: the simulator's own ceiling. It runs
  * in a process of its own, as curl and the forwarders do: in the bench's process it would share a thread with the
  * simulator and understate the ceiling. `node raw-spdy.ts DIRECTION BYTES` reads the endpoint as JSON on stdin and
- * prints MB/s.
+ * prints MB/s and the client's own CPU seconds (user + system) during the measured transfer, as JSON.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -43,8 +43,14 @@ async function transfer(s: PortForwardSession, direction: Direction, bytes: numb
   return bytes / 1e6 / ((performance.now() - t0) / 1000);
 }
 
+export interface RawRun {
+  mbps: number;
+  /** The client's own CPU seconds (user + system) during the measured transfer. */
+  cpuS: number;
+}
+
 /** The measured transfer, after one of WARM_BYTES on the same session: a JIT-compiled client, as the paths' are. */
-async function measure(sim: SimEndpoint, direction: Direction, bytes: number): Promise<number> {
+async function measure(sim: SimEndpoint, direction: Direction, bytes: number): Promise<RawRun> {
   const s = await dialPortForward({
     url: new URL(`${sim.url}/api/v1/namespaces/bench/pods/bulk-0/portforward`),
     protocol: 'spdy',
@@ -55,14 +61,17 @@ async function measure(sim: SimEndpoint, direction: Direction, bytes: number): P
   });
   try {
     await transfer(s, direction, WARM_BYTES);
-    return await transfer(s, direction, bytes);
+    const c0 = process.cpuUsage();
+    const mbps = await transfer(s, direction, bytes);
+    const c = process.cpuUsage(c0);
+    return { mbps, cpuS: (c.user + c.system) / 1e6 };
   } finally {
     s.destroy();
   }
 }
 
-/** One raw SPDY transfer of `bytes` in `direction`, from a process of its own; MB/s. */
-export function rawSpdy(sim: SimEndpoint, direction: Direction, bytes: number): Promise<number> {
+/** One raw SPDY transfer of `bytes` in `direction`, from a process of its own. */
+export function rawSpdy(sim: SimEndpoint, direction: Direction, bytes: number): Promise<RawRun> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), direction, String(bytes)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -71,7 +80,7 @@ export function rawSpdy(sim: SimEndpoint, direction: Direction, bytes: number): 
   child.stdin.end(JSON.stringify(sim));
   return new Promise((resolve, reject) =>
     child.on('exit', (code) =>
-      code === 0 ? resolve(Number(out)) : reject(new Error(`raw SPDY client exited ${code}`)),
+      code === 0 ? resolve(JSON.parse(out) as RawRun) : reject(new Error(`raw SPDY client exited ${code}`)),
     ),
   );
 }
@@ -81,6 +90,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for await (const chunk of process.stdin) input += String(chunk);
   const [direction = 'download', bytes = '0'] = process.argv.slice(2);
   process.stdout.write(
-    String(await measure(JSON.parse(input) as SimEndpoint, direction as Direction, Number(bytes))),
+    JSON.stringify(await measure(JSON.parse(input) as SimEndpoint, direction as Direction, Number(bytes))),
   );
 }
