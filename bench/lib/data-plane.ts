@@ -166,29 +166,49 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     return { figure, runs };
   };
   const gb = o.bytes / 1e9;
-  /** One curl run with the forwarder's CPU seconds per GB and curl's own. */
+  // This process's CPU seconds: the simulator's (API server, kubelet and the pod's server) with the bench's own, which
+  // waits on the transfer meanwhile.
+  const ownCpu = (): number => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1e6;
+  };
+  /** One curl run with the forwarder's CPU seconds per GB, curl's own and the simulator's. */
   const measured =
     (run: (h: string, port: number) => Promise<{ mbps: number; clientCpuS: number }>) =>
     async (h: string, port: number, path: Path) => {
       const c0 = path.pid ? treeCpuSeconds(path.pid) : 0;
+      const s0 = ownCpu();
       const busy = machineBusy();
       const r = await run(h, port);
       const coresBusy = busy();
+      const simCpuPerGb = (ownCpu() - s0) / gb;
       const cpu = path.pid ? treeCpuSeconds(path.pid) - c0 : Number.NaN;
-      return { mbps: r.mbps, cpuPerGb: cpu / gb, clientCpuPerGb: r.clientCpuS / gb, coresBusy };
+      return { mbps: r.mbps, cpuPerGb: cpu / gb, clientCpuPerGb: r.clientCpuS / gb, simCpuPerGb, coresBusy };
     };
   // The whole machine's CPU seconds per GB moved (every process: client, forwarder, simulator): on two shared cores
   // a path's rate is its cores busy over this, so a path that needs more of it cannot keep up with one that needs less.
   const machinePerGb = (r: { mbps: number; coresBusy: number }): number => (r.coresBusy * 1000) / r.mbps;
   /** One transfer of our raw SPDY client (its own process, no local listener): the simulator's ceiling. */
   const viaRaw = async (dir: 'download' | 'upload') => {
-    const busy = machineBusy();
-    const r = await rawSpdy(sim, dir, o.bytes);
-    return { mbps: r.mbps, cpuPerGb: Number.NaN, clientCpuPerGb: r.cpuS / gb, coresBusy: busy() };
+    let s0 = Number.NaN;
+    let busy = machineBusy();
+    const r = await rawSpdy(sim, dir, o.bytes, () => {
+      s0 = ownCpu();
+      busy = machineBusy();
+    });
+    const coresBusy = busy();
+    return {
+      mbps: r.mbps,
+      cpuPerGb: Number.NaN,
+      clientCpuPerGb: r.cpuS / gb,
+      simCpuPerGb: (ownCpu() - s0) / gb,
+      coresBusy,
+    };
   };
   const result: Record<string, unknown> = {};
   const rawBusy: Record<string, number | null> = {};
   const rawClient: Record<string, number | null> = {};
+  const simCpu: Record<string, Record<PathKey | 'raw', number | null>> = {};
   const machine: Record<string, Record<PathKey | 'raw', number | null>> = {};
   const cpu: Record<string, Triple> = {};
   const client: Record<string, Triple> = {};
@@ -214,6 +234,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     rawBusy[dir] = round(median(raw.map((x) => x.coresBusy)), 2);
     rawClient[dir] = round(median(raw.map((x) => x.clientCpuPerGb)), 2);
     machine[dir] = { ...empty(), raw: round(median(raw.map(machinePerGb)), 2) };
+    simCpu[dir] = { ...empty(), raw: round(median(raw.map((x) => x.simCpuPerGb)), 2) };
     const r = runs.get('relay') ?? [];
     bare[dir] = {
       mbps: round(median(r.map((x) => x.mbps)), 1),
@@ -233,6 +254,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
       }
       client[dir][k] = round(median(xs.map((r) => r.clientCpuPerGb)), 2);
       (machine[dir] as Record<PathKey, number | null>)[k] = round(median(xs.map(machinePerGb)), 2);
+      (simCpu[dir] as Record<PathKey, number | null>)[k] = round(median(xs.map((r) => r.simCpuPerGb)), 2);
       busy[dir][k] = round(median(xs.map((r) => r.coresBusy)), 2);
     }
   }
@@ -248,6 +270,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   // The raw client's own CPU per GB (its process during the measured transfer), and every path's machine CPU per GB.
   result.sim_raw_client_cpu_s_per_gb = rawClient;
   result.machine_cpu_s_per_gb = machine;
+  result.sim_cpu_s_per_gb = simCpu;
   // What Node's TLS and sockets alone cost per GB, no port-forward protocol (lib/tls-relay.ts).
   result.node_tls_relay = bare;
   await relay.stop();

@@ -1,8 +1,9 @@
 /**
  * Our raw SPDY client straight to the simulator, no local listener in between: the simulator's own ceiling. It runs
  * in a process of its own, as curl and the forwarders do: in the bench's process it would share a thread with the
- * simulator and understate the ceiling. `node raw-spdy.ts DIRECTION BYTES` reads the endpoint as JSON on stdin and
- * prints MB/s and the client's own CPU seconds (user + system) during the measured transfer, as JSON.
+ * simulator and understate the ceiling. `node raw-spdy.ts DIRECTION BYTES` reads the endpoint as JSON on stdin, prints
+ * `warm` once its warm-up transfer is done, then MB/s and its own CPU seconds (user + system) during the measured
+ * transfer, as JSON.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +62,7 @@ async function measure(sim: SimEndpoint, direction: Direction, bytes: number): P
   });
   try {
     await transfer(s, direction, WARM_BYTES);
+    process.stdout.write('warm\n');
     const c0 = process.cpuUsage();
     const mbps = await transfer(s, direction, bytes);
     const c = process.cpuUsage(c0);
@@ -70,17 +72,30 @@ async function measure(sim: SimEndpoint, direction: Direction, bytes: number): P
   }
 }
 
-/** One raw SPDY transfer of `bytes` in `direction`, from a process of its own. */
-export function rawSpdy(sim: SimEndpoint, direction: Direction, bytes: number): Promise<RawRun> {
+/** One raw SPDY transfer of `bytes` in `direction`, from a process of its own; `warm` is called as it starts. */
+export function rawSpdy(
+  sim: SimEndpoint,
+  direction: Direction,
+  bytes: number,
+  warm?: () => void,
+): Promise<RawRun> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), direction, String(bytes)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (warm && out.startsWith('warm\n')) {
+      warm();
+      warm = undefined;
+    }
+  });
   child.stdin.end(JSON.stringify(sim));
   return new Promise((resolve, reject) =>
     child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as RawRun) : reject(new Error(`raw SPDY client exited ${code}`)),
+      code === 0
+        ? resolve(JSON.parse(out.slice(out.indexOf('\n') + 1)) as RawRun)
+        : reject(new Error(`raw SPDY client exited ${code}`)),
     ),
   );
 }
