@@ -318,6 +318,7 @@ async function main(): Promise<void> {
     ...controlPlaneLines(control, cpAt, met),
     `- ceiling: our raw SPDY client straight to the simulator (its own process, warmed up, runs interleaved with the paths), ${k(rawDl)} MB/s down, ${k(rawUl)} MB/s up; throughput and CPU figures with curl as the client (its own CPU per GB beside each); figures are medians of ${RUNS} run(s)`,
     `- Node's bare TLS relay (lib/tls-relay.ts: Node's TLS and sockets, no port-forward protocol; what Node.js itself costs a forwarder), runs interleaved with the paths: ${JSON.stringify(data.node_tls_relay)}`,
+    `- the same relay in C (socat with OpenSSL and 128 KiB buffers, a process per connection), runs interleaved with the paths: ${data.native_tls_relay ? JSON.stringify(data.native_tls_relay) : 'n/a (no socat on this machine)'}`,
     `- the machine's cores busy during the transfers (of ${CORES}; all processes): download ${JSON.stringify(busy.download)}, upload ${JSON.stringify(busy.upload)}; raw SPDY ${JSON.stringify(data.sim_raw_cores_busy)}`,
     `- the machine's CPU seconds per GB moved (all processes: cores busy over the rate; on ${CORES} shared cores the rate follows it): ${JSON.stringify(data.machine_cpu_s_per_gb)}; the raw SPDY client's own CPU per GB ${JSON.stringify(data.sim_raw_client_cpu_s_per_gb)}; the simulator's (the bench's process: API server, kubelet, pod's server) ${JSON.stringify(data.sim_cpu_s_per_gb)}`,
     `- noise (max-min)/median per figure, %: ${JSON.stringify(noise)}`,

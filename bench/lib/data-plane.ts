@@ -43,7 +43,7 @@ type PathKey = (typeof KEYS)[number];
  * The paths of a figure's runs: the three, and for throughput also the bare TLS relay (lib/tls-relay.ts) and our raw
  * SPDY client straight to the simulator (lib/raw-spdy.ts), interleaved with them.
  */
-type RunKey = PathKey | 'relay' | 'raw';
+type RunKey = PathKey | 'relay' | 'native' | 'raw';
 export type Triple = Record<PathKey, number | null>;
 const empty = (): Triple => ({ direct: null, kubefwd: null, kubectl: null });
 
@@ -51,6 +51,8 @@ interface Path {
   target: [string, number];
   /** The process whose tree does the forwarding (none for the direct path). */
   pid: number | undefined;
+  /** Its children exit after each connection (socat): count their CPU once reaped too. */
+  reaped?: boolean;
 }
 
 /** The data-plane simulator, on this thread or (`simThread`) its own, serving pod bench/bulk-0:8080. */
@@ -125,14 +127,26 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   const keys = KEYS.filter((k) => p.paths[k]);
   const relay = await startTlsRelay();
   const relayPath: Path = { target: ['127.0.0.1', relay.port], pid: relay.pid };
+  const nativePath: Path | undefined = relay.native && {
+    target: ['127.0.0.1', relay.native.port],
+    pid: relay.native.pid,
+    reaped: true,
+  };
   const noPath: Path = { target: ['', 0], pid: undefined };
   const pathOf = (k: RunKey): Path =>
-    k === 'relay' ? relayPath : k === 'raw' ? noPath : (p.paths[k] as Path);
+    k === 'relay'
+      ? relayPath
+      : k === 'native'
+        ? (nativePath ?? noPath)
+        : k === 'raw'
+          ? noPath
+          : (p.paths[k] as Path);
+  const relays: RunKey[] = nativePath ? ['relay', 'native'] : ['relay'];
   const file = uploadFile(o.dir, o.bytes);
   // Warm-up, not measured: each path forwards some connections and bytes first, so the figures are of a running
   // forwarder (JIT-compiled, heap sized), not of its first seconds.
   const warm = uploadFile(o.dir, 64 * MiB);
-  for (const k of [...keys, 'relay'] as const) {
+  for (const k of [...keys, ...relays]) {
     const [h, port] = pathOf(k).target;
     o.log(`  warm-up via ${k}`);
     for (let i = 0; i < 300; i++) await connectOnce(h, port);
@@ -176,13 +190,13 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   const measured =
     (run: (h: string, port: number) => Promise<{ mbps: number; clientCpuS: number }>) =>
     async (h: string, port: number, path: Path) => {
-      const c0 = path.pid ? treeCpuSeconds(path.pid) : 0;
+      const c0 = path.pid ? treeCpuSeconds(path.pid, path.reaped) : 0;
       const s0 = ownCpu();
       const busy = machineBusy();
       const r = await run(h, port);
       const coresBusy = busy();
       const simCpuPerGb = (ownCpu() - s0) / gb;
-      const cpu = path.pid ? treeCpuSeconds(path.pid) - c0 : Number.NaN;
+      const cpu = path.pid ? treeCpuSeconds(path.pid, path.reaped) - c0 : Number.NaN;
       return { mbps: r.mbps, cpuPerGb: cpu / gb, clientCpuPerGb: r.clientCpuS / gb, simCpuPerGb, coresBusy };
     };
   // The whole machine's CPU seconds per GB moved (every process: client, forwarder, simulator): on two shared cores
@@ -213,10 +227,9 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   const cpu: Record<string, Triple> = {};
   const client: Record<string, Triple> = {};
   const busy: Record<string, Triple> = {};
-  const bare: Record<
-    string,
-    { mbps: number | null; cpu_s_per_gb: number | null; cores_busy: number | null }
-  > = {};
+  type RelayFigures = { mbps: number | null; cpu_s_per_gb: number | null; cores_busy: number | null };
+  const bare: Record<string, RelayFigures> = {};
+  const native: Record<string, RelayFigures | null> = {};
   for (const dir of ['download', 'upload'] as const) {
     const viaCurl = measured((h, port) =>
       dir === 'download' ? curlDownload(h, port, o.bytes) : curlUpload(h, port, file, o.bytes),
@@ -226,7 +239,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
       (h, port, path, k) => (k === 'raw' ? viaRaw(dir) : viaCurl(h, port, path)),
       (r) => r.mbps,
       1,
-      ['relay', 'raw'],
+      [...relays, 'raw'],
     );
     const raw = runs.get('raw') ?? [];
     o.noise[`sim_raw_${dir}`] = round(spreadPct(raw.map((x) => x.mbps)), 1) ?? 0;
@@ -235,13 +248,18 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     rawClient[dir] = round(median(raw.map((x) => x.clientCpuPerGb)), 2);
     machine[dir] = { ...empty(), raw: round(median(raw.map(machinePerGb)), 2) };
     simCpu[dir] = { ...empty(), raw: round(median(raw.map((x) => x.simCpuPerGb)), 2) };
-    const r = runs.get('relay') ?? [];
-    bare[dir] = {
-      mbps: round(median(r.map((x) => x.mbps)), 1),
-      cpu_s_per_gb: round(median(r.map((x) => x.cpuPerGb)), 2),
-      cores_busy: round(median(r.map((x) => x.coresBusy)), 2),
+    const relayFigures = (k: 'relay' | 'native') => {
+      const r = runs.get(k) ?? [];
+      if (r.length === 0) return null;
+      o.noise[`cpu_${dir}.${k}`] = round(spreadPct(r.map((x) => x.cpuPerGb)), 1) ?? 0;
+      return {
+        mbps: round(median(r.map((x) => x.mbps)), 1),
+        cpu_s_per_gb: round(median(r.map((x) => x.cpuPerGb)), 2),
+        cores_busy: round(median(r.map((x) => x.coresBusy)), 2),
+      };
     };
-    o.noise[`cpu_${dir}.relay`] = round(spreadPct(r.map((x) => x.cpuPerGb)), 1) ?? 0;
+    bare[dir] = relayFigures('relay') ?? { mbps: null, cpu_s_per_gb: null, cores_busy: null };
+    native[dir] = relayFigures('native');
     result[`throughput_${dir}_mbps`] = figure;
     cpu[dir] = empty();
     client[dir] = empty();
@@ -273,6 +291,8 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   result.sim_cpu_s_per_gb = simCpu;
   // What Node's TLS and sockets alone cost per GB, no port-forward protocol (lib/tls-relay.ts).
   result.node_tls_relay = bare;
+  // The same relay in C (socat with OpenSSL), when socat is installed: what a forwarder outside Node.js costs here.
+  result.native_tls_relay = nativePath ? native : null;
   await relay.stop();
   const setups: Partial<Record<PathKey, number[]>> = {};
   const connect = await each(

@@ -93,8 +93,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** CPU seconds (user + system) of `pid` and every process below it, as far as /proc shows them now. */
-export function treeCpuSeconds(pid: number): number {
-  let total = 0;
+export function treeCpuSeconds(pid: number, reaped = false): number {
+  // `reaped`: the root's children that exited and were waited for count too (cutime, cstime), for a root that forks
+  // a child per connection (socat).
+  let total = reaped ? reapedCpuSeconds(pid) : 0;
   const stack = [pid];
   while (stack.length > 0) {
     const p = stack.pop() as number;
@@ -107,6 +109,15 @@ export function treeCpuSeconds(pid: number): number {
     }
   }
   return total;
+}
+
+function reapedCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** The machine's CPU time so far from /proc/stat, in clock ticks: all of it and the part not idle. */

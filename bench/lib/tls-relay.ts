@@ -11,6 +11,7 @@
  *
  * `node tls-relay.ts upstream` prints the upstream's port; `node tls-relay.ts relay PORT` the relay's.
  */
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
@@ -18,14 +19,37 @@ import { pipeBatched } from '../../src/forwarder/batched-pipe.ts';
 import { noReadAhead } from '../../src/portforward/read-ahead.ts';
 import { httpBackend } from '../../src/sim/backends.ts';
 import { API_SERVER_CIPHERS, generateTls } from '../../src/sim/tls.ts';
-import { nodeFlags, start, type Proc } from './procs.ts';
+import { freePort, nodeFlags, start, type Proc } from './procs.ts';
 
 export interface TlsRelay {
   /** Where clients connect. */
   port: number;
   /** The relay's process (its CPU is the figure). */
   pid: number;
+  /**
+   * The same relay in C, when socat is installed: socat with OpenSSL in front of the same upstream, a child process
+   * per connection (its CPU counts in `pid`'s tree, and in its `cutime` once reaped).
+   */
+  native: { port: number; pid: number } | undefined;
   stop(): Promise<void>;
+}
+
+const hasSocat = (): boolean => spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
+
+/** socat relaying TCP to TLS with 128 KiB buffers (its default is 8 KiB), no certificate check, no Nagle. */
+async function nativeRelay(upstreamPort: number): Promise<{ proc: Proc; port: number }> {
+  const port = await freePort();
+  // -d -d: its notices on stderr, among them the one that it listens.
+  const proc = start('socat', [
+    '-d',
+    '-d',
+    '-b',
+    String(128 * 1024),
+    `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`,
+    `OPENSSL:127.0.0.1:${upstreamPort},verify=0,nodelay`,
+  ]);
+  await proc.waitFor(/listening on/, 10_000);
+  return { proc, port };
 }
 
 async function upstream(): Promise<number> {
@@ -74,10 +98,13 @@ export async function startTlsRelay(): Promise<TlsRelay> {
     await up.proc.stop();
     throw err;
   });
+  const native = hasSocat() ? await nativeRelay(up.port) : undefined;
   return {
     port: r.port,
     pid: r.proc.child.pid as number,
+    native: native && { port: native.port, pid: native.proc.child.pid as number },
     async stop() {
+      await native?.proc.stop();
       await r.proc.stop();
       await up.proc.stop();
     },
