@@ -25,15 +25,18 @@ export async function startBenchDaemon(options: {
   apiKey: string;
   /** More flags for `svc`. */
   args?: string[];
+  /** Another build's launcher (bench/ab.ts); the benchmarks' own by default. */
+  launcher?: string | undefined;
 }): Promise<{ proc: Proc; api: string }> {
+  const launcher = options.launcher ?? daemonBin();
   const files = benchFiles(options.dir, options.tag);
   options.sim?.writeKubeconfig(files.kubeconfig);
   writeFileSync(files.hosts, '127.0.0.1 localhost\n');
   const proc = start(
     process.execPath,
     [
-      ...nodeFlags(),
-      daemonBin(),
+      ...nodeFlags(launcher),
+      launcher,
       'svc',
       '-n',
       options.namespaces.join(','),

@@ -17,9 +17,9 @@ export function daemonBin(): string {
 }
 
 /** The Node.js flags of the launcher's `#!/usr/bin/env -S node …` line: the daemon is measured as users run it. */
-export function nodeFlags(): string[] {
+export function nodeFlags(launcher: string = daemonBin()): string[] {
   return [
-    ...(readFileSync(daemonBin(), 'utf8').split('\n')[0] ?? '')
+    ...(readFileSync(launcher, 'utf8').split('\n')[0] ?? '')
       .split(/\s+/)
       .filter((word) => word.startsWith('--')),
     // For profiling a bench run (`BENCH_NODE_FLAGS='--trace-gc --cpu-prof' npm run bench`): flags NODE_OPTIONS refuses.
