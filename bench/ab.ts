@@ -8,16 +8,16 @@
  * the daemon's CPU per connection; `download`/`upload`: one curl transfer, MB/s, the daemon's CPU per GB and the
  * simulator's (this process's). Prints JSON on stdout (every round and the medians); progress on stderr.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createSimulator } from '../src/sim/index.ts';
 import { curlDownload, curlUpload, uploadFile } from './lib/curl.ts';
 import { benchFiles, startBenchDaemon } from './lib/daemon.ts';
+import { kubectlForward } from './lib/data-plane.ts';
 import { connectOnce } from './lib/load.ts';
-import { ns, pod, svc } from './lib/objects.ts';
-import { freePort, killAll, start, treeCpuSeconds, type Proc } from './lib/procs.ts';
+import { bulkObjects } from './lib/objects.ts';
+import { commandWorks, killAll, ownCpuSeconds, treeCpuSeconds, type Proc } from './lib/procs.ts';
 import { median, quantile, round } from './lib/stats.ts';
 
 const MiB = 1024 * 1024;
@@ -43,10 +43,6 @@ if (!['connect', 'download', 'upload'].includes(what) || launchers.length === 0 
 
 type Run = Record<string, number>;
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
-const ownCpu = (): number => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1e6;
-};
 
 /** One measurement of the figure through host:port, the forwarder being `pid`; `files` are the upload's bodies. */
 async function measure(
@@ -69,7 +65,7 @@ async function measure(
   await curlDownload(host, port, 64 * MiB);
   await curlUpload(host, port, files.warm, 64 * MiB);
   const c0 = treeCpuSeconds(pid);
-  const s0 = ownCpu();
+  const s0 = ownCpuSeconds();
   const r =
     what === 'download'
       ? await curlDownload(host, port, bytes)
@@ -78,21 +74,14 @@ async function measure(
   return {
     mbps: r.mbps,
     cpu_s_per_gb: (treeCpuSeconds(pid) - c0) / gb,
-    sim_cpu_s_per_gb: (ownCpu() - s0) / gb,
+    sim_cpu_s_per_gb: (ownCpuSeconds() - s0) / gb,
   };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'kubefwd-ab-'));
 const sim = createSimulator({
   control: false,
-  fixture: {
-    clusters: [
-      {
-        name: 'bench',
-        objects: [ns('bench'), svc('bulk', 'bench', 'bulk', 18080), pod('bulk-0', 'bench', 'bulk')],
-      },
-    ],
-  },
+  fixture: { clusters: [{ name: 'bench', objects: bulkObjects() }] },
 });
 let kubectl: Proc | undefined;
 try {
@@ -111,12 +100,8 @@ try {
     );
   };
   let kubectlPort = 0;
-  if (spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0) {
-    kubectlPort = await freePort();
-    kubectl = start('kubectl', ['port-forward', 'pod/bulk-0', `${kubectlPort}:8080`, '-n', 'bench'], {
-      KUBECONFIG: files.kubeconfig,
-    });
-    await kubectl.waitFor(/Forwarding from 127\.0\.0\.1/, 30_000);
+  if (commandWorks('kubectl', 'version', '--client')) {
+    ({ proc: kubectl, port: kubectlPort } = await kubectlForward(files.kubeconfig));
     for (let i = 0; i < 300; i++) await connectOnce('127.0.0.1', kubectlPort);
   }
   for (let r = 0; r < rounds; r++) {

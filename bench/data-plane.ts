@@ -4,12 +4,11 @@
  * them as JSON on stdout; writes nothing else. With BENCH_KUBEFWD_BIN=<another checkout>/bin/kubefwd.js it measures
  * that checkout's daemon the same way (before/after).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataPlane } from './lib/data-plane.ts';
-import { killAll } from './lib/procs.ts';
+import { commandWorks, killAll } from './lib/procs.ts';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,7 +24,7 @@ try {
     bytes: arg('mib', 512) * 1024 * 1024,
     connects: arg('connects', 2000),
     simThread: process.argv.includes('--sim-thread'),
-    hasKubectl: spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0,
+    hasKubectl: commandWorks('kubectl', 'version', '--client'),
     log: (msg) => void process.stderr.write(`${msg}\n`),
     noise,
   });

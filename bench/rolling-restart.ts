@@ -2,16 +2,16 @@
  * The rolling-restart scenario on its own (it is part of `npm run bench` too): `node bench/rolling-restart.ts`.
  * Writes bench/results/rolling-restart.{json,md}.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commandWorks } from './lib/procs.ts';
 import { rollingRestart, rollingRestartLines } from './lib/rolling-restart.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kubefwd-rollout-'));
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+const hasKubectl = commandWorks('kubectl', 'version', '--client');
 
 try {
   const result = await rollingRestart(dir, 'bench-key', hasKubectl);

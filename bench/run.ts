@@ -4,7 +4,6 @@
  * `--sim-thread` the data-plane simulator runs on its own thread (see lib/sim-thread.ts) and the results go to
  * bench/results/sim-thread.{json,md}.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -14,7 +13,7 @@ import { controlPlaneFigures, measureControlPlane, type ControlPlaneSamples } fr
 import { ns, pod, svc } from './lib/objects.ts';
 import { dataPlane, type Triple } from './lib/data-plane.ts';
 import { startBenchDaemon } from './lib/daemon.ts';
-import { daemonBin, killAll } from './lib/procs.ts';
+import { commandWorks, daemonBin, killAll } from './lib/procs.ts';
 import { rollingRestart, rollingRestartLines } from './lib/rolling-restart.ts';
 import { scale, scaleLines, type ScaleResult } from './lib/scale.ts';
 import { median, round } from './lib/stats.ts';
@@ -37,7 +36,7 @@ const IDLE_S = quick ? 10 : 60;
 const IDLE_WINDOW_S = quick ? 10 : 60;
 const FAILOVER_TRIALS = quick ? 8 : 20;
 const API_KEY = 'bench-key';
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+const hasKubectl = commandWorks('kubectl', 'version', '--client');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Which launcher the run measured: the package build's unless BENCH_KUBEFWD_BIN named another. */

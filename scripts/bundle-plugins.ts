@@ -30,8 +30,9 @@ export function slimClientNodeBundle(root: string): Plugin {
 }
 
 /**
- * Gives each of our modules (the .ts files under src/) the `import.meta.url` that `urlOf` writes for its path, an expression: the
- * URL the module's file has where the bundle runs, so it finds its data files at the same relative paths.
+ * Gives each of our modules (the .ts files under src/) the `import.meta.url` that `urlOf` writes for its path, an
+ * expression: the URL the module's file has where the bundle runs, so it finds its data files at the same relative
+ * paths.
  */
 export function moduleUrls(urlOf: (path: string) => string): Plugin {
   return {

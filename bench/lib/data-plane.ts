@@ -8,15 +8,23 @@
 import { copyFileSync } from 'node:fs';
 import { startBackend } from '../../src/sim/backends.ts';
 import { createSimulator } from '../../src/sim/index.ts';
-import type { KObject } from '../../src/sim/store.ts';
 import { curlConnects, curlDownload, curlUpload, uploadFile } from './curl.ts';
 import { benchFiles, startBenchDaemon } from './daemon.ts';
 import { headOfLine, type HolRun } from './hol.ts';
 import { rawSpdy } from './raw-spdy.ts';
 import { startTlsRelay } from './tls-relay.ts';
 import { concurrent, connectOnce, download, upload } from './load.ts';
-import { ns, pod, svc } from './objects.ts';
-import { freePort, machineBusy, rssMb, start, treeCpuSeconds, type Proc } from './procs.ts';
+import { bulkObjects } from './objects.ts';
+import {
+  freePort,
+  machineBusy,
+  ownCpuSeconds,
+  reapedCpuSeconds,
+  rssMb,
+  start,
+  treeCpuSeconds,
+  type Proc,
+} from './procs.ts';
 import { endpointOf, startSimThread, type SimThread } from './sim-thread.ts';
 import { median, quantile, round, spreadPct } from './stats.ts';
 
@@ -51,18 +59,13 @@ interface Path {
   target: [string, number];
   /** The process whose tree does the forwarding (none for the direct path). */
   pid: number | undefined;
-  /** Its children exit after each connection (socat): count their CPU once reaped too. */
+  /** Its children exit after each connection (socat): its CPU is read once they are reaped (reapedCpuSeconds). */
   reaped?: boolean;
 }
 
 /** The data-plane simulator, on this thread or (`simThread`) its own, serving pod bench/bulk-0:8080. */
 async function dataPlaneSim(o: DataPlaneOptions): Promise<SimThread & { directPort: number }> {
   const kubeconfig = benchFiles(o.dir, 'paths').kubeconfig;
-  const objects = (extra?: Record<string, string>): KObject[] => [
-    ns('bench'),
-    svc('bulk', 'bench', 'bulk', 18080),
-    pod('bulk-0', 'bench', 'bulk', extra),
-  ];
   if (o.simThread) {
     const server = await startBackend('http', {
       pod: 'bulk-0',
@@ -72,7 +75,10 @@ async function dataPlaneSim(o: DataPlaneOptions): Promise<SimThread & { directPo
     });
     const directPort = server.port as number;
     const target = { 'kubefwd.sim/target-8080': `127.0.0.1:${directPort}` };
-    const sim = await startSimThread({ clusters: [{ name: 'bench', objects: objects(target) }] }, kubeconfig);
+    const sim = await startSimThread(
+      { clusters: [{ name: 'bench', objects: bulkObjects(target) }] },
+      kubeconfig,
+    );
     return {
       ...sim,
       directPort,
@@ -84,7 +90,7 @@ async function dataPlaneSim(o: DataPlaneOptions): Promise<SimThread & { directPo
   }
   const sim = createSimulator({
     control: false,
-    fixture: { clusters: [{ name: 'bench', objects: objects() }] },
+    fixture: { clusters: [{ name: 'bench', objects: bulkObjects() }] },
   });
   await sim.start();
   sim.writeKubeconfig(kubeconfig);
@@ -93,6 +99,16 @@ async function dataPlaneSim(o: DataPlaneOptions): Promise<SimThread & { directPo
     directPort: sim.cluster().runtime.backendPort('bench', 'bulk-0', 8080) as number,
     close: () => sim.close(),
   };
+}
+
+/** `kubectl port-forward` to pod bench/bulk-0:8080 on a free local port, once it says it forwards. */
+export async function kubectlForward(kubeconfig: string): Promise<{ proc: Proc; port: number }> {
+  const port = await freePort();
+  const proc = start('kubectl', ['port-forward', 'pod/bulk-0', `${port}:8080`, '-n', 'bench'], {
+    KUBECONFIG: kubeconfig,
+  });
+  await proc.waitFor(/Forwarding from 127\.0\.0\.1/, 30_000);
+  return { proc, port };
 }
 
 /** The three paths to the pod's server; the kubeconfig of 'paths' is written already. */
@@ -104,12 +120,9 @@ async function startPaths(o: DataPlaneOptions, directPort: number) {
     kubefwd: { target: ['127.1.27.1', 18080], pid: d.proc.child.pid },
   };
   if (o.hasKubectl) {
-    const port = await freePort();
-    kubectl = start('kubectl', ['port-forward', 'pod/bulk-0', `${port}:8080`, '-n', 'bench'], {
-      KUBECONFIG: benchFiles(o.dir, 'paths').kubeconfig,
-    });
-    await kubectl.waitFor(/Forwarding from 127\.0\.0\.1/, 30_000);
-    paths.kubectl = { target: ['127.0.0.1', port], pid: kubectl.child.pid };
+    const k = await kubectlForward(benchFiles(o.dir, 'paths').kubeconfig);
+    kubectl = k.proc;
+    paths.kubectl = { target: ['127.0.0.1', k.port], pid: kubectl.child.pid };
   }
   return {
     paths,
@@ -180,23 +193,23 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     return { figure, runs };
   };
   const gb = o.bytes / 1e9;
-  // This process's CPU seconds: the simulator's (API server, kubelet and the pod's server) with the bench's own, which
-  // waits on the transfer meanwhile.
-  const ownCpu = (): number => {
-    const c = process.cpuUsage();
-    return (c.user + c.system) / 1e6;
-  };
-  /** One curl run with the forwarder's CPU seconds per GB, curl's own and the simulator's. */
+  /** The forwarder's CPU seconds so far (none for the direct path). */
+  const forwarderCpu = async (path: Path): Promise<number> =>
+    path.pid === undefined ? 0 : path.reaped ? await reapedCpuSeconds(path.pid) : treeCpuSeconds(path.pid);
+  /**
+   * One curl run with the forwarder's CPU seconds per GB, curl's own and the simulator's: this process's
+   * (ownCpuSeconds), the API server, kubelet and pod's server with the bench's own, which waits on the transfer.
+   */
   const measured =
     (run: (h: string, port: number) => Promise<{ mbps: number; clientCpuS: number }>) =>
     async (h: string, port: number, path: Path) => {
-      const c0 = path.pid ? treeCpuSeconds(path.pid, path.reaped) : 0;
-      const s0 = ownCpu();
+      const c0 = await forwarderCpu(path);
+      const s0 = ownCpuSeconds();
       const busy = machineBusy();
       const r = await run(h, port);
       const coresBusy = busy();
-      const simCpuPerGb = (ownCpu() - s0) / gb;
-      const cpu = path.pid ? treeCpuSeconds(path.pid, path.reaped) - c0 : Number.NaN;
+      const simCpuPerGb = (ownCpuSeconds() - s0) / gb;
+      const cpu = path.pid ? (await forwarderCpu(path)) - c0 : Number.NaN;
       return { mbps: r.mbps, cpuPerGb: cpu / gb, clientCpuPerGb: r.clientCpuS / gb, simCpuPerGb, coresBusy };
     };
   // The whole machine's CPU seconds per GB moved (every process: client, forwarder, simulator): on two shared cores
@@ -207,7 +220,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     let s0 = Number.NaN;
     let busy = machineBusy();
     const r = await rawSpdy(sim, dir, o.bytes, () => {
-      s0 = ownCpu();
+      s0 = ownCpuSeconds();
       busy = machineBusy();
     });
     const coresBusy = busy();
@@ -215,7 +228,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
       mbps: r.mbps,
       cpuPerGb: Number.NaN,
       clientCpuPerGb: r.cpuS / gb,
-      simCpuPerGb: (ownCpu() - s0) / gb,
+      simCpuPerGb: (ownCpuSeconds() - s0) / gb,
       coresBusy,
     };
   };

@@ -19,3 +19,10 @@ export const svc = (name: string, namespace: string, app: string, port: number):
   metadata: { name, namespace },
   spec: { selector: { app }, ports: [{ port, targetPort: 8080 }] },
 });
+
+/** The data-plane figures' cluster: pod bench/bulk-0 (its server on 8080) behind service bulk on 18080. */
+export const bulkObjects = (podAnnotations?: Record<string, string>): KObject[] => [
+  ns('bench'),
+  svc('bulk', 'bench', 'bulk', 18080),
+  pod('bulk-0', 'bench', 'bulk', podAnnotations),
+];

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -92,11 +92,19 @@ export async function freePort(): Promise<number> {
   return p;
 }
 
+/** Whether `cmd args…` runs and exits 0 (a tool the benchmarks use when the machine has it). */
+export const commandWorks = (cmd: string, ...args: string[]): boolean =>
+  spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+
+/** This process's CPU seconds so far (user + system, every thread). */
+export function ownCpuSeconds(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+}
+
 /** CPU seconds (user + system) of `pid` and every process below it, as far as /proc shows them now. */
-export function treeCpuSeconds(pid: number, reaped = false): number {
-  // `reaped`: the root's children that exited and were waited for count too (cutime, cstime), for a root that forks
-  // a child per connection (socat).
-  let total = reaped ? reapedCpuSeconds(pid) : 0;
+export function treeCpuSeconds(pid: number): number {
+  let total = 0;
   const stack = [pid];
   while (stack.length > 0) {
     const p = stack.pop() as number;
@@ -111,13 +119,19 @@ export function treeCpuSeconds(pid: number, reaped = false): number {
   return total;
 }
 
-function reapedCpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[13]) + Number(fields[14])) / 100;
-  } catch {
-    return 0;
+/**
+ * CPU seconds of `pid` with those of its children that exited and were waited for (cutime, cstime), once it has no
+ * child left (waits for that up to 5 s): for a root that forks a child per connection (socat). Read while a child
+ * ends, a tree would count it nowhere if the root reaped it between reading its own times and listing its children.
+ */
+export async function reapedCpuSeconds(pid: number): Promise<number> {
+  const deadline = Date.now() + 5_000;
+  while (readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim() !== '') {
+    if (Date.now() > deadline) throw new Error(`process ${pid} still has children after 5 s`);
+    await new Promise((r) => setTimeout(r, 5));
   }
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 /** The machine's CPU time so far from /proc/stat, in clock ticks: all of it and the part not idle. */

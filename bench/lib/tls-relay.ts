@@ -11,7 +11,6 @@
  *
  * `node tls-relay.ts upstream` prints the upstream's port; `node tls-relay.ts relay PORT` the relay's.
  */
-import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +18,7 @@ import { pipeBatched } from '../../src/forwarder/batched-pipe.ts';
 import { noReadAhead } from '../../src/portforward/read-ahead.ts';
 import { httpBackend } from '../../src/sim/backends.ts';
 import { API_SERVER_CIPHERS, generateTls } from '../../src/sim/tls.ts';
-import { freePort, nodeFlags, start, type Proc } from './procs.ts';
+import { commandWorks, freePort, nodeFlags, start, type Proc } from './procs.ts';
 
 export interface TlsRelay {
   /** Where clients connect. */
@@ -28,13 +27,11 @@ export interface TlsRelay {
   pid: number;
   /**
    * The same relay in C, when socat is installed: socat with OpenSSL in front of the same upstream, a child process
-   * per connection (its CPU counts in `pid`'s tree, and in its `cutime` once reaped).
+   * per connection (its CPU counts in `pid`'s `cutime` once reaped: procs.ts's reapedCpuSeconds).
    */
   native: { port: number; pid: number } | undefined;
   stop(): Promise<void>;
 }
-
-const hasSocat = (): boolean => spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
 
 /** socat relaying TCP to TLS with 128 KiB buffers (its default is 8 KiB), no certificate check, no Nagle. */
 async function nativeRelay(upstreamPort: number): Promise<{ proc: Proc; port: number }> {
@@ -98,7 +95,7 @@ export async function startTlsRelay(): Promise<TlsRelay> {
     await up.proc.stop();
     throw err;
   });
-  const native = hasSocat() ? await nativeRelay(up.port) : undefined;
+  const native = commandWorks('socat', '-V') ? await nativeRelay(up.port) : undefined;
   return {
     port: r.port,
     pid: r.proc.child.pid as number,
