@@ -69,6 +69,11 @@ export class Balancer {
     return chosen;
   }
 
+  /** Whether pick() uses the client's address (ClientIP affinity): without it, callers need not look it up. */
+  get usesClient(): boolean {
+    return this.#affinityMs !== undefined;
+  }
+
   get policy(): LbPolicy {
     return this.#policy;
   }

@@ -38,15 +38,50 @@ export interface ConnectionHooks {
   onFailure?: (failure: ConnectionFailure) => void;
 }
 
-/** One accepted connection, from its accept to its close. */
-export interface Conn {
-  socket: net.Socket;
+/** What choosing a connection's target may ask of it. */
+export interface TargetRequest {
+  /** Aborts when the connection closes before it has a target. */
+  readonly signal: AbortSignal;
+  /** The client's address. */
+  readonly client: string | undefined;
+}
+
+/** The reason a connection's waits are aborted with: one shared Error, not a DOMException with a stack per close. */
+const CLOSED = new Error('connection closed');
+
+/**
+ * One accepted connection, from its accept to its close. Its abort signal and its client's address are made when
+ * first asked for: most connections never wait for a pod (an AbortController, and its abort event at every close) and
+ * most services have no client-IP affinity (a system call per connection).
+ */
+export class Conn implements TargetRequest {
+  readonly socket: net.Socket;
   data: Duplex | undefined;
-  abort: AbortController;
   /** Stops copying the pod's bytes to the client. */
-  unpipe?: (() => void) | undefined;
+  unpipe: (() => void) | undefined;
   /** Ends the connection's count on its endpoint. */
-  untrack?: (() => void) | undefined;
+  untrack: (() => void) | undefined;
+  #abort: AbortController | undefined;
+  #closed = false;
+
+  constructor(socket: net.Socket) {
+    this.socket = socket;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#closed) return AbortSignal.abort(CLOSED);
+    return (this.#abort ??= new AbortController()).signal;
+  }
+
+  get client(): string | undefined {
+    return this.socket.remoteAddress;
+  }
+
+  /** The connection is over (or its listener closing): whatever waits for its target stops. */
+  abort(): void {
+    this.#closed = true;
+    this.#abort?.abort(CLOSED);
+  }
 }
 
 const noop = (): void => undefined;

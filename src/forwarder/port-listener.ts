@@ -2,11 +2,12 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { KubefwdError, describeError } from '../errors.ts';
 import {
+  Conn,
   spliceConnection,
-  type Conn,
   type ConnectionFailure,
   type ConnectionHooks,
   type ConnectionTarget,
+  type TargetRequest,
 } from './connection-splice.ts';
 import { noReadAhead } from '../portforward/read-ahead.ts';
 import type { PortForwardConnection } from '../portforward/types.ts';
@@ -16,6 +17,7 @@ export {
   type ConnectionFailure,
   type ConnectionTap,
   type ConnectionTarget,
+  type TargetRequest,
 } from './connection-splice.ts';
 
 export interface PortCounters {
@@ -33,10 +35,10 @@ export interface PortListenerOptions extends ConnectionHooks {
   ip: string;
   port: number;
   /**
-   * Chooses the pod and session for an accepted connection from `client` (its address); may wait for a pod (until
-   * `signal` aborts).
+   * Chooses the pod and session for an accepted connection (`request.client` is its address); may wait for a pod
+   * (until `request.signal` aborts).
    */
-  target(signal: AbortSignal, client: string | undefined): Promise<ConnectionTarget>;
+  target(request: TargetRequest): Promise<ConnectionTarget>;
   onConnection?: (ev: { type: 'opened' | 'closed'; active: number; total: number }) => void;
   /** Called at each accepted connection, before anything else (the metrics sampler's cue to look at this one). */
   onAccept?: (() => void) | undefined;
@@ -46,9 +48,6 @@ export interface PortListenerOptions extends ConnectionHooks {
 }
 
 const noop = (): void => undefined;
-
-/** The reason a connection's waits are aborted with: one shared Error, not a DOMException with a stack per close. */
-const CLOSED = new Error('connection closed');
 
 function listenError(ip: string, port: number, err: unknown): KubefwdError {
   const code = (err as NodeJS.ErrnoException).code;
@@ -168,11 +167,11 @@ export class PortListener {
         : Promise.resolve();
       if (live.size > 0) {
         const allGone = new Promise<void>((resolve) => (this.#drained = resolve));
-        for (const { socket, data, abort, unpipe } of live) {
-          abort.abort(CLOSED);
-          unpipe?.();
-          data?.end();
-          socket.end();
+        for (const conn of live) {
+          conn.abort();
+          conn.unpipe?.();
+          conn.data?.end();
+          conn.socket.end();
         }
         let timer: NodeJS.Timeout | undefined;
         const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#graceMs)));
@@ -200,7 +199,7 @@ export class PortListener {
     const options = this.#options;
     const live = this.#live;
     options.onAccept?.();
-    const conn: Conn = { socket, data: undefined, abort: new AbortController() };
+    const conn = new Conn(socket);
     live.add(conn);
     this.#total++;
     socket.setNoDelay(true);
@@ -212,7 +211,7 @@ export class PortListener {
       this.#closedIn += socket.bytesWritten;
       this.#closedOut += socket.bytesRead;
       this.#lastActive = this.#now();
-      conn.abort.abort(CLOSED);
+      conn.abort();
       conn.untrack?.();
       if (conn.data && !conn.data.destroyed) conn.data.destroy();
       options.onConnection?.({ type: 'closed', active: live.size, total: this.#total });
@@ -226,7 +225,7 @@ export class PortListener {
     const { socket } = conn;
     let target: ConnectionTarget;
     try {
-      target = await this.#options.target(conn.abort.signal, socket.remoteAddress);
+      target = await this.#options.target(conn);
     } catch (err) {
       if (!socket.destroyed) {
         if (!this.#closing)

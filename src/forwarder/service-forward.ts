@@ -20,7 +20,12 @@ import {
 } from './pod-choice.ts';
 import type { PodRef, PodSessionState, SessionEvent } from './pod-sessions.ts';
 import { createPodWaiter } from './pod-waiter.ts';
-import { createPortListener, type ConnectionTarget, type PortListener } from './port-listener.ts';
+import {
+  createPortListener,
+  type ConnectionTarget,
+  type PortListener,
+  type TargetRequest,
+} from './port-listener.ts';
 
 export type {
   BalancingView,
@@ -215,22 +220,21 @@ export class ServiceForward {
   async #target(
     state: PortState,
     targets: WeakMap<PortForwardSession, ConnectionTarget>,
-    signal: AbortSignal,
-    client: string | undefined,
+    request: TargetRequest,
   ): Promise<ConnectionTarget> {
     const sessions = this.#sessions;
     let pod: ForwardPod | undefined;
     let session: PortForwardSession | undefined;
     if (this.#balancer.policy !== 'first') {
       this.#endpoints.warmUp();
-      pod = this.#endpoints.pick(client);
+      pod = this.#endpoints.pick(this.#balancer.usesClient ? request.client : undefined);
       session = pod ? sessions.live(this.#ref(pod)) : undefined;
     }
     if (!pod || !session) {
       pod = this.#current;
       session = pod ? sessions.live(this.#ref(pod)) : undefined;
     }
-    if (!pod || !session) ({ pod, session } = await this.#waiter.wait(signal));
+    if (!pod || !session) ({ pod, session } = await this.#waiter.wait(request.signal));
     const chosen = pod;
     const podPort = resolvePodPort(pod, state.spec.targetPort);
     if (podPort === undefined)
@@ -270,7 +274,7 @@ export class ServiceForward {
       port: spec.port,
       closeGraceMs: this.#options.closeGraceMs,
       now: this.#now,
-      target: (signal, client) => this.#target(state, targets, signal, client),
+      target: (request) => this.#target(state, targets, request),
       tap: tap ? (fk, pod) => tap(fk, request.serviceKey, pod) : undefined,
       onAccept: this.#options.onActivity,
       onFailure: (f) => {

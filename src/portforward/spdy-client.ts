@@ -1,4 +1,4 @@
-import type { SpdySession, SpdyStream } from './spdy/session.ts';
+import type { SpdySession } from './spdy/session.ts';
 import type { PortForwardConnection, PortForwardSession } from './types.ts';
 
 export interface SpdyClientOptions {
@@ -11,19 +11,6 @@ export interface SpdyClientOptions {
 
 /** How long the error stream may outlive its data stream before it is reset. */
 const ERROR_STREAM_GRACE_MS = 1000;
-
-/** Collects an error stream to its end: the kubelet writes plain text there when forwarding fails. */
-function readErrorText(stream: SpdyStream): Promise<string | null> {
-  return new Promise((resolve) => {
-    const parts: Buffer[] = [];
-    stream.on('data', (d: Buffer) => parts.push(d));
-    stream.on('error', () => undefined);
-    stream.once('close', () => {
-      const text = Buffer.concat(parts).toString('utf8').trim();
-      resolve(text.length > 0 ? text : null);
-    });
-  });
-}
 
 /** Port-forward over a SPDY session (direct or tunnelled): one error and one data stream per connection. */
 export class SpdyPortForwardSession implements PortForwardSession {
@@ -72,21 +59,24 @@ export class SpdyPortForwardSession implements PortForwardSession {
     const base = { port: String(port), requestID };
     // Both SYN_STREAMs leave in one write and data may follow at once: frames are ordered, the server pairs the
     // streams by requestID, so there is no round trip to wait for.
-    const [errorStream, data] = this.#session.batch((): [SpdyStream, SpdyStream] => [
-      this.#session.openStream({ streamType: 'error', ...base }, { halfClosed: true }),
-      this.#session.openStream({ streamType: 'data', ...base }),
-    ]);
-    const error = readErrorText(errorStream);
+    const session = this.#session;
+    const [errorSink, data] = session.batch(
+      () =>
+        [
+          session.openErrorSink({ streamType: 'error', ...base }),
+          session.openStream({ streamType: 'data', ...base }),
+        ] as const,
+    );
     // The server ends the error stream once the forward is over (the kubelet closes it after the copy), which frees
     // it on both sides; it is reset only if that does not come soon, so no stream outlives its connection for long
     // (client-go's RemoveStreams; kubernetes#112032) and an orderly close costs no RST_STREAM.
     data.once('close', () => {
-      if (errorStream.destroyed) return;
-      const timer = setTimeout(() => errorStream.destroy(), ERROR_STREAM_GRACE_MS);
+      if (!errorSink.open) return;
+      const timer = setTimeout(() => errorSink.cancel(), ERROR_STREAM_GRACE_MS);
       timer.unref();
-      errorStream.once('close', () => clearTimeout(timer));
+      void errorSink.text.then(() => clearTimeout(timer));
     });
-    return { data, error };
+    return { data, error: errorSink.text };
   }
 
   ping(): Promise<number> {

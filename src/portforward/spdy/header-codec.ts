@@ -4,21 +4,27 @@ import { SPDY3_DICTIONARY } from './dictionary.ts';
 
 export type Headers = Record<string, string>;
 
-/** Name/value block of SPDY/3 (section 2.6.10): 32-bit count, then length-prefixed lowercase names and values. */
+/**
+ * Name/value block of SPDY/3 (section 2.6.10): 32-bit count, then length-prefixed lowercase names and values. Written
+ * straight into one buffer: it runs twice per forwarded connection.
+ */
 export function serializeHeaders(headers: Headers): Buffer {
-  const entries = Object.entries(headers).map(
-    ([name, value]) => [Buffer.from(name.toLowerCase(), 'utf8'), Buffer.from(value, 'utf8')] as const,
-  );
   let size = 4;
-  for (const [n, v] of entries) size += 8 + n.length + v.length;
+  let count = 0;
+  for (const name in headers) {
+    size += 8 + Buffer.byteLength(name.toLowerCase()) + Buffer.byteLength(headers[name] as string);
+    count++;
+  }
   const out = Buffer.allocUnsafe(size);
-  out.writeUInt32BE(entries.length, 0);
+  out.writeUInt32BE(count, 0);
   let off = 4;
-  for (const [n, v] of entries) {
-    out.writeUInt32BE(n.length, off);
-    off += 4 + n.copy(out, off + 4);
-    out.writeUInt32BE(v.length, off);
-    off += 4 + v.copy(out, off + 4);
+  for (const name in headers) {
+    const n = out.write(name.toLowerCase(), off + 4);
+    out.writeUInt32BE(n, off);
+    off += 4 + n;
+    const v = out.write(headers[name] as string, off + 4);
+    out.writeUInt32BE(v, off);
+    off += 4 + v;
   }
   return out;
 }

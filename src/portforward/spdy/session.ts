@@ -16,8 +16,10 @@ import {
 } from './frames.ts';
 import { createHeaderCodec, type HeaderCodec } from './header-codec.ts';
 import { FrameParser } from './parser.ts';
-import { SpdyStream, type StreamOwner } from './stream.ts';
+import { ErrorSink } from './error-sink.ts';
+import { SpdyStream, type RoutedStream, type StreamOwner } from './stream.ts';
 
+export { ErrorSink } from './error-sink.ts';
 export { SpdyStream } from './stream.ts';
 
 export interface SpdySessionOptions {
@@ -47,14 +49,14 @@ export class SpdySession extends EventEmitter implements StreamOwner {
   #socket: Duplex;
   #codec: HeaderCodec = createHeaderCodec();
   #parser: FrameParser;
-  #streams = new Map<number, SpdyStream>();
+  #streams = new Map<number, RoutedStream>();
   #nextStreamId: number;
   #nextPingId: number;
   #pings = new Map<number, PendingPing>();
   #pingTimeoutMs: number;
   #writeBuffer: number;
   #now: () => number;
-  #paused = new Set<SpdyStream>();
+  #paused = new Set<RoutedStream>();
   #drainWaiters: Array<(err?: Error | null) => void> = [];
   #lastRemoteStreamId = 0;
   #goawayReceived = false;
@@ -135,6 +137,24 @@ export class SpdySession extends EventEmitter implements StreamOwner {
     return stream;
   }
 
+  /**
+   * Opens a stream half-closed whose only use is what the peer writes on it until its end: a port-forward client's
+   * error stream.
+   */
+  openErrorSink(headers: Headers): ErrorSink {
+    if (this.#closed || this.#goawaySent) throw new Error('SPDY session is closed');
+    if (this.#goawayReceived) throw new Error('SPDY session is going away');
+    const id = this.#nextStreamId;
+    this.#nextStreamId += 2;
+    const sink = new ErrorSink(this, id);
+    this.#streams.set(id, sink);
+    this.batch(() => {
+      this.#socket.write(synStreamFrame(this.#codec, id, headers));
+      this.#socket.write(dataHeader(id, FLAG_FIN, 0));
+    });
+    return sink;
+  }
+
   /** Round-trip time of one PING in milliseconds. */
   ping(timeoutMs = this.#pingTimeoutMs): Promise<number> {
     if (this.#closed) return Promise.reject(new Error('SPDY session is closed'));
@@ -210,11 +230,11 @@ export class SpdySession extends EventEmitter implements StreamOwner {
     this.#socket.write(rstStreamFrame(id, status));
   }
 
-  readWanted(stream: SpdyStream): void {
+  readWanted(stream: RoutedStream): void {
     if (this.#paused.delete(stream) && this.#paused.size === 0 && !this.#closed) this.#socket.resume();
   }
 
-  forget(stream: SpdyStream): void {
+  forget(stream: RoutedStream): void {
     if (this.#streams.get(stream.id) === stream) this.#streams.delete(stream.id);
     this.readWanted(stream);
     this.#endIfIdle();

@@ -2,13 +2,24 @@ import { Duplex } from 'node:stream';
 import { FLAG_FIN, RST, type Headers } from './frames.ts';
 import { noReadAhead } from '../read-ahead.ts';
 
+/** What the session routes a stream's frames to: a SpdyStream, or a client's error stream (ErrorSink). */
+export interface RoutedStream {
+  readonly id: number;
+  /** Returns false when the reader is full and the transport should pause. */
+  receive(piece: Buffer): boolean;
+  receiveFin(): void;
+  receiveReset(status: number): void;
+  /** The session is gone. */
+  abort(): void;
+}
+
 /** What a stream needs from its session; the session implements it. */
 export interface StreamOwner {
   writeData(id: number, chunks: Buffer[], flags: number, cb: (err?: Error | null) => void): void;
   writeReset(id: number, status: number): void;
   /** The stream's reader wants more: the transport may flow again if nothing else holds it. */
-  readWanted(stream: SpdyStream): void;
-  forget(stream: SpdyStream): void;
+  readWanted(stream: RoutedStream): void;
+  forget(stream: RoutedStream): void;
 }
 
 /** Read-side buffering per stream before the transport is paused; bounds memory when a consumer stalls. */
@@ -19,7 +30,7 @@ const STREAM_BUFFER = 256 * 1024;
  * sides are finished the stream closes quietly. Destroying an unfinished stream sends RST_STREAM(CANCEL); a reset from
  * the peer ends and destroys it (see receiveReset); losing the session destroys it without an 'end'.
  */
-export class SpdyStream extends Duplex {
+export class SpdyStream extends Duplex implements RoutedStream {
   readonly id: number;
   headers: Headers;
   /** RST_STREAM status sent or received, if the stream was reset. */

@@ -94,7 +94,7 @@ describe.each(['spdy', 'websocket-tunnel'] as const)('port listener over %s', (p
     listener = createPortListener({
       ip,
       port,
-      target: async (signal) => ({
+      target: async ({ signal }) => ({
         forwardKey: `web.ns.ctx.web-1.${port}`,
         pod: 'web-1',
         podPort: typeof podPort === 'number' ? podPort : podPort(n++),
