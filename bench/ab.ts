@@ -5,19 +5,21 @@
  * round starts each build in turn against the same simulated pod, warms it up, measures it and stops it, then measures
  * `kubectl port-forward` (started once): the builds meet the same phases of the machine, which moves more between
  * minutes than most changes do. `connect`: sequential connections with one request each (lib/load.ts), p50 and p99,
- * the daemon's CPU per connection; `download`/`upload`: one curl transfer, MB/s, the daemon's CPU per GB and the
+ * the daemon's CPU per connection, and the same of the bare forwarder (lib/bare-forwarder.ts, started once); `download`/`upload`: one curl transfer, MB/s, the daemon's CPU per GB and the
  * simulator's (this process's). Prints JSON on stdout (every round and the medians); progress on stderr.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createSimulator } from '../src/sim/index.ts';
+import { startBareForwarder } from './lib/bare-forwarder.ts';
 import { curlDownload, curlUpload, uploadFile } from './lib/curl.ts';
 import { benchFiles, startBenchDaemon } from './lib/daemon.ts';
 import { kubectlForward } from './lib/data-plane.ts';
 import { connectOnce } from './lib/load.ts';
 import { bulkObjects } from './lib/objects.ts';
 import { commandWorks, killAll, ownCpuSeconds, treeCpuSeconds, type Proc } from './lib/procs.ts';
+import { endpointOf } from './lib/sim-thread.ts';
 import { median, quantile, round } from './lib/stats.ts';
 
 const MiB = 1024 * 1024;
@@ -84,6 +86,7 @@ const sim = createSimulator({
   fixture: { clusters: [{ name: 'bench', objects: bulkObjects() }] },
 });
 let kubectl: Proc | undefined;
+let bare: Proc | undefined;
 try {
   await sim.start();
   const files = benchFiles(dir, 'ab');
@@ -104,6 +107,11 @@ try {
     ({ proc: kubectl, port: kubectlPort } = await kubectlForward(files.kubeconfig));
     for (let i = 0; i < 300; i++) await connectOnce('127.0.0.1', kubectlPort);
   }
+  let barePort = 0;
+  if (what === 'connect') {
+    ({ proc: bare, port: barePort } = await startBareForwarder(endpointOf(sim)));
+    for (let i = 0; i < 300; i++) await connectOnce('127.0.0.1', barePort);
+  }
   for (let r = 0; r < rounds; r++) {
     log(`round ${r + 1}/${rounds}`);
     for (const launcher of launchers) {
@@ -117,6 +125,7 @@ try {
       }
     }
     if (kubectl) add('kubectl', await measure('127.0.0.1', kubectlPort, kubectl.child.pid as number, bodies));
+    if (bare) add('bare forwarder', await measure('127.0.0.1', barePort, bare.child.pid as number, bodies));
   }
   const medians = Object.fromEntries(
     [...runs].map(([label, rs]) => [
@@ -134,6 +143,7 @@ try {
   throw err;
 } finally {
   await kubectl?.stop();
+  await bare?.stop();
   await sim.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -8,6 +8,7 @@
 import { copyFileSync } from 'node:fs';
 import { startBackend } from '../../src/sim/backends.ts';
 import { createSimulator } from '../../src/sim/index.ts';
+import { startBareForwarder } from './bare-forwarder.ts';
 import { curlConnects, curlDownload, curlUpload, uploadFile } from './curl.ts';
 import { benchFiles, startBenchDaemon } from './daemon.ts';
 import { headOfLine, type HolRun } from './hol.ts';
@@ -48,10 +49,11 @@ const CONC_BYTES = 1 * MiB;
 const KEYS = ['direct', 'kubefwd', 'kubectl'] as const;
 type PathKey = (typeof KEYS)[number];
 /**
- * The paths of a figure's runs: the three, and for throughput also the bare TLS relay (lib/tls-relay.ts) and our raw
- * SPDY client straight to the simulator (lib/raw-spdy.ts), interleaved with them.
+ * The paths of a figure's runs: the three, for throughput also the bare TLS relay (lib/tls-relay.ts) and our raw
+ * SPDY client straight to the simulator (lib/raw-spdy.ts), and for connection setup the bare forwarder
+ * (lib/bare-forwarder.ts), interleaved with them.
  */
-type RunKey = PathKey | 'relay' | 'native' | 'raw';
+type RunKey = PathKey | 'relay' | 'native' | 'raw' | 'bare';
 export type Triple = Record<PathKey, number | null>;
 const empty = (): Triple => ({ direct: null, kubefwd: null, kubectl: null });
 
@@ -146,14 +148,14 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     reaped: true,
   };
   const noPath: Path = { target: ['', 0], pid: undefined };
+  let barePath = noPath;
+  const others: Partial<Record<RunKey, Path>> = {
+    relay: relayPath,
+    native: nativePath ?? noPath,
+    raw: noPath,
+  };
   const pathOf = (k: RunKey): Path =>
-    k === 'relay'
-      ? relayPath
-      : k === 'native'
-        ? (nativePath ?? noPath)
-        : k === 'raw'
-          ? noPath
-          : (p.paths[k] as Path);
+    k === 'bare' ? barePath : (others[k] ?? (p.paths[k as PathKey] as Path));
   const relays: RunKey[] = nativePath ? ['relay', 'native'] : ['relay'];
   const file = uploadFile(o.dir, o.bytes);
   // Warm-up, not measured: each path forwards some connections and bytes first, so the figures are of a running
@@ -307,6 +309,9 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   // The same relay in C (socat with OpenSSL), when socat is installed: what a forwarder outside Node.js costs here.
   result.native_tls_relay = nativePath ? native : null;
   await relay.stop();
+  const bareForwarder = await startBareForwarder(sim);
+  barePath = { target: ['127.0.0.1', bareForwarder.port], pid: bareForwarder.proc.child.pid };
+  for (let i = 0; i < 300; i++) await connectOnce('127.0.0.1', bareForwarder.port);
   const setups: Partial<Record<PathKey, number[]>> = {};
   const connect = await each(
     'connect',
@@ -319,8 +324,23 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     },
     (r) => quantile(r.xs, 0.5),
     2,
+    ['bare'],
   );
+  await bareForwarder.proc.stop();
   result.connect_p50_ms = connect.figure;
+  // The least a Node.js forwarder does per connection (lib/bare-forwarder.ts), through the same simulator.
+  const bareRuns = connect.runs.get('bare') ?? [];
+  result.bare_forwarder_connect = {
+    p50_ms: round(median(bareRuns.map((r) => quantile(r.xs, 0.5))), 2),
+    p99_ms: round(
+      quantile(
+        bareRuns.flatMap((r) => r.xs),
+        0.99,
+      ),
+      2,
+    ),
+    cpu_us_per_connection: round(median(bareRuns.map((r) => r.cpuUs)), 0),
+  };
   const p99 = empty();
   // The forwarder's own CPU (user + system, its process tree) per connection set up, sent a request and closed.
   const cpuPerConnection = { kubefwd: null as number | null, kubectl: null as number | null };
