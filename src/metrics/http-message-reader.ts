@@ -39,6 +39,12 @@ type State = 'start' | 'headers' | 'body' | 'chunk-size' | 'chunk-data' | 'chunk
 
 const LF = 0x0a;
 const CR = 0x0d;
+const COLON = 0x3a;
+const SP = 0x20;
+const HTAB = 0x09;
+/** The lengths of the only names that frame a message: content-length and transfer-encoding. */
+const CONTENT_LENGTH = 14;
+const TRANSFER_ENCODING = 17;
 const MAX_CHUNK_LINE = 1024;
 
 const EMPTY_HEAD: MessageHead = { startLine: '', contentLength: undefined, transferEncoding: undefined };
@@ -154,6 +160,9 @@ export class MessageReader {
       this.#headBytes += consumed;
       if (this.#headBytes > this.#maxHead) throw new SniffError('head too large');
     }
+    if (nl !== -1 && this.#line === '' && this.#state === 'headers' && !this.#head.headers) {
+      if (this.#skippable(buf, off, nl)) return nl + 1;
+    }
     this.#line += buf.toString('latin1', off, end);
     if (nl === -1) return buf.length;
     const line = this.#line;
@@ -162,6 +171,21 @@ export class MessageReader {
     this.#lineBytes = 0;
     this.#onLine(text);
     return nl + 1;
+  }
+
+  /**
+   * Whether the header line in buf[off, nl) can be passed over without a string: a well-formed name whose length is
+   * neither of the framing headers' (most lines: Host, Date, Content-Type, …). Anything else takes the string path,
+   * which checks it.
+   */
+  #skippable(buf: Buffer, off: number, nl: number): boolean {
+    const first = buf[off];
+    if (first === SP || first === HTAB) return false;
+    const colon = buf.indexOf(COLON, off);
+    if (colon <= off || colon > nl) return false;
+    const n = colon - off;
+    const before = buf[colon - 1];
+    return n !== CONTENT_LENGTH && n !== TRANSFER_ENCODING && before !== SP && before !== HTAB;
   }
 
   feed(buf: Buffer): void {

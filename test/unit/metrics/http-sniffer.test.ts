@@ -37,6 +37,12 @@ const EXCHANGES = [
     want: { method: 'GET', path: '/f', status: 304, requestBodyBytes: 0, responseBodyBytes: 0 },
   },
   {
+    // Names of the framing headers' lengths that are not framing headers, and a framing header among others.
+    req: 'GET /h HTTP/1.1\r\nAccept-Charset: utf-8\r\nX-Forwarded-Proto: https\r\nHost: x\r\n\r\n',
+    res: 'HTTP/1.1 200 OK\r\nDate: x\r\nX-Forwarded-Proto: y\r\nCONTENT-LENGTH: 4\r\nVary: *\r\n\r\nbody',
+    want: { method: 'GET', path: '/h', status: 200, requestBodyBytes: 0, responseBodyBytes: 4 },
+  },
+  {
     req: 'GET /g HTTP/1.0\r\n\r\n',
     res: 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the server closes',
     want: { method: 'GET', path: '/g', status: 200, requestBodyBytes: 0, responseBodyBytes: 23 },
