@@ -16,7 +16,8 @@ import { startBenchDaemon } from './lib/daemon.ts';
 import { commandWorks, daemonBin, killAll } from './lib/procs.ts';
 import { rollingRestart, rollingRestartLines } from './lib/rolling-restart.ts';
 import { scale, scaleLines, type ScaleResult } from './lib/scale.ts';
-import { median, round } from './lib/stats.ts';
+import { floorLines } from './lib/floors.ts';
+import { median, ratio, round } from './lib/stats.ts';
 
 const quick = process.argv.includes('--quick');
 const simThread = process.argv.includes('--sim-thread');
@@ -117,8 +118,6 @@ function controlPlaneLines(
     `- 100 SSE clients, one event, until the last has it (the clients in a process of their own): ${c.sse_fanout_100_ms} ms at ${at} services (median of ${c.sse_fanout_100_runs_ms.length}: ${JSON.stringify(c.sse_fanout_100_runs_ms)}; the first client ${c.sse_first_of_100_ms} ms; ≤ 50: ${met(le(c.sse_fanout_100_ms, 50))}), ${c.sse_fanout_100_10000_ms} ms at 10,000 (${JSON.stringify(c.sse_fanout_100_10000_runs_ms)})`,
   ];
 }
-
-const ratio = (a: number | null, b: number | null): string => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
 
 async function main(): Promise<void> {
   log(
@@ -319,6 +318,7 @@ async function main(): Promise<void> {
     `- Node's bare TLS relay (lib/tls-relay.ts: Node's TLS and sockets, no port-forward protocol; what Node.js itself costs a forwarder), runs interleaved with the paths: ${JSON.stringify(data.node_tls_relay)}`,
     `- the same relay in C (socat with OpenSSL and 128 KiB buffers, a process per connection), runs interleaved with the paths: ${data.native_tls_relay ? JSON.stringify(data.native_tls_relay) : 'n/a (no socat on this machine)'}`,
     `- the bare forwarder (lib/bare-forwarder.ts: the least a Node.js port-forward client does per connection, SPDY frames on one session, no streams, no bookkeeping), connection setup with Node's client, runs interleaved with the paths: ${JSON.stringify(data.bare_forwarder_connect)}, p50 ${ratio((data.bare_forwarder_connect as { p50_ms: number | null } | undefined)?.p50_ms ?? null, cp.kubectl)} kubectl`,
+    ...floorLines(data),
     `- the machine's cores busy during the transfers (of ${CORES}; all processes): download ${JSON.stringify(busy.download)}, upload ${JSON.stringify(busy.upload)}; raw SPDY ${JSON.stringify(data.sim_raw_cores_busy)}`,
     `- the machine's CPU seconds per GB moved (all processes: cores busy over the rate; on ${CORES} shared cores the rate follows it): ${JSON.stringify(data.machine_cpu_s_per_gb)}; the raw SPDY client's own CPU per GB ${JSON.stringify(data.sim_raw_client_cpu_s_per_gb)}; the simulator's (the bench's process: API server, kubelet, pod's server) ${JSON.stringify(data.sim_cpu_s_per_gb)}`,
     `- noise (max-min)/median per figure, %: ${JSON.stringify(noise)}`,

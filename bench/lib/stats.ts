@@ -22,3 +22,7 @@ export function spreadPct(values: readonly number[]): number {
 
 export const round = (n: number | null | undefined, digits = 2): number | null =>
   n === null || n === undefined || !Number.isFinite(n) ? null : Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** a / b as `0.61×` for the reports ('n/a' without both). */
+export const ratio = (a: number | null | undefined, b: number | null | undefined): string =>
+  a && b ? `${(a / b).toFixed(2)}×` : 'n/a';
