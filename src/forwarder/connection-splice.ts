@@ -38,6 +38,13 @@ export interface ConnectionHooks {
   onFailure?: (failure: ConnectionFailure) => void;
 }
 
+/** What the listener does to a connection's pod side: end() sends its FIN, destroy() resets it unless finished. */
+export interface PodSide {
+  end(): void;
+  destroy(): void;
+  readonly destroyed: boolean;
+}
+
 /** What choosing a connection's target may ask of it. */
 export interface TargetRequest {
   /** Aborts when the connection closes before it has a target. */
@@ -56,7 +63,8 @@ const CLOSED = new Error('connection closed');
  */
 export class Conn implements TargetRequest {
   readonly socket: net.Socket;
-  data: Duplex | undefined;
+  /** The pod side, once spliced: a stream of the session, or the session's own splice (socket-splice.ts). */
+  data: PodSide | undefined;
   /** Stops copying the pod's bytes to the client. */
   unpipe: (() => void) | undefined;
   /** Ends the connection's count on its endpoint. */
@@ -94,28 +102,67 @@ const noop = (): void => undefined;
 export const BULK_BYTES = 4 * 1024 * 1024;
 
 /** How long an ended stream's error text may lag behind its end before the client is simply ended. */
-const ERROR_SETTLE_MS = 1000;
+export const ERROR_SETTLE_MS = 1000;
 
-function settled(p: Promise<unknown>, ms: number): Promise<void> {
+export function settled(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
   return Promise.race([p.then(noop, noop), bound]).finally(() => clearTimeout(timer));
 }
 
-/** The tap sees every chunk; a tap that throws is cut off rather than breaking the connection. */
-function observe(socket: net.Socket, data: Duplex, tap: ConnectionTap): void {
+/** The tap's calls, each skipped for good once one has thrown: a tap that throws never breaks the connection. */
+export function guardedTap(tap: ConnectionTap): ConnectionTap {
   let ok = true;
-  const guard = (fn: () => void): void => {
-    if (!ok) return;
-    try {
-      fn();
-    } catch {
-      ok = false;
-    }
+  return {
+    client(chunk) {
+      if (ok)
+        try {
+          tap.client(chunk);
+        } catch {
+          ok = false;
+        }
+    },
+    server(chunk) {
+      if (ok)
+        try {
+          tap.server(chunk);
+        } catch {
+          ok = false;
+        }
+    },
+    end() {
+      if (ok)
+        try {
+          tap.end();
+        } catch {
+          ok = false;
+        }
+    },
   };
-  socket.on('data', (chunk: Buffer) => guard(() => tap.client(chunk)));
-  data.on('data', (chunk: Buffer) => guard(() => tap.server(chunk)));
-  socket.once('close', () => guard(() => tap.end()));
+}
+
+/** The tap sees every chunk. */
+function observe(socket: net.Socket, data: Duplex, tap: ConnectionTap): void {
+  const seen = guardedTap(tap);
+  socket.on('data', (chunk: Buffer) => seen.client(chunk));
+  data.on('data', (chunk: Buffer) => seen.server(chunk));
+  socket.once('close', () => seen.end());
+}
+
+/** Reports the pod side's error text, when there is one, and resets the client. */
+export function onErrorText(
+  error: Promise<string | null>,
+  socket: net.Socket,
+  target: ConnectionTarget,
+  hooks: ConnectionHooks,
+  fail: () => void,
+): void {
+  void error.then((text) => {
+    if (!text) return;
+    fail();
+    hooks.onFailure?.({ forwardKey: target.forwardKey, pod: target.pod, stage: 'stream', message: text });
+    if (!socket.destroyed) socket.resetAndDestroy();
+  }, noop);
 }
 
 /**
@@ -157,10 +204,5 @@ export function spliceConnection(
     if (!data.destroyed) end();
     else settled(pf.error, ERROR_SETTLE_MS).then(end, end);
   });
-  void pf.error.then((text) => {
-    if (!text) return;
-    failed = true;
-    hooks.onFailure?.({ forwardKey: target.forwardKey, pod: target.pod, stage: 'stream', message: text });
-    if (!socket.destroyed) socket.resetAndDestroy();
-  }, noop);
+  onErrorText(pf.error, socket, target, hooks, () => (failed = true));
 }

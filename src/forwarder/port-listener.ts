@@ -10,6 +10,7 @@ import {
   type TargetRequest,
 } from './connection-splice.ts';
 import { noReadAhead } from '../portforward/read-ahead.ts';
+import { spliceSocket } from './socket-splice.ts';
 import type { PortForwardConnection } from '../portforward/types.ts';
 
 export {
@@ -240,16 +241,27 @@ export class PortListener {
       return;
     }
     if (socket.destroyed) return;
+    try {
+      if (spliceSocket(conn, target, this.#options)) return;
+    } catch (err) {
+      this.#openFailed(conn, target, err);
+      return;
+    }
     let pf: PortForwardConnection;
     try {
       pf = target.session.open(target.podPort);
     } catch (err) {
-      const message = describeError(err);
-      this.#failure({ forwardKey: target.forwardKey, pod: target.pod, stage: 'open', message });
-      socket.destroy();
+      this.#openFailed(conn, target, err);
       return;
     }
     spliceConnection(conn, pf, target, this.#options);
+  }
+
+  /** The session refused the connection's streams (it is closing): the client is cut. */
+  #openFailed(conn: Conn, target: ConnectionTarget, err: unknown): void {
+    const message = describeError(err);
+    this.#failure({ forwardKey: target.forwardKey, pod: target.pod, stage: 'open', message });
+    conn.socket.destroy();
   }
 }
 

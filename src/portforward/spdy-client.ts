@@ -1,5 +1,6 @@
-import type { SpdySession } from './spdy/session.ts';
-import type { PortForwardConnection, PortForwardSession } from './types.ts';
+import type { Socket } from 'node:net';
+import type { ErrorSink, SpdySession } from './spdy/session.ts';
+import type { PortForwardConnection, PortForwardSession, SpliceHooks, SplicedConnection } from './types.ts';
 
 export interface SpdyClientOptions {
   protocol: 'spdy' | 'websocket-tunnel';
@@ -11,6 +12,19 @@ export interface SpdyClientOptions {
 
 /** How long the error stream may outlive its data stream before it is reset. */
 const ERROR_STREAM_GRACE_MS = 1000;
+
+/**
+ * Called when a connection's data stream is over. The server ends the error stream once the forward is over (the
+ * kubelet closes it after the copy), which frees it on both sides; it is reset only if that does not come soon, so no
+ * stream outlives its connection for long (client-go's RemoveStreams; kubernetes#112032) and an orderly close costs
+ * no RST_STREAM.
+ */
+function errorGrace(errorSink: ErrorSink): void {
+  if (!errorSink.open) return;
+  const timer = setTimeout(() => errorSink.cancel(), ERROR_STREAM_GRACE_MS);
+  timer.unref();
+  void errorSink.text.then(() => clearTimeout(timer));
+}
 
 /** Port-forward over a SPDY session (direct or tunnelled): one error and one data stream per connection. */
 export class SpdyPortForwardSession implements PortForwardSession {
@@ -55,28 +69,41 @@ export class SpdyPortForwardSession implements PortForwardSession {
   }
 
   open(port: number): PortForwardConnection {
-    const requestID = String(++this.#requestId);
-    const base = { port: String(port), requestID };
-    // Both SYN_STREAMs leave in one write and data may follow at once: frames are ordered, the server pairs the
-    // streams by requestID, so there is no round trip to wait for.
     const session = this.#session;
-    const [errorSink, data] = session.batch(
-      () =>
-        [
-          session.openErrorSink({ streamType: 'error', ...base }),
-          session.openStream({ streamType: 'data', ...base }),
-        ] as const,
-    );
-    // The server ends the error stream once the forward is over (the kubelet closes it after the copy), which frees
-    // it on both sides; it is reset only if that does not come soon, so no stream outlives its connection for long
-    // (client-go's RemoveStreams; kubernetes#112032) and an orderly close costs no RST_STREAM.
-    data.once('close', () => {
-      if (!errorSink.open) return;
-      const timer = setTimeout(() => errorSink.cancel(), ERROR_STREAM_GRACE_MS);
-      timer.unref();
-      void errorSink.text.then(() => clearTimeout(timer));
+    const [errorSink, data] = session.batch(() => {
+      const base = this.#base(port);
+      return [
+        session.openErrorSink({ streamType: 'error', ...base }),
+        session.openStream({ streamType: 'data', ...base }),
+      ] as const;
     });
+    data.once('close', () => errorGrace(errorSink));
     return { data, error: errorSink.text };
+  }
+
+  splice(port: number, socket: Socket, hooks: SpliceHooks): SplicedConnection {
+    const session = this.#session;
+    const { fromPod, fromClient, reset } = hooks;
+    const [errorSink, pod] = session.batch(() => {
+      const base = this.#base(port);
+      const sink = session.openErrorSink({ streamType: 'error', ...base });
+      const stream = session.spliceStream({ streamType: 'data', ...base }, socket, {
+        fromPeer: fromPod,
+        fromSocket: fromClient,
+        reset,
+        done: () => errorGrace(sink),
+      });
+      return [sink, stream] as const;
+    });
+    return { pod, error: errorSink.text };
+  }
+
+  /**
+   * The headers both streams of a connection carry. Both SYN_STREAMs leave in one write and data may follow at once:
+   * frames are ordered, the server pairs the streams by requestID, so there is no round trip to wait for.
+   */
+  #base(port: number): { port: string; requestID: string } {
+    return { port: String(port), requestID: String(++this.#requestId) };
   }
 
   ping(): Promise<number> {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '../log/logger.ts';
@@ -38,11 +39,34 @@ export interface PortForwardConnection {
   readonly error: Promise<string | null>;
 }
 
+/** What a connection spliced to a local socket (PortForwardSession.splice) tells its user. */
+export interface SpliceHooks {
+  /** Bytes from the pod, as they arrive, before they are written to the socket. */
+  fromPod?: (piece: Buffer) => void;
+  /** Bytes read from the socket, before they are sent to the pod. */
+  fromClient?: (chunk: Buffer) => void;
+  /** The pod side was reset: decides what becomes of the socket (destroyed when absent). */
+  reset?: () => void;
+}
+
+/** A forwarded connection whose bytes flow between the session and a local socket with no stream between. */
+export interface SplicedConnection {
+  /** The pod side: end() sends our FIN, destroy() resets it unless both sides finished. */
+  readonly pod: { end(): void; destroy(): void; readonly destroyed: boolean };
+  /** As PortForwardConnection.error. */
+  readonly error: Promise<string | null>;
+}
+
 /** An upgraded connection to one pod carrying any number of forwarded connections. */
 export interface PortForwardSession {
   readonly protocol: PortForwardProtocol;
   /** Opens a connection to `port` of the pod. Never blocks on a round trip: data may be written at once. */
   open(port: number): PortForwardConnection;
+  /**
+   * Opens a connection to `port` spliced to `socket`: the pod's bytes are written to it and its bytes sent to the
+   * pod, half-close and backpressure both ways. Protocols that cannot splice leave it out (callers use open()).
+   */
+  splice?(port: number, socket: Socket, hooks: SpliceHooks): SplicedConnection;
   /** Round-trip time of one PING in milliseconds (rejects when the session is closed). */
   ping(): Promise<number>;
   readonly isClosed: boolean;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   FLAG_FIN,
@@ -17,9 +18,11 @@ import {
 import { createHeaderCodec, type HeaderCodec } from './header-codec.ts';
 import { FrameParser } from './parser.ts';
 import { ErrorSink } from './error-sink.ts';
+import { SocketStream, type SocketStreamHooks } from './socket-stream.ts';
 import { SpdyStream, type RoutedStream, type StreamOwner } from './stream.ts';
 
 export { ErrorSink } from './error-sink.ts';
+export { SocketStream, type SocketStreamHooks } from './socket-stream.ts';
 export { SpdyStream } from './stream.ts';
 
 export interface SpdySessionOptions {
@@ -123,10 +126,7 @@ export class SpdySession extends EventEmitter implements StreamOwner {
 
   /** Opens a stream; `halfClosed` sends our FIN right after SYN_STREAM (as client-go does for error streams). */
   openStream(headers: Headers, options: { halfClosed?: boolean } = {}): SpdyStream {
-    if (this.#closed || this.#goawaySent) throw new Error('SPDY session is closed');
-    if (this.#goawayReceived) throw new Error('SPDY session is going away');
-    const id = this.#nextStreamId;
-    this.#nextStreamId += 2;
+    const id = this.#newStreamId();
     const stream = new SpdyStream(this, id, headers);
     this.#streams.set(id, stream);
     this.batch(() => {
@@ -137,15 +137,21 @@ export class SpdySession extends EventEmitter implements StreamOwner {
     return stream;
   }
 
+  /** Opens a stream spliced to a local socket (socket-stream.ts): no Duplex between the two. */
+  spliceStream(headers: Headers, socket: Socket, hooks: SocketStreamHooks): SocketStream {
+    const id = this.#newStreamId();
+    const stream = new SocketStream(this, id, socket, hooks);
+    this.#streams.set(id, stream);
+    this.#socket.write(synStreamFrame(this.#codec, id, headers));
+    return stream;
+  }
+
   /**
    * Opens a stream half-closed whose only use is what the peer writes on it until its end: a port-forward client's
    * error stream.
    */
   openErrorSink(headers: Headers): ErrorSink {
-    if (this.#closed || this.#goawaySent) throw new Error('SPDY session is closed');
-    if (this.#goawayReceived) throw new Error('SPDY session is going away');
-    const id = this.#nextStreamId;
-    this.#nextStreamId += 2;
+    const id = this.#newStreamId();
     const sink = new ErrorSink(this, id);
     this.#streams.set(id, sink);
     this.batch(() => {
@@ -153,6 +159,15 @@ export class SpdySession extends EventEmitter implements StreamOwner {
       this.#socket.write(dataHeader(id, FLAG_FIN, 0));
     });
     return sink;
+  }
+
+  /** The id of a stream this side opens; throws when the session takes no new streams. */
+  #newStreamId(): number {
+    if (this.#closed || this.#goawaySent) throw new Error('SPDY session is closed');
+    if (this.#goawayReceived) throw new Error('SPDY session is going away');
+    const id = this.#nextStreamId;
+    this.#nextStreamId += 2;
+    return id;
   }
 
   /** Round-trip time of one PING in milliseconds. */
@@ -228,6 +243,11 @@ export class SpdySession extends EventEmitter implements StreamOwner {
     if (this.#closed) return;
     this.#resetsSent++;
     this.#socket.write(rstStreamFrame(id, status));
+  }
+
+  hold(stream: RoutedStream): void {
+    this.#paused.add(stream);
+    this.#socket.pause();
   }
 
   readWanted(stream: RoutedStream): void {

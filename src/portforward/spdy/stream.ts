@@ -19,6 +19,8 @@ export interface StreamOwner {
   writeReset(id: number, status: number): void;
   /** The stream's reader wants more: the transport may flow again if nothing else holds it. */
   readWanted(stream: RoutedStream): void;
+  /** The stream's reader is full: the transport pauses until readWanted(stream). */
+  hold(stream: RoutedStream): void;
   forget(stream: RoutedStream): void;
 }
 
