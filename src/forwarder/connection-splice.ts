@@ -178,11 +178,15 @@ export function spliceConnection(
   const { socket } = conn;
   const { data } = pf;
   conn.data = data;
-  data.on('error', () => socket.destroy());
+  // A reset, not a plain close: a FIN would end a body delimited by the connection's end as if it were complete.
+  const cut = (): void => {
+    if (!socket.destroyed) socket.resetAndDestroy();
+  };
+  data.on('error', cut);
   // A stream that closes before its end was read was reset (session lost, pod gone): the client must not mistake
   // the truncation for a clean end.
   data.once('close', () => {
-    if (!data.readableEnded) socket.destroy();
+    if (!data.readableEnded) cut();
   });
   if (target.worked) data.once('data', target.worked);
   conn.untrack = target.track?.(socket);

@@ -105,15 +105,14 @@ export class SocketStream implements RoutedStream {
     this.#finish();
     const reset = this.#hooks.reset;
     if (reset) reset(status);
-    else this.#socket.destroy();
+    else this.#cut();
   }
 
   abort(): void {
     if (this.#done) return;
     this.resetStatus ??= RST.CANCEL;
     this.#finish();
-    // A truncated connection must not look finished to the client.
-    this.#socket.destroy();
+    this.#cut();
   }
 
   // --- from the socket ----------------------------------------------------------------------------------------
@@ -122,7 +121,7 @@ export class SocketStream implements RoutedStream {
     if (this.#localFin || this.#done) {
       // Our FIN was sent (the listener is closing) or the stream is gone: these bytes cannot reach the pod, and the
       // client must not take their loss for delivery.
-      this.#socket.destroy();
+      this.#cut();
       return;
     }
     this.#hooks.fromSocket?.(chunk);
@@ -137,7 +136,7 @@ export class SocketStream implements RoutedStream {
   #written = (err?: Error | null): void => {
     this.#writing = false;
     if (err) {
-      this.#socket.destroy();
+      this.#cut();
       return;
     }
     if (this.#waiting) {
@@ -172,6 +171,14 @@ export class SocketStream implements RoutedStream {
     this.#holding = false;
     this.#owner.readWanted(this);
   };
+
+  /**
+   * Resets the socket: a connection cut short must not look finished to the client (a plain close sends a FIN, which
+   * ends a body delimited by the connection's end as if it were complete).
+   */
+  #cut(): void {
+    if (!this.#socket.destroyed) this.#socket.resetAndDestroy();
+  }
 
   #settle(): void {
     if (this.#localFin && this.#remoteFin) this.#finish();

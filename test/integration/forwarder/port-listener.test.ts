@@ -229,6 +229,27 @@ describe.each(['spdy', 'websocket-tunnel'] as const)('port listener over %s', (p
     s.destroy();
   });
 
+  it('ends each connection with FINs alone and frees its streams', async () => {
+    await start(HTTP_PORT);
+    for (let i = 0; i < 20; i++) expect((await get(ip, port, `/n${i}`)).status).toBe(200);
+    const session = sessions.live(POD) as unknown as { streamCount: number; resetsSent: number };
+    await waitFor(() => session.streamCount === 0, {
+      message: () => `${session.streamCount} streams still open`,
+    });
+    expect(session.resetsSent).toBe(0);
+  });
+
+  it('resets its clients, not ends them, when the session is lost: a cut body must not look complete', async () => {
+    const l = await start(ECHO_PORT);
+    const s = await connect(ip, port);
+    const done = drain(s);
+    s.write('before');
+    await waitFor(() => l.counters().bytesIn === 6);
+    const session = sessions.live(POD);
+    session?.destroy(new Error('lost'));
+    expect(await done).toEqual({ data: 'before', clean: false });
+  });
+
   it('feeds a tap the same bytes, read-only', async () => {
     const seen = { client: 0, server: 0, ended: 0 };
     const tap: ConnectionTap = {
