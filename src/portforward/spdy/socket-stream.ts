@@ -17,6 +17,12 @@ export interface SocketStreamHooks {
 const noop = (): void => undefined;
 
 /**
+ * What a socket may hold unsent before the session stops reading for it, as a stream's read buffer did: pausing the
+ * session pauses every stream on it, so one client a little slower than its pod should not do it at every turn.
+ */
+const HOLD_BYTES = 256 * 1024;
+
+/**
  * A SPDY stream spliced straight to a local socket, with no Node.js stream between: the peer's DATA is written to the
  * socket as the session parses it, the socket's reads leave as DATA frames, a FIN either way half-closes the other
  * side, and backpressure pauses the other side. What the peer sends within one turn of the event loop is written with
@@ -25,7 +31,8 @@ const noop = (): void => undefined;
  * per connection cost its construction, a pipe, and a nextTick or two at every write, end and close.
  *
  * The socket's reads pause while the session's transport holds more than its bound (the write's callback comes at
- * its drain); the session's reads pause while the socket wants a drain after a flush.
+ * its drain); the session's reads pause while the socket holds more than HOLD_BYTES unsent after a flush, until it
+ * has drained.
  */
 export class SocketStream implements RoutedStream {
   readonly id: number;
@@ -160,7 +167,7 @@ export class SocketStream implements RoutedStream {
     this.#corked = false;
     const socket = this.#socket;
     socket.uncork();
-    if (socket.writableNeedDrain && !socket.destroyed && !this.#holding && !this.#done) {
+    if (socket.writableLength > HOLD_BYTES && !socket.destroyed && !this.#holding && !this.#done) {
       this.#holding = true;
       this.#owner.hold(this);
       socket.once('drain', this.#drained);
