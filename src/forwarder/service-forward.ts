@@ -274,7 +274,7 @@ export class ServiceForward {
       port: spec.port,
       closeGraceMs: this.#options.closeGraceMs,
       now: this.#now,
-      target: (request) => this.#target(state, targets, request),
+      target: (conn) => this.#target(state, targets, conn),
       tap: tap ? (fk, pod) => tap(fk, request.serviceKey, pod) : undefined,
       onAccept: this.#options.onActivity,
       onFailure: (f) => {

@@ -2,7 +2,10 @@ import { Duplex } from 'node:stream';
 import { FLAG_FIN, RST, type Headers } from './frames.ts';
 import { noReadAhead } from '../read-ahead.ts';
 
-/** What the session routes a stream's frames to: a SpdyStream, or a client's error stream (ErrorSink). */
+/**
+ * What the session routes a stream's frames to: a SpdyStream, a stream spliced to a socket (SocketStream), or a
+ * client's error stream (ErrorSink).
+ */
 export interface RoutedStream {
   readonly id: number;
   /** Returns false when the reader is full and the transport should pause. */
