@@ -113,31 +113,20 @@ export function settled(p: Promise<unknown>, ms: number): Promise<void> {
 /** The tap's calls, each skipped for good once one has thrown: a tap that throws never breaks the connection. */
 export function guardedTap(tap: ConnectionTap): ConnectionTap {
   let ok = true;
+  const guarded =
+    <A extends unknown[]>(fn: (...args: A) => void) =>
+    (...args: A): void => {
+      if (!ok) return;
+      try {
+        fn(...args);
+      } catch {
+        ok = false;
+      }
+    };
   return {
-    client(chunk) {
-      if (ok)
-        try {
-          tap.client(chunk);
-        } catch {
-          ok = false;
-        }
-    },
-    server(chunk) {
-      if (ok)
-        try {
-          tap.server(chunk);
-        } catch {
-          ok = false;
-        }
-    },
-    end() {
-      if (ok)
-        try {
-          tap.end();
-        } catch {
-          ok = false;
-        }
-    },
+    client: guarded((chunk: Buffer) => tap.client(chunk)),
+    server: guarded((chunk: Buffer) => tap.server(chunk)),
+    end: guarded(() => tap.end()),
   };
 }
 
