@@ -326,7 +326,6 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     2,
     ['bare'],
   );
-  await bareForwarder.proc.stop();
   result.connect_p50_ms = connect.figure;
   // The least a Node.js forwarder does per connection (lib/bare-forwarder.ts), through the same simulator.
   const bareRuns = connect.runs.get('bare') ?? [];
@@ -362,7 +361,20 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     async (h, port) => await curlConnects(h, port, o.connects),
     (r) => quantile(r.times, 0.5),
     2,
+    ['bare'],
   );
+  await bareForwarder.proc.stop();
+  const bareAnswered = answered.runs.get('bare') ?? [];
+  result.bare_forwarder_connect_curl = {
+    p50_ms: round(median(bareAnswered.map((r) => quantile(r.times, 0.5))), 2),
+    p99_ms: round(
+      quantile(
+        bareAnswered.flatMap((r) => r.times),
+        0.99,
+      ),
+      2,
+    ),
+  };
   const answeredP99 = empty();
   const clientUs: Partial<Record<PathKey, number | null>> = {};
   for (const k of keys) {
