@@ -126,24 +126,15 @@ export class SpdySession extends EventEmitter implements StreamOwner {
 
   /** Opens a stream; `halfClosed` sends our FIN right after SYN_STREAM (as client-go does for error streams). */
   openStream(headers: Headers, options: { halfClosed?: boolean } = {}): SpdyStream {
-    const id = this.#newStreamId();
-    const stream = new SpdyStream(this, id, headers);
-    this.#streams.set(id, stream);
-    this.batch(() => {
-      this.#socket.write(synStreamFrame(this.#codec, id, headers));
-      if (options.halfClosed) this.#socket.write(dataHeader(id, FLAG_FIN, 0));
-    });
-    if (options.halfClosed) stream.markLocalFin();
+    const halfClosed = options.halfClosed ?? false;
+    const stream = this.#open(headers, halfClosed, (id) => new SpdyStream(this, id, headers));
+    if (halfClosed) stream.markLocalFin();
     return stream;
   }
 
   /** Opens a stream spliced to a local socket (socket-stream.ts): no Duplex between the two. */
   spliceStream(headers: Headers, socket: Socket, hooks: SocketStreamHooks): SocketStream {
-    const id = this.#newStreamId();
-    const stream = new SocketStream(this, id, socket, hooks);
-    this.#streams.set(id, stream);
-    this.#socket.write(synStreamFrame(this.#codec, id, headers));
-    return stream;
+    return this.#open(headers, false, (id) => new SocketStream(this, id, socket, hooks));
   }
 
   /**
@@ -151,23 +142,28 @@ export class SpdySession extends EventEmitter implements StreamOwner {
    * error stream.
    */
   openErrorSink(headers: Headers): ErrorSink {
-    const id = this.#newStreamId();
-    const sink = new ErrorSink(this, id);
-    this.#streams.set(id, sink);
-    this.batch(() => {
-      this.#socket.write(synStreamFrame(this.#codec, id, headers));
-      this.#socket.write(dataHeader(id, FLAG_FIN, 0));
-    });
-    return sink;
+    return this.#open(headers, true, (id) => new ErrorSink(this, id));
   }
 
-  /** The id of a stream this side opens; throws when the session takes no new streams. */
-  #newStreamId(): number {
+  /**
+   * A stream this side opens: its id, its routing, its SYN_STREAM (with our FIN right after when `halfClosed`, in one
+   * write). Throws when the session takes no new streams.
+   */
+  #open<T extends RoutedStream>(headers: Headers, halfClosed: boolean, make: (id: number) => T): T {
     if (this.#closed || this.#goawaySent) throw new Error('SPDY session is closed');
     if (this.#goawayReceived) throw new Error('SPDY session is going away');
     const id = this.#nextStreamId;
     this.#nextStreamId += 2;
-    return id;
+    const stream = make(id);
+    this.#streams.set(id, stream);
+    const syn = synStreamFrame(this.#codec, id, headers);
+    if (!halfClosed) this.#socket.write(syn);
+    else
+      this.batch(() => {
+        this.#socket.write(syn);
+        this.#socket.write(dataHeader(id, FLAG_FIN, 0));
+      });
+    return stream;
   }
 
   /** Round-trip time of one PING in milliseconds. */
