@@ -65,6 +65,14 @@ interface Path {
   reaped?: boolean;
 }
 
+/** A path's latency runs in ms: p50 as the median of the runs' p50s, p99 over every sample of the runs. */
+function latency(runs: number[][]): { p50_ms: number | null; p99_ms: number | null } {
+  return {
+    p50_ms: round(median(runs.map((xs) => quantile(xs, 0.5))), 2),
+    p99_ms: round(quantile(runs.flat(), 0.99), 2),
+  };
+}
+
 /** The data-plane simulator, on this thread or (`simThread`) its own, serving pod bench/bulk-0:8080. */
 async function dataPlaneSim(o: DataPlaneOptions): Promise<SimThread & { directPort: number }> {
   const kubeconfig = benchFiles(o.dir, 'paths').kubeconfig;
@@ -312,7 +320,6 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   const bareForwarder = await startBareForwarder(sim);
   barePath = { target: ['127.0.0.1', bareForwarder.port], pid: bareForwarder.proc.child.pid };
   for (let i = 0; i < 300; i++) await connectOnce('127.0.0.1', bareForwarder.port);
-  const setups: Partial<Record<PathKey, number[]>> = {};
   const connect = await each(
     'connect',
     async (h, port, path) => {
@@ -330,14 +337,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   // The least a Node.js forwarder does per connection (lib/bare-forwarder.ts), through the same simulator.
   const bareRuns = connect.runs.get('bare') ?? [];
   result.bare_forwarder_connect = {
-    p50_ms: round(median(bareRuns.map((r) => quantile(r.xs, 0.5))), 2),
-    p99_ms: round(
-      quantile(
-        bareRuns.flatMap((r) => r.xs),
-        0.99,
-      ),
-      2,
-    ),
+    ...latency(bareRuns.map((r) => r.xs)),
     cpu_us_per_connection: round(median(bareRuns.map((r) => r.cpuUs)), 0),
   };
   const p99 = empty();
@@ -345,8 +345,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   const cpuPerConnection = { kubefwd: null as number | null, kubectl: null as number | null };
   for (const k of keys) {
     const runs = connect.runs.get(k) ?? [];
-    setups[k] = runs.flatMap((r) => r.xs);
-    p99[k] = round(quantile(setups[k], 0.99), 2);
+    p99[k] = latency(runs.map((r) => r.xs)).p99_ms;
     if (k !== 'direct' && runs.length > 0) {
       cpuPerConnection[k] = round(median(runs.map((r) => r.cpuUs)), 0);
       o.noise[`cpu_connect.${k}`] = round(spreadPct(runs.map((r) => r.cpuUs)), 1) ?? 0;
@@ -364,28 +363,12 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     ['bare'],
   );
   await bareForwarder.proc.stop();
-  const bareAnswered = answered.runs.get('bare') ?? [];
-  result.bare_forwarder_connect_curl = {
-    p50_ms: round(median(bareAnswered.map((r) => quantile(r.times, 0.5))), 2),
-    p99_ms: round(
-      quantile(
-        bareAnswered.flatMap((r) => r.times),
-        0.99,
-      ),
-      2,
-    ),
-  };
+  result.bare_forwarder_connect_curl = latency((answered.runs.get('bare') ?? []).map((r) => r.times));
   const answeredP99 = empty();
   const clientUs: Partial<Record<PathKey, number | null>> = {};
   for (const k of keys) {
     const runs = answered.runs.get(k) ?? [];
-    answeredP99[k] = round(
-      quantile(
-        runs.flatMap((r) => r.times),
-        0.99,
-      ),
-      2,
-    );
+    answeredP99[k] = latency(runs.map((r) => r.times)).p99_ms;
     clientUs[k] = round(median(runs.map((r) => r.clientCpuUs)), 0);
   }
   result.connect_curl_p50_ms = answered.figure;
