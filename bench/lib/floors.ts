@@ -25,9 +25,9 @@ export function floorLines(data: Record<string, unknown>): string[] {
   const busy = (data.machine_cores_busy ?? {}) as Partial<Record<'download', Pair>>;
   const m = machine.download?.kubefwd;
   const c = cpu.download?.kubefwd;
-  const r = node.download?.cpu_s_per_gb;
+  const relayCost = node.download?.cpu_s_per_gb;
   const b = busy.download?.kubefwd;
-  const relayPath = m && c && r && b ? (b * 1000) / (m - c + r) : null;
+  const relayPath = m && c && relayCost && b ? (b * 1000) / (m - c + relayCost) : null;
   const perGb = (dir: 'download' | 'upload', r: Relay): string =>
     ratio(r[dir]?.cpu_s_per_gb, cpu[dir]?.kubectl);
   return [
