@@ -4,9 +4,11 @@
  * LAUNCHER a build's bin/kubefwd.js (a checkout's, or a package folder as bench/lib/package-build.ts makes one). Each
  * round starts each build in turn against the same simulated pod, warms it up, measures it and stops it, then measures
  * `kubectl port-forward` (started once): the builds meet the same phases of the machine, which moves more between
- * minutes than most changes do. `connect`: sequential connections with one request each (lib/load.ts), p50 and p99,
- * the daemon's CPU per connection, and the same of the bare forwarder (lib/bare-forwarder.ts, started once); `download`/`upload`: one curl transfer, MB/s, the daemon's CPU per GB and the
- * simulator's (this process's). Prints JSON on stdout (every round and the medians); progress on stderr.
+ * minutes than most changes do; the bare forwarder (lib/bare-forwarder.ts) is measured each round too, but started
+ * once: it runs warm where each build starts afresh, so compare builds with each other, not with it.
+ * `connect`: sequential connections with one request each (lib/load.ts), p50 and p99, the forwarder's CPU per
+ * connection; `download`/`upload`: one curl transfer, MB/s, the forwarder's CPU per GB and the simulator's (this
+ * process's). Prints JSON on stdout (every round and the medians); progress on stderr.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,10 +110,8 @@ try {
     for (let i = 0; i < 300; i++) await connectOnce('127.0.0.1', kubectlPort);
   }
   let barePort = 0;
-  if (what === 'connect') {
-    ({ proc: bare, port: barePort } = await startBareForwarder(endpointOf(sim)));
-    for (let i = 0; i < 300; i++) await connectOnce('127.0.0.1', barePort);
-  }
+  ({ proc: bare, port: barePort } = await startBareForwarder(endpointOf(sim)));
+  for (let i = 0; i < 300; i++) await connectOnce('127.0.0.1', barePort);
   for (let r = 0; r < rounds; r++) {
     log(`round ${r + 1}/${rounds}`);
     for (const launcher of launchers) {

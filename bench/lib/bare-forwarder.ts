@@ -1,10 +1,12 @@
 /**
  * The least a port-forward client in Node.js does per connection, a reference beside the daemon's connection setup:
  * one SPDY session to the pod, and for each accepted connection the two SYN_STREAMs, its bytes as DATA frames, the
- * pod's DATA frames written back, FIN both ways. No streams as objects, no backpressure, no pod choice, no counters,
- * no events, no capture: what is left is the work no forwarder written in Node.js can skip (accept, TLS, sockets,
- * frames). It uses the daemon's own frame encoder, parser and header compressor, the cheapest parts of its path.
- * Not a forwarder to use: it trusts the pod to read as fast as the client writes and the other way round.
+ * pod's DATA frames written back (a turn's in one write), FIN both ways. No streams as objects, no pod choice, no
+ * counters, no events, no capture: what is left is the work no forwarder written in Node.js can skip (accept, TLS,
+ * sockets, frames). It uses the daemon's own frame encoder, parser and header compressor, the cheapest parts of its
+ * path. Its one backpressure is a client's reads pausing while the session's transport holds more than the daemon
+ * lets it (an upload would otherwise pile up in memory); not a forwarder to use: it trusts the client to read as fast
+ * as the pod writes.
  *
  * `node bare-forwarder.ts` reads the simulator's endpoint as JSON from BARE_FORWARDER_SIM and prints the port it listens on
  * (127.0.0.1), forwarding to port 8080 of pod bench/bulk-0. It runs with the daemon's V8 flags (nodeFlags).
@@ -21,6 +23,8 @@ import { nodeFlags, start, type Proc } from './procs.ts';
 import type { SimEndpoint } from './sim-thread.ts';
 
 const POD_PORT = '8080';
+/** What the session's transport may hold before a client's reads pause (the daemon's session bound). */
+const HOLD_BYTES = 1024 * 1024;
 
 async function serve(sim: SimEndpoint): Promise<number> {
   const { socket: tls, head } = await upgradeRequest(
@@ -36,6 +40,11 @@ async function serve(sim: SimEndpoint): Promise<number> {
   );
   const codec = createHeaderCodec();
   const clients = new Map<number, Socket>();
+  const corked = new Set<Socket>();
+  const uncork = (): void => {
+    for (const client of corked) client.uncork();
+    corked.clear();
+  };
   const parser = new FrameParser({
     onControl(type, _flags, payload) {
       // A reset stream: its client is cut. SYN_REPLY, PING and the rest need nothing here.
@@ -44,7 +53,15 @@ async function serve(sim: SimEndpoint): Promise<number> {
     onData(id, piece, fin) {
       const client = clients.get(id);
       if (!client) return;
-      if (piece.length > 0) client.write(piece);
+      if (piece.length > 0) {
+        // What arrives for a client within one turn leaves in one write, as the daemon's do.
+        if (!corked.has(client)) {
+          if (corked.size === 0) setImmediate(uncork);
+          corked.add(client);
+          client.cork();
+        }
+        client.write(piece);
+      }
       if (fin) client.end();
     },
   });
@@ -69,6 +86,10 @@ async function serve(sim: SimEndpoint): Promise<number> {
       tls.cork();
       tls.write(dataHeader(dataId, 0, chunk.length));
       tls.write(chunk);
+      if (tls.writableLength > HOLD_BYTES) {
+        client.pause();
+        tls.once('drain', () => client.resume());
+      }
       tls.uncork();
     });
     client.on('end', () => tls.write(dataHeader(dataId, FLAG_FIN, 0)));

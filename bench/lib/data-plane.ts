@@ -49,9 +49,9 @@ const CONC_BYTES = 1 * MiB;
 const KEYS = ['direct', 'kubefwd', 'kubectl'] as const;
 type PathKey = (typeof KEYS)[number];
 /**
- * The paths of a figure's runs: the three, for throughput also the bare TLS relay (lib/tls-relay.ts) and our raw
- * SPDY client straight to the simulator (lib/raw-spdy.ts), and for connection setup the bare forwarder
- * (lib/bare-forwarder.ts), interleaved with them.
+ * The paths of a figure's runs: the three, for throughput also the bare TLS relays (lib/tls-relay.ts), the bare
+ * forwarder (lib/bare-forwarder.ts) and our raw SPDY client straight to the simulator (lib/raw-spdy.ts), and for
+ * connection setup the bare forwarder, interleaved with them.
  */
 type RunKey = PathKey | 'relay' | 'native' | 'raw' | 'bare';
 export type Triple = Record<PathKey, number | null>;
@@ -156,20 +156,20 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     reaped: true,
   };
   const noPath: Path = { target: ['', 0], pid: undefined };
-  let barePath = noPath;
+  const bareForwarder = await startBareForwarder(sim);
   const others: Partial<Record<RunKey, Path>> = {
     relay: relayPath,
     native: nativePath ?? noPath,
     raw: noPath,
+    bare: { target: ['127.0.0.1', bareForwarder.port], pid: bareForwarder.proc.child.pid },
   };
-  const pathOf = (k: RunKey): Path =>
-    k === 'bare' ? barePath : (others[k] ?? (p.paths[k as PathKey] as Path));
+  const pathOf = (k: RunKey): Path => others[k] ?? (p.paths[k as PathKey] as Path);
   const relays: RunKey[] = nativePath ? ['relay', 'native'] : ['relay'];
   const file = uploadFile(o.dir, o.bytes);
   // Warm-up, not measured: each path forwards some connections and bytes first, so the figures are of a running
   // forwarder (JIT-compiled, heap sized), not of its first seconds.
   const warm = uploadFile(o.dir, 64 * MiB);
-  for (const k of [...keys, ...relays]) {
+  for (const k of [...keys, ...relays, 'bare' as const]) {
     const [h, port] = pathOf(k).target;
     o.log(`  warm-up via ${k}`);
     for (let i = 0; i < 300; i++) await connectOnce(h, port);
@@ -251,8 +251,9 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   const client: Record<string, Triple> = {};
   const busy: Record<string, Triple> = {};
   type RelayFigures = { mbps: number | null; cpu_s_per_gb: number | null; cores_busy: number | null };
-  const bare: Record<string, RelayFigures> = {};
+  const nodeRelay: Record<string, RelayFigures> = {};
   const native: Record<string, RelayFigures | null> = {};
+  const bareTransfer: Record<string, RelayFigures | null> = {};
   for (const dir of ['download', 'upload'] as const) {
     const viaCurl = measured((h, port) =>
       dir === 'download' ? curlDownload(h, port, o.bytes) : curlUpload(h, port, file, o.bytes),
@@ -262,7 +263,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
       (h, port, path, k) => (k === 'raw' ? viaRaw(dir) : viaCurl(h, port, path)),
       (r) => r.mbps,
       1,
-      [...relays, 'raw'],
+      [...relays, 'bare', 'raw'],
     );
     const raw = runs.get('raw') ?? [];
     o.noise[`sim_raw_${dir}`] = round(spreadPct(raw.map((x) => x.mbps)), 1) ?? 0;
@@ -271,7 +272,7 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     rawClient[dir] = round(median(raw.map((x) => x.clientCpuPerGb)), 2);
     machine[dir] = { ...empty(), raw: round(median(raw.map(machinePerGb)), 2) };
     simCpu[dir] = { ...empty(), raw: round(median(raw.map((x) => x.simCpuPerGb)), 2) };
-    const relayFigures = (k: 'relay' | 'native') => {
+    const relayFigures = (k: 'relay' | 'native' | 'bare') => {
       const r = runs.get(k) ?? [];
       if (r.length === 0) return null;
       o.noise[`cpu_${dir}.${k}`] = round(spreadPct(r.map((x) => x.cpuPerGb)), 1) ?? 0;
@@ -281,8 +282,9 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
         cores_busy: round(median(r.map((x) => x.coresBusy)), 2),
       };
     };
-    bare[dir] = relayFigures('relay') ?? { mbps: null, cpu_s_per_gb: null, cores_busy: null };
+    nodeRelay[dir] = relayFigures('relay') ?? { mbps: null, cpu_s_per_gb: null, cores_busy: null };
     native[dir] = relayFigures('native');
+    bareTransfer[dir] = relayFigures('bare');
     result[`throughput_${dir}_mbps`] = figure;
     cpu[dir] = empty();
     client[dir] = empty();
@@ -313,13 +315,13 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   result.machine_cpu_s_per_gb = machine;
   result.sim_cpu_s_per_gb = simCpu;
   // What Node's TLS and sockets alone cost per GB, no port-forward protocol (lib/tls-relay.ts).
-  result.node_tls_relay = bare;
+  result.node_tls_relay = nodeRelay;
   // The same relay in C (socat with OpenSSL), when socat is installed: what a forwarder outside Node.js costs here.
   result.native_tls_relay = nativePath ? native : null;
+  // The least a Node.js port-forward client does (lib/bare-forwarder.ts), through the same simulator: the floor of
+  // the port-forward paths' rates and CPU per GB in Node.js.
+  result.bare_forwarder_transfer = bareTransfer;
   await relay.stop();
-  const bareForwarder = await startBareForwarder(sim);
-  barePath = { target: ['127.0.0.1', bareForwarder.port], pid: bareForwarder.proc.child.pid };
-  for (let i = 0; i < 300; i++) await connectOnce('127.0.0.1', bareForwarder.port);
   const connect = await each(
     'connect',
     async (h, port, path) => {
