@@ -32,7 +32,8 @@ export function floorLines(data: Record<string, unknown>): string[] {
     const b = busy[dir]?.kubefwd;
     return m && c && cost && b ? (b * 1000) / (m - c + cost) : null;
   };
-  const perGb = (dir: Dir, r: ByDir<Figures | null>): string => ratio(r[dir]?.cpu_s_per_gb, cpu[dir]?.kubectl);
+  const perGb = (dir: Dir, r: ByDir<Figures | null>): string =>
+    ratio(r[dir]?.cpu_s_per_gb, cpu[dir]?.kubectl);
   const rates = (dir: Dir, mbps: number | null | undefined): string =>
     `${ratio(mbps, rate(dir).kubectl)} kubectl, ${ratio(mbps, raw(dir))} raw`;
   return [
