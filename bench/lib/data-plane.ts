@@ -144,48 +144,29 @@ async function startPaths(o: DataPlaneOptions, directPort: number) {
   };
 }
 
-export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unknown>> {
-  const sim = await dataPlaneSim(o);
-  const p = await startPaths(o, sim.directPort);
-  const keys = KEYS.filter((k) => p.paths[k]);
-  const relay = await startTlsRelay();
-  const relayPath: Path = { target: ['127.0.0.1', relay.port], pid: relay.pid };
-  const nativePath: Path | undefined = relay.native && {
-    target: ['127.0.0.1', relay.native.port],
-    pid: relay.native.pid,
-    reaped: true,
-  };
-  const noPath: Path = { target: ['', 0], pid: undefined };
-  const bareForwarder = await startBareForwarder(sim);
-  const others: Partial<Record<RunKey, Path>> = {
-    relay: relayPath,
-    native: nativePath ?? noPath,
-    raw: noPath,
-    bare: { target: ['127.0.0.1', bareForwarder.port], pid: bareForwarder.proc.child.pid },
-  };
-  const pathOf = (k: RunKey): Path => others[k] ?? (p.paths[k as PathKey] as Path);
-  const relays: RunKey[] = nativePath ? ['relay', 'native'] : ['relay'];
-  const file = uploadFile(o.dir, o.bytes);
-  // Warm-up, not measured: each path forwards some connections and bytes first, so the figures are of a running
-  // forwarder (JIT-compiled, heap sized), not of its first seconds.
-  const warm = uploadFile(o.dir, 64 * MiB);
-  for (const k of [...keys, ...relays, 'bare' as const]) {
-    const [h, port] = pathOf(k).target;
-    o.log(`  warm-up via ${k}`);
-    for (let i = 0; i < 300; i++) await connectOnce(h, port);
-    await curlDownload(h, port, 64 * MiB);
-    await curlUpload(h, port, warm, 64 * MiB);
-    await download(h, port, 16 * MiB);
-    await upload(h, port, 16 * MiB);
-  }
-  const each = async <T>(
-    name: string,
-    fn: (h: string, port: number, path: Path, k: RunKey) => Promise<T>,
-    value: (t: T) => number,
-    digits = 1,
-    extra: RunKey[] = [],
-  ): Promise<{ figure: Triple; runs: Map<RunKey, T[]> }> => {
+/** What each group of figures needs: the options, the simulator, the paths and the runner of interleaved runs. */
+interface Bench {
+  o: DataPlaneOptions;
+  sim: SimThread;
+  keys: PathKey[];
+  relays: RunKey[];
+  hasNative: boolean;
+  each: Each;
+}
+
+type Each = <T>(
+  name: string,
+  fn: (h: string, port: number, path: Path, k: RunKey) => Promise<T>,
+  value: (t: T) => number,
+  digits?: number,
+  extra?: RunKey[],
+) => Promise<{ figure: Triple; runs: Map<RunKey, T[]> }>;
+
+/** Runs of a figure, the paths (and `extra`) interleaved `o.runs` times; the paths' medians, their spreads in o.noise. */
+function runner(o: DataPlaneOptions, keys: PathKey[], pathOf: (k: RunKey) => Path): Each {
+  return async (name, fn, value, digits = 1, extra = []) => {
     const runKeys: RunKey[] = [...keys, ...extra];
+    type T = Awaited<ReturnType<typeof fn>>;
     const runs = new Map<RunKey, T[]>(runKeys.map((k) => [k, []]));
     for (let i = 0; i < o.runs; i++)
       for (const k of runKeys) {
@@ -202,6 +183,59 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     }
     return { figure, runs };
   };
+}
+
+export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unknown>> {
+  const sim = await dataPlaneSim(o);
+  const p = await startPaths(o, sim.directPort);
+  const keys = KEYS.filter((k) => p.paths[k]);
+  const relay = await startTlsRelay();
+  const nativePath: Path | undefined = relay.native && {
+    target: ['127.0.0.1', relay.native.port],
+    pid: relay.native.pid,
+    reaped: true,
+  };
+  const noPath: Path = { target: ['', 0], pid: undefined };
+  const bareForwarder = await startBareForwarder(sim);
+  const others: Partial<Record<RunKey, Path>> = {
+    relay: { target: ['127.0.0.1', relay.port], pid: relay.pid },
+    native: nativePath ?? noPath,
+    raw: noPath,
+    bare: { target: ['127.0.0.1', bareForwarder.port], pid: bareForwarder.proc.child.pid },
+  };
+  const pathOf = (k: RunKey): Path => others[k] ?? (p.paths[k as PathKey] as Path);
+  const relays: RunKey[] = nativePath ? ['relay', 'native'] : ['relay'];
+  // Warm-up, not measured: each path forwards some connections and bytes first, so the figures are of a running
+  // forwarder (JIT-compiled, heap sized), not of its first seconds.
+  const warm = uploadFile(o.dir, 64 * MiB);
+  for (const k of [...keys, ...relays, 'bare' as const]) {
+    const [h, port] = pathOf(k).target;
+    o.log(`  warm-up via ${k}`);
+    for (let i = 0; i < 300; i++) await connectOnce(h, port);
+    await curlDownload(h, port, 64 * MiB);
+    await curlUpload(h, port, warm, 64 * MiB);
+    await download(h, port, 16 * MiB);
+    await upload(h, port, 16 * MiB);
+  }
+  const b: Bench = { o, sim, keys, relays, hasNative: !!nativePath, each: runner(o, keys, pathOf) };
+  const result: Record<string, unknown> = { ...(await transfers(b)) };
+  await relay.stop();
+  Object.assign(result, await connections(b));
+  await bareForwarder.proc.stop();
+  Object.assign(result, await underLoad(b));
+  result.kubefwd_rss_after_data_mb = round(rssMb(p.daemon.child.pid as number), 1);
+  await p.stop();
+  await sim.close();
+  return result;
+}
+
+/**
+ * Throughput and CPU per GB both ways with curl: the paths, the bare TLS relays, the bare forwarder and the raw SPDY
+ * client, interleaved.
+ */
+async function transfers(b: Bench): Promise<Record<string, unknown>> {
+  const { o, sim, keys, relays, each } = b;
+  const file = uploadFile(o.dir, o.bytes);
   const gb = o.bytes / 1e9;
   /** The forwarder's CPU seconds so far (none for the direct path). */
   const forwarderCpu = async (path: Path): Promise<number> =>
@@ -317,11 +351,17 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   // What Node's TLS and sockets alone cost per GB, no port-forward protocol (lib/tls-relay.ts).
   result.node_tls_relay = nodeRelay;
   // The same relay in C (socat with OpenSSL), when socat is installed: what a forwarder outside Node.js costs here.
-  result.native_tls_relay = nativePath ? native : null;
+  result.native_tls_relay = b.hasNative ? native : null;
   // The least a Node.js port-forward client does (lib/bare-forwarder.ts), through the same simulator: the floor of
   // the port-forward paths' rates and CPU per GB in Node.js.
   result.bare_forwarder_transfer = bareTransfer;
-  await relay.stop();
+  return result;
+}
+
+/** Connection setup, timed with Node's client until the close and with curl until the answer; the bare forwarder too. */
+async function connections(b: Bench): Promise<Record<string, unknown>> {
+  const { o, keys, each } = b;
+  const result: Record<string, unknown> = {};
   const connect = await each(
     'connect',
     async (h, port, path) => {
@@ -364,7 +404,6 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     2,
     ['bare'],
   );
-  await bareForwarder.proc.stop();
   result.bare_forwarder_connect_curl = latency((answered.runs.get('bare') ?? []).map((r) => r.times));
   const answeredP99 = empty();
   const clientUs: Partial<Record<PathKey, number | null>> = {};
@@ -376,6 +415,13 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
   result.connect_curl_p50_ms = answered.figure;
   result.connect_curl_p99_ms = answeredP99;
   result.connect_curl_client_cpu_us = clientUs;
+  return result;
+}
+
+/** 200 connections at once, and head of line (with one session per pod for everything too). */
+async function underLoad(b: Bench): Promise<Record<string, unknown>> {
+  const { o, keys, each } = b;
+  const result: Record<string, unknown> = {};
   let errors = 0;
   result.concurrent_mbps = (
     await each(
@@ -431,8 +477,5 @@ export async function dataPlane(o: DataPlaneOptions): Promise<Record<string, unk
     loaded_p50_ms: round(median(singleRuns.map((r) => r.loadedP50)), 2),
     loaded_p99_ms: round(median(singleRuns.map((r) => r.loadedP99)), 2),
   };
-  result.kubefwd_rss_after_data_mb = round(rssMb(p.daemon.child.pid as number), 1);
-  await p.stop();
-  await sim.close();
   return result;
 }
