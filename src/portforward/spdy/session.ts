@@ -273,10 +273,7 @@ export class SpdySession extends EventEmitter implements StreamOwner {
   #onData(id: number, piece: Buffer, fin: boolean): void {
     const stream = this.#streams.get(id);
     if (!stream) return;
-    if (piece.length > 0 && !stream.receive(piece)) {
-      this.#paused.add(stream);
-      this.#socket.pause();
-    }
+    if (piece.length > 0 && !stream.receive(piece)) this.hold(stream);
     if (fin) stream.receiveFin();
   }
 

@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import { FLAG_FIN, RST } from './frames.ts';
-import type { RoutedStream, StreamOwner } from './stream.ts';
+import { STREAM_BUFFER, type RoutedStream, type StreamOwner } from './stream.ts';
 
 /** What a spliced stream tells its user; each is optional. Observers see the very Buffers that are forwarded. */
 export interface SocketStreamHooks {
@@ -17,10 +17,11 @@ export interface SocketStreamHooks {
 const noop = (): void => undefined;
 
 /**
- * What a socket may hold unsent before the session stops reading for it, as a stream's read buffer did: pausing the
- * session pauses every stream on it, so one client a little slower than its pod should not do it at every turn.
+ * What a socket may hold unsent before the session stops reading for it: a stream's read buffer, the same bound.
+ * Pausing the session pauses every stream on it, so one client a little slower than its pod should not do it at every
+ * turn.
  */
-const HOLD_BYTES = 256 * 1024;
+const HOLD_BYTES = STREAM_BUFFER;
 
 /**
  * A SPDY stream spliced straight to a local socket, with no Node.js stream between: the peer's DATA is written to the

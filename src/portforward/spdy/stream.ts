@@ -28,7 +28,7 @@ export interface StreamOwner {
 }
 
 /** Read-side buffering per stream before the transport is paused; bounds memory when a consumer stalls. */
-const STREAM_BUFFER = 256 * 1024;
+export const STREAM_BUFFER = 256 * 1024;
 
 /**
  * One SPDY stream as a Node duplex. `end()` sends FIN (half-close), the peer's FIN ends the readable side; when both
