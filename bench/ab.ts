@@ -110,7 +110,8 @@ try {
     for (let i = 0; i < 300; i++) await connectOnce('127.0.0.1', kubectlPort);
   }
   let barePort = 0;
-  ({ proc: bare, port: barePort } = await startBareForwarder(endpointOf(sim)));
+  // With the first build's flags: the benchmarks' default build would be made (bundled) only to read them.
+  ({ proc: bare, port: barePort } = await startBareForwarder(endpointOf(sim), launchers[0]));
   for (let i = 0; i < 300; i++) await connectOnce('127.0.0.1', barePort);
   for (let r = 0; r < rounds; r++) {
     log(`round ${r + 1}/${rounds}`);

@@ -100,9 +100,15 @@ async function serve(sim: SimEndpoint): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
-/** Starts the bare forwarder in a process of its own against the simulator's `sim`. */
-export async function startBareForwarder(sim: SimEndpoint): Promise<{ proc: Proc; port: number }> {
-  const proc = start(process.execPath, [...nodeFlags(), fileURLToPath(import.meta.url)], {
+/**
+ * Starts the bare forwarder in a process of its own against the simulator's `sim`, with the V8 flags of `launcher`
+ * (the benchmarks' daemon build by default).
+ */
+export async function startBareForwarder(
+  sim: SimEndpoint,
+  launcher?: string,
+): Promise<{ proc: Proc; port: number }> {
+  const proc = start(process.execPath, [...nodeFlags(launcher), fileURLToPath(import.meta.url)], {
     BARE_FORWARDER_SIM: JSON.stringify(sim),
   });
   const [, port] = await proc.waitFor(/listening on (\d+)/, 30_000);

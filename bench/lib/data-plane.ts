@@ -164,9 +164,14 @@ type Each = <T>(
 
 /** Runs of a figure, the paths (and `extra`) interleaved `o.runs` times; the paths' medians, their spreads in o.noise. */
 function runner(o: DataPlaneOptions, keys: PathKey[], pathOf: (k: RunKey) => Path): Each {
-  return async (name, fn, value, digits = 1, extra = []) => {
+  return async <T>(
+    name: string,
+    fn: (h: string, port: number, path: Path, k: RunKey) => Promise<T>,
+    value: (t: T) => number,
+    digits = 1,
+    extra: RunKey[] = [],
+  ) => {
     const runKeys: RunKey[] = [...keys, ...extra];
-    type T = Awaited<ReturnType<typeof fn>>;
     const runs = new Map<RunKey, T[]>(runKeys.map((k) => [k, []]));
     for (let i = 0; i < o.runs; i++)
       for (const k of runKeys) {
